@@ -1,0 +1,1 @@
+"""The FastAPI gateway: web chat, WeChat, staff console, service requests and analytics."""

@@ -1,0 +1,1 @@
+"""The citizens' web chat page and embeddable widget."""

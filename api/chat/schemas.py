@@ -1,0 +1,46 @@
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class Source(BaseModel):
+    """The guide a message's facts come from, so every answer is auditable."""
+
+    guide_id: str
+    title: str
+    section: str | None = None
+    url: str | None = None
+
+
+class ChatRequest(BaseModel):
+    session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    # The configured limit (GOVCHAT_MAX_MESSAGE_CHARS) is checked in the service; this caps the parser.
+    text: str = Field(max_length=10_000)
+
+
+class ChatMessage(BaseModel):
+    id: int | None = None
+    role: Literal["bot", "staff", "system"] = "bot"
+    text: str
+    buttons: list[Button] | None = None
+    source: Source | None = None
+    created_at: datetime | None = None
+
+
+class ChatResponse(BaseModel):
+    session_id: str
+    messages: list[ChatMessage]
+    # "bot": the assistant answers; "waiting"/"human": staff have (or will) take over; messages arrive via /events.
+    state: Literal["bot", "waiting", "human", "closed"] = "bot"
+
+
+class MessagesPage(BaseModel):
+    session_id: str
+    messages: list[ChatMessage]
+    state: Literal["bot", "waiting", "human", "closed"]

@@ -1,0 +1,133 @@
+"""One citizen message in, the assistant's (or staff's) reply out, every turn recorded for review.
+
+The Rasa call happens between two short transactions, never inside one, so a slow model never holds the database.
+"""
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.chat.rasa import RasaClient, RasaMessage, RasaUnavailable
+from api.chat.schemas import Button, ChatMessage, ChatResponse, Source
+from api.conversations import service as conversations
+from api.conversations.models import Conversation, ConversationState, Message, Role
+from api.db import session_scope
+from api.errors import AppError
+
+logger = logging.getLogger(__name__)
+
+BUSY_TEXT = "抱歉，智能助手暂时忙不过来，请稍后再试；急事可拨打 12345 政务服务热线。"
+EMPTY_TEXT = "请输入您想咨询的问题。"
+
+
+class MessageTooLong(AppError):
+    status = 422
+    code = "message_too_long"
+    title = "内容过长"
+
+
+class EmptyMessage(AppError):
+    status = 422
+    code = "empty_message"
+    title = "内容为空"
+
+
+def to_chat_message(message: Message) -> ChatMessage:
+    return ChatMessage(
+        id=message.id,
+        role=message.role if message.role != Role.CITIZEN else "system",
+        text=message.text,
+        buttons=[Button.model_validate(b) for b in message.buttons] if message.buttons else None,
+        source=Source.model_validate(message.source) if message.source else None,
+        created_at=message.created_at,
+    )
+
+
+def _bot_message_facts(message: RasaMessage) -> dict[str, Any]:
+    custom = message.custom or {}
+    facts: dict[str, Any] = {}
+    if source := custom.get("source"):
+        facts["source"] = source
+    if turn := custom.get("turn"):
+        facts.update(
+            guide_id=turn.get("guide_id"),
+            section=turn.get("section"),
+            score=turn.get("score"),
+            decision=turn.get("decision"),
+            fell_back=bool(turn.get("fell_back")),
+            handed_over=bool(turn.get("handover")),
+        )
+    return facts
+
+
+def handle_message(
+    *,
+    sessions: sessionmaker[Session],
+    rasa: RasaClient,
+    max_chars: int,
+    session_id: str,
+    text: str,
+    channel: str,
+    user_ref: str | None = None,
+) -> ChatResponse:
+    text = text.strip()
+    if not text:
+        raise EmptyMessage(EMPTY_TEXT)
+    if len(text) > max_chars:
+        raise MessageTooLong(f"您的消息有 {len(text)} 个字，超过了 {max_chars} 字的上限，请精简后再发送。")
+
+    with session_scope(sessions) as session:
+        conversation = conversations.get_or_create(
+            session=session, session_id=session_id, channel=channel, user_ref=user_ref
+        )
+        citizen = conversations.add_message(session=session, conversation=conversation, role=Role.CITIZEN, text=text)
+        state = ConversationState(conversation.state)
+        conversation_id, citizen_id = conversation.id, citizen.id
+
+    if state != ConversationState.BOT:
+        # Staff hold (or are about to take) the conversation: the assistant stays silent.
+        return ChatResponse(session_id=session_id, messages=[], state=state.value)
+
+    started = time.perf_counter()
+    try:
+        reply = rasa.send(sender=session_id, text=text, metadata={"channel": channel})
+        if not reply.messages:
+            raise RasaUnavailable("empty reply")  # Rasa answers nothing when the action server is down
+    except RasaUnavailable:
+        reply = None
+    latency_ms = int((time.perf_counter() - started) * 1000)
+
+    with session_scope(sessions) as session:
+        conversation = session.get_one(Conversation, conversation_id)
+        citizen = session.get_one(Message, citizen_id)
+        citizen.latency_ms = latency_ms
+        stored: list[Message] = []
+        if reply is None:
+            stored.append(
+                conversations.add_message(
+                    session=session, conversation=conversation, role=Role.BOT, text=BUSY_TEXT,
+                    fell_back=True, latency_ms=latency_ms,
+                )
+            )
+        else:
+            citizen.intent = reply.nlu.intent
+            citizen.confidence = reply.nlu.confidence
+            citizen.entities = reply.nlu.entities or None
+            for rasa_message in reply.messages:
+                facts = _bot_message_facts(rasa_message)
+                stored.append(
+                    conversations.add_message(
+                        session=session, conversation=conversation, role=Role.BOT,
+                        text=rasa_message.text or "", buttons=rasa_message.buttons or None,
+                        latency_ms=latency_ms, **facts,
+                    )
+                )
+                if facts.get("handed_over"):
+                    conversations.request_handover(session=session, conversation=conversation)
+        messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
+        state_value = ConversationState(conversation.state).value
+    if reply is None:
+        logger.warning("chat answered with the busy message after %d ms", latency_ms)
+    return ChatResponse(session_id=session_id, messages=messages, state=state_value)

@@ -1,0 +1,1 @@
+"""Conversations and their messages: the record staff review, annotate and analyse."""

@@ -1,0 +1,48 @@
+"""Reading and writing conversations. Callers own the transaction; these functions only flush."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.conversations.models import Conversation, ConversationState, Message, Role
+from api.db import utcnow
+
+
+def get_or_create(*, session: Session, session_id: str, channel: str, user_ref: str | None = None) -> Conversation:
+    conversation = session.scalar(select(Conversation).where(Conversation.session_id == session_id))
+    if conversation is None:
+        conversation = Conversation(session_id=session_id, channel=channel, user_ref=user_ref)
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def get_by_session_id(*, session: Session, session_id: str) -> Conversation | None:
+    return session.scalar(select(Conversation).where(Conversation.session_id == session_id))
+
+
+def add_message(*, session: Session, conversation: Conversation, role: Role, text: str, **facts: Any) -> Message:
+    message = Message(conversation_id=conversation.id, role=role, text=text, **facts)
+    session.add(message)
+    conversation.updated_at = utcnow()
+    session.flush()
+    return message
+
+
+def request_handover(*, session: Session, conversation: Conversation) -> None:
+    if conversation.state == ConversationState.BOT:
+        conversation.state = ConversationState.WAITING
+        conversation.handover_requested_at = utcnow()
+        session.flush()
+
+
+def messages_after(*, session: Session, conversation: Conversation, after_id: int, limit: int = 100) -> Sequence[Message]:
+    """Messages a client has not seen yet (reconnects ask with the last id they have, so nothing is duplicated)."""
+    return session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.id > after_id, Message.role != Role.CITIZEN)
+        .order_by(Message.id)
+        .limit(limit)
+    ).all()

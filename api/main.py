@@ -1,0 +1,62 @@
+"""App factory. Run with: uvicorn --factory api.main:create_app"""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from api.chat.rasa import RasaClient
+from api.db import make_engine, make_sessionmaker
+from api.errors import install_error_handlers
+from api.routes import mount_routes
+from govchat.logging import configure_logging, request_id_var
+from govchat.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.rasa = RasaClient(settings)
+        logger.info("gateway started (database %s)", engine.url.render_as_string(hide_password=True))
+        try:
+            yield
+        finally:
+            app.state.rasa.close()
+            engine.dispose()
+
+    app = FastAPI(
+        title="govchat 政务服务智能助手",
+        version="0.1.0",
+        description="Gateway between citizens (web chat, WeChat) and the assistant; staff console and requests.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        token = request_id_var.set(rid)
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers["x-request-id"] = rid
+        return response
+
+    mount_routes(app)
+    return app
+
+
+def configure_from_settings() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, json_format=settings.log_json)

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI, Request, Response
 
 from api.chat.rasa import RasaClient
@@ -17,7 +18,8 @@ from govchat.settings import Settings, get_settings
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTransport | None = None) -> FastAPI:
+    """rasa_transport lets tests put a fake Rasa server behind the real client."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -26,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.rasa = RasaClient(settings)
+        app.state.rasa = RasaClient(settings, transport=rasa_transport)
         logger.info("gateway started (database %s)", engine.url.render_as_string(hide_password=True))
         try:
             yield

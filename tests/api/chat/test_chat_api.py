@@ -1,0 +1,91 @@
+from fastapi.testclient import TestClient
+
+from tests.conftest import FakeRasa
+
+
+def test_answer_carries_source_and_buttons(client: TestClient, fake_rasa: FakeRasa) -> None:
+    source = {"guide_id": "id-card-replacement", "title": "居民身份证补领", "section": "materials", "url": "https://x"}
+    fake_rasa.handler = lambda body: {
+        "messages": [{
+            "text": "补领需要带户口簿。",
+            "buttons": [{"title": "要多少钱", "payload": "要多少钱"}],
+            "custom": {"source": source, "turn": {"guide_id": "id-card-replacement", "section": "materials",
+                                                  "score": 0.8, "decision": "answer"}},
+        }],
+        "nlu": {"intent": "ask_service", "confidence": 0.97, "entities": []},
+    }
+    response = client.post("/api/v1/chat", json={"session_id": "s-1", "text": "身份证丢了怎么补办"})
+    assert response.status_code == 200
+    message = response.json()["messages"][0]
+    assert message["text"] == "补领需要带户口簿。"
+    assert message["source"] == source
+    assert message["buttons"] == [{"title": "要多少钱", "payload": "要多少钱"}]
+    assert fake_rasa.received[0] == {"sender": "s-1", "message": "身份证丢了怎么补办", "metadata": {"channel": "web"}}
+
+
+def test_rasa_down_gives_polite_busy_message(client: TestClient, fake_rasa: FakeRasa) -> None:
+    fake_rasa.down = True
+    response = client.post("/api/v1/chat", json={"session_id": "s-2", "text": "你好"})
+    assert response.status_code == 200
+    assert "忙" in response.json()["messages"][0]["text"]
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.headers["content-type"] == "application/problem+json"
+    assert "rasa" in ready.json()["failing"]
+
+
+def test_empty_reply_from_rasa_counts_as_busy(client: TestClient, fake_rasa: FakeRasa) -> None:
+    # Rasa answers with no messages when the action server is down.
+    fake_rasa.handler = lambda body: {"messages": [], "nlu": {}}
+    response = client.post("/api/v1/chat", json={"session_id": "s-3", "text": "公积金怎么取"})
+    assert "忙" in response.json()["messages"][0]["text"]
+
+
+def test_bad_input_is_problem_json_in_chinese(client: TestClient) -> None:
+    cases = [
+        ({"session_id": "s", "text": "   "}, 422, "empty_message"),
+        ({"session_id": "s", "text": "长" * 501}, 422, "message_too_long"),
+        ({"text": "你好"}, 422, "invalid_request"),
+        ({"session_id": "bad id with spaces", "text": "你好"}, 422, "invalid_request"),
+    ]
+    for body, status, code in cases:
+        response = client.post("/api/v1/chat", json=body)
+        assert response.status_code == status, body
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == code
+    malformed = client.post("/api/v1/chat", content=b"{not json", headers={"content-type": "application/json"})
+    assert malformed.status_code == 400
+    assert malformed.json()["detail"] == "请求内容不是有效的 JSON。"
+
+
+def test_handover_silences_the_bot_and_staff_messages_are_polled(client: TestClient, fake_rasa: FakeRasa) -> None:
+    fake_rasa.handler = lambda body: {
+        "messages": [{"text": "已为您转人工。", "custom": {"turn": {"handover": True}}}], "nlu": {}
+    }
+    first = client.post("/api/v1/chat", json={"session_id": "s-4", "text": "转人工"})
+    assert first.json()["state"] == "waiting"
+    fake_rasa.received.clear()
+    second = client.post("/api/v1/chat", json={"session_id": "s-4", "text": "有人吗"})
+    assert second.json() == {"session_id": "s-4", "messages": [], "state": "waiting"}
+    assert fake_rasa.received == []
+    seen = client.get("/api/v1/chat/s-4/messages").json()["messages"]
+    assert [m["text"] for m in seen] == ["已为您转人工。"]
+    assert client.get(f"/api/v1/chat/s-4/messages?after={seen[-1]['id']}").json()["messages"] == []
+
+
+def test_turn_facts_are_recorded_for_review(client: TestClient, fake_rasa: FakeRasa) -> None:
+    from sqlalchemy import select
+
+    from api.conversations.models import Message, Role
+
+    fake_rasa.handler = lambda body: {
+        "messages": [{"text": "答复", "custom": {"turn": {"guide_id": "dibao", "section": "fees", "score": 0.5,
+                                                            "decision": "answer", "fell_back": False}}}],
+        "nlu": {"intent": "ask_service", "confidence": 0.42, "entities": [{"entity": "aspect", "value": "fees"}]},
+    }
+    client.post("/api/v1/chat", json={"session_id": "s-5", "text": "低保要钱不"})
+    with client.app.state.sessionmaker() as session:
+        citizen, bot = session.scalars(select(Message).order_by(Message.id)).all()
+    assert (citizen.role, citizen.intent, citizen.confidence) == (Role.CITIZEN, "ask_service", 0.42)
+    assert citizen.latency_ms is not None
+    assert (bot.guide_id, bot.section, bot.score, bot.decision) == ("dibao", "fees", 0.5, "answer")

@@ -12,7 +12,7 @@ from api.chat.rasa import RasaClient
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.routes import mount_routes
-from govchat.logging import configure_logging, request_id_var
+from govchat.logging import request_id_var
 from govchat.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,3 @@ def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTr
 
     mount_routes(app)
     return app
-
-
-def configure_from_settings() -> None:
-    settings = get_settings()
-    configure_logging(settings.log_level, json_format=settings.log_json)

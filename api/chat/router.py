@@ -32,5 +32,5 @@ def get_messages(session: SessionDep, session_id: str, after: int = Query(defaul
     return MessagesPage(
         session_id=session_id,
         messages=[service.to_chat_message(m) for m in messages],
-        state=ConversationState(conversation.state).value,
+        state=ConversationState(conversation.state),
     )

@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.conversations.models import ConversationState
+
 
 class Button(BaseModel):
     title: str
@@ -36,11 +38,12 @@ class ChatMessage(BaseModel):
 class ChatResponse(BaseModel):
     session_id: str
     messages: list[ChatMessage]
-    # "bot": the assistant answers; "waiting"/"human": staff have (or will) take over; messages arrive via /events.
-    state: Literal["bot", "waiting", "human", "closed"] = "bot"
+    # bot: the assistant answers; waiting/human: staff will take or have taken over, and their replies arrive
+    # through GET /api/v1/chat/{session_id}/messages.
+    state: ConversationState = ConversationState.BOT
 
 
 class MessagesPage(BaseModel):
     session_id: str
     messages: list[ChatMessage]
-    state: Literal["bot", "waiting", "human", "closed"]
+    state: ConversationState

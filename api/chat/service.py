@@ -5,7 +5,7 @@ The Rasa call happens between two short transactions, never inside one, so a slo
 
 import logging
 import time
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,10 +34,15 @@ class EmptyMessage(AppError):
     title = "内容为空"
 
 
+_OUTGOING_ROLES: dict[str, Literal["bot", "staff", "system"]] = {
+    Role.BOT: "bot", Role.STAFF: "staff", Role.SYSTEM: "system"
+}
+
+
 def to_chat_message(message: Message) -> ChatMessage:
     return ChatMessage(
         id=message.id,
-        role=message.role if message.role != Role.CITIZEN else "system",
+        role=_OUTGOING_ROLES[message.role],
         text=message.text,
         buttons=[Button.model_validate(b) for b in message.buttons] if message.buttons else None,
         source=Source.model_validate(message.source) if message.source else None,
@@ -88,7 +93,7 @@ def handle_message(
 
     if state != ConversationState.BOT:
         # Staff hold (or are about to take) the conversation: the assistant stays silent.
-        return ChatResponse(session_id=session_id, messages=[], state=state.value)
+        return ChatResponse(session_id=session_id, messages=[], state=state)
 
     started = time.perf_counter()
     try:
@@ -127,7 +132,7 @@ def handle_message(
                 if facts.get("handed_over"):
                     conversations.request_handover(session=session, conversation=conversation)
         messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
-        state_value = ConversationState(conversation.state).value
+        state = ConversationState(conversation.state)
     if reply is None:
         logger.warning("chat answered with the busy message after %d ms", latency_ms)
-    return ChatResponse(session_id=session_id, messages=messages, state=state_value)
+    return ChatResponse(session_id=session_id, messages=messages, state=state)

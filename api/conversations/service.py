@@ -38,7 +38,9 @@ def request_handover(*, session: Session, conversation: Conversation) -> None:
         session.flush()
 
 
-def messages_after(*, session: Session, conversation: Conversation, after_id: int, limit: int = 100) -> Sequence[Message]:
+def messages_after(
+    *, session: Session, conversation: Conversation, after_id: int, limit: int = 100
+) -> Sequence[Message]:
     """Messages a client has not seen yet (reconnects ask with the last id they have, so nothing is duplicated)."""
     return session.scalars(
         select(Message)

@@ -1,6 +1,7 @@
 """Alembic environment. Each domain keeps its migrations on its own branch; upgrade with `alembic upgrade heads`."""
 
 from alembic import context
+
 from api.db import make_engine
 from api.models import Base
 from govchat.settings import get_settings

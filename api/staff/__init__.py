@@ -1,0 +1,1 @@
+"""Staff accounts, roles, login sessions, lock-out and the audit log."""

@@ -1,0 +1,65 @@
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.staff.models import StaffRole
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class StaffRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str
+    role: StaffRole
+    active: bool
+    locked_until: datetime | None = None
+    last_login_at: datetime | None = None
+    created_at: datetime
+
+
+class Me(BaseModel):
+    staff: StaffRead
+    csrf_token: str
+    expires_at: datetime
+
+
+class StaffCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    display_name: str = Field(default="", max_length=64)
+    role: StaffRole
+    password: str = Field(min_length=1, max_length=256)
+
+
+class StaffUpdate(BaseModel):
+    display_name: str | None = Field(default=None, max_length=64)
+    role: StaffRole | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, max_length=256)
+    unlock: bool = False
+
+
+class AuditRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    staff_id: int | None
+    username: str
+    action: str
+    target_type: str | None
+    target_id: str | None
+    reason: str | None
+    detail: dict[str, Any] | None
+    ip: str | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRead]
+    total: int

@@ -1,0 +1,49 @@
+"""A citizen's conversation through the gateway, answered by the real Rasa server, action server and index."""
+
+import uuid
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def say(gateway: httpx.Client, session_id: str, text: str) -> dict:
+    response = gateway.post("/api/v1/chat", json={"session_id": session_id, "text": text})
+    assert response.status_code == 200, response.text
+    body: dict = response.json()
+    assert body["messages"], f"no reply to {text!r}"
+    return body
+
+
+def test_ready_names_every_part(gateway: httpx.Client) -> None:
+    body = gateway.get("/readyz").json()
+    assert body["status"] == "ready"
+    assert set(body["checks"]) == {"rasa", "action_server", "database", "index"}
+
+
+def test_question_then_follow_up_from_the_same_guide(gateway: httpx.Client) -> None:
+    session_id = f"e2e-{uuid.uuid4().hex}"
+    answer = say(gateway, session_id, "身份证丢了怎么补办")
+    sources = [m["source"] for m in answer["messages"] if m.get("source")]
+    assert sources, answer
+    assert sources[0]["guide_id"] == "id-card-replacement"
+    assert sources[0]["title"] == "居民身份证补领"
+
+    follow_up = say(gateway, session_id, "要带什么材料")
+    sources = [m["source"] for m in follow_up["messages"] if m.get("source")]
+    assert sources and sources[0]["guide_id"] == "id-card-replacement"
+    assert sources[0]["section"] == "materials"
+    assert "户口" in " ".join(m["text"] for m in follow_up["messages"])
+
+
+def test_greeting_is_answered_without_a_source(gateway: httpx.Client) -> None:
+    body = say(gateway, f"e2e-{uuid.uuid4().hex}", "你好")
+    assert all(not m.get("source") for m in body["messages"])
+    assert "您" in body["messages"][0]["text"]
+
+
+def test_over_long_message_is_refused_before_rasa(gateway: httpx.Client) -> None:
+    response = gateway.post("/api/v1/chat", json={"session_id": "e2e-long", "text": "办" * 501})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,14 +52,62 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
         GOVCHAT_SERVICE_TOKEN=settings.service_token.get_secret_value(),
         GOVCHAT_PORT=str(settings.port),
         GOVCHAT_RASA_TRACKER_DB=str(settings.data_dir / "rasa-tracker.db"),
+        GOVCHAT_REDIS_URL=settings.redis_url,
+        GOVCHAT_RASA_ENDPOINTS=settings.rasa_endpoints,
         RASA_TELEMETRY_ENABLED="false",
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         PYTHONUNBUFFERED="1",
     )
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BOT_DIR), str(ROOT), env.get("PYTHONPATH", "")]))
+    for name, value in scaled_rasa_env(settings).items():
+        env.setdefault(name, value)  # variables set by the operator win
     env.update(extra)
     return env
+
+
+def scaled_rasa_env(settings: Settings) -> dict[str, str]:
+    """The variables of bot/endpoints.scaled.yml, derived from the gateway's database and Redis URLs.
+
+    Rasa's trackers go to a sibling database named `<gateway database>_rasa` on the same PostgreSQL server (its
+    `events` table stays apart from the gateway's schema); its lock store uses Redis database 1 of the same server.
+    """
+    if settings.rasa_endpoints == "endpoints.yml" or not settings.database_url.startswith("postgresql"):
+        return {}
+    db = httpx.URL(settings.database_url.replace("postgresql+psycopg://", "postgresql://", 1))
+    env = {
+        "GOVCHAT_RASA_DB_HOST": db.host or "127.0.0.1",
+        "GOVCHAT_RASA_DB_PORT": str(db.port or 5432),
+        "GOVCHAT_RASA_DB_NAME": f"{db.path.strip('/')}_rasa",
+        "GOVCHAT_RASA_DB_USER": db.username,
+        "GOVCHAT_RASA_DB_PASSWORD": db.password,
+    }
+    if settings.redis_url:
+        redis = httpx.URL(settings.redis_url)
+        env.update(
+            GOVCHAT_RASA_REDIS_HOST=redis.host or "127.0.0.1",
+            GOVCHAT_RASA_REDIS_PORT=str(redis.port or 6379),
+            GOVCHAT_RASA_REDIS_PASSWORD=redis.password,
+            GOVCHAT_RASA_REDIS_DB="1",
+        )
+    return env
+
+
+def warm_up_rasa(rasa_url: str, token: str, *, timeout: float = 120.0) -> float:
+    """Send one message through the govchat channel so the first citizen does not pay for the lazy loading
+    (jieba dictionary, TensorFlow graph tracing, the action server's index). Returns the seconds it took."""
+    started = time.monotonic()
+    response = httpx.post(
+        f"{rasa_url}/webhooks/govchat/webhook",
+        # A guide question, so the action server's search and embedder load too; a fresh sender each time, so no
+        # tracker grows across restarts.
+        json={"sender": f"govchat-warm-up-{uuid.uuid4().hex[:12]}", "message": "身份证丢了怎么补办",
+              "metadata": {"channel": "warm-up"}},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=timeout,
+    )
+    response.raise_for_status()
+    return time.monotonic() - started
 
 
 def _run(args: Sequence[str | Path], *, env: dict[str, str], cwd: Path = ROOT) -> None:
@@ -80,38 +129,47 @@ def prepare(settings: Settings) -> None:
 
 @dataclass
 class Stack:
+    """One replica set: by default the action server, Rasa and the gateway of `settings`.
+
+    Replicas of the scaled profile are further Stacks with `components=("rasa", "gateway")`, their own ports in
+    `settings` and a `suffix` for process and log names (e.g. "-b"), sharing the first Stack's action server.
+    """
+
     settings: Settings
     log_dir: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    components: tuple[str, ...] = ("actions", "rasa", "gateway")
+    suffix: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> None:
         s = self.settings
-        env = child_env(s)
+        env = child_env(s, **self.extra_env)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        self._spawn(
-            "actions",
-            [PROJECT_PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(_port(s.action_server_url))],
-            env,
-            ROOT,
-        )
-        self._spawn(
-            "rasa",
-            [
-                RASA, "run", "--enable-api", "--auth-token", s.rasa_token.get_secret_value(),
-                "--port", str(_port(s.rasa_url)), "--model", "models",
-                "--credentials", "credentials.yml", "--endpoints", s.rasa_endpoints,
-            ],
-            env,
-            BOT_DIR,
-        )
-        self._spawn(
-            "gateway",
-            [PROJECT_PYTHON, "-m", "api", "--host", s.host, "--port", str(_port(s.gateway_url))],
-            env,
-            ROOT,
-        )
+        commands: dict[str, tuple[list[str | Path], Path]] = {
+            "actions": (
+                [PROJECT_PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(_port(s.action_server_url))],
+                ROOT,
+            ),
+            "rasa": (
+                [
+                    RASA, "run", "--enable-api", "--auth-token", s.rasa_token.get_secret_value(),
+                    "--port", str(_port(s.rasa_url)), "--model", "models",
+                    "--credentials", "credentials.yml", "--endpoints", s.rasa_endpoints,
+                ],
+                BOT_DIR,
+            ),
+            "gateway": (
+                [PROJECT_PYTHON, "-m", "api", "--host", s.host, "--port", str(_port(s.gateway_url))],
+                ROOT,
+            ),
+        }
+        for name in self.components:
+            args, cwd = commands[name]
+            self._spawn(name, args, env, cwd)
 
     def _spawn(self, name: str, args: Sequence[str | Path], env: dict[str, str], cwd: Path) -> None:
+        name += self.suffix
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         logger.info("starting %s (log: %s)", name, log.name)
         self.processes[name] = subprocess.Popen(
@@ -130,6 +188,9 @@ class Stack:
             try:
                 response = httpx.get(url, timeout=5.0)
                 if response.status_code == 200:
+                    if "rasa" in self.components:
+                        seconds = warm_up_rasa(self.settings.rasa_url, self.settings.rasa_token.get_secret_value())
+                        logger.info("rasa%s warmed up in %.1f s", self.suffix, seconds)
                     return
                 last = response.json().get("detail", response.text)
             except httpx.HTTPError as exc:

@@ -1,0 +1,175 @@
+"""Short, natural Chinese answers about one aspect of a guide, built only from the guide's own fields.
+
+Nothing here invents facts: every sentence is a template around a field of ``knowledge.Guide``, and a field
+the guide does not have is said to be missing, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from knowledge import Guide
+
+SECTION_TITLES: dict[str, str] = {
+    "overview": "事项概述",
+    "conditions": "受理条件",
+    "materials": "申请材料",
+    "process": "办理流程",
+    "time": "办理时限",
+    "fees": "收费标准",
+    "place": "办理地点和时间",
+    "phone": "咨询电话",
+    "online": "网上办理",
+    "faq": "常见问题",
+}
+
+_WEEKEND = re.compile(r"周末|周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|双休")
+_MAX_ITEMS = 5
+
+
+def _numbered(lines: list[str]) -> str:
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
+
+
+def materials(g: Guide) -> str:
+    lines = []
+    for m in g.materials:
+        form = f"{m.form}{m.count}份" if m.count else m.form
+        need = "" if m.required else "，视情况提供"
+        note = f"（{m.notes}）" if m.notes else ""
+        lines.append(f"{m.name}：{form}{need}{note}")
+    required = sum(1 for m in g.materials if m.required)
+    head = f"办理{g.title}需要准备以下材料（其中{required}项必需）："
+    return head + "\n" + _numbered(lines)
+
+
+def fees(g: Guide) -> str:
+    if not g.fees:
+        return f"{g.title}不收费，免费办理。"
+    items = "；".join(f"{f.item}{f.amount}" for f in g.fees)
+    return f"办理{g.title}需要缴纳：{items}。"
+
+
+def _hours(g: Guide) -> list[str]:
+    return [f"{loc.name}：{loc.hours}" for loc in g.locations[:_MAX_ITEMS]]
+
+
+def weekend(g: Guide) -> str:
+    open_weekend = [loc for loc in g.locations if _WEEKEND.search(loc.hours)]
+    if open_weekend:
+        lines = [f"{loc.name}（{loc.address}）：{loc.hours}" for loc in open_weekend[:_MAX_ITEMS]]
+        return "周末可以办理，以下地点周末开放：\n" + _numbered(lines)
+    text = "按办事指南，周末一般不办理，请在工作日前往。"
+    if g.locations:
+        text += "\n办理时间：\n" + _numbered(_hours(g))
+    if g.online.available:
+        text += "\n该事项也可以网上办理，不受周末限制。"
+    return text
+
+
+def time(g: Guide, question: str = "") -> str:
+    if _WEEKEND.search(question):
+        return weekend(g)
+    parts = []
+    if g.time_limit.promised:
+        parts.append(f"承诺办结时限为{g.time_limit.promised}")
+    if g.time_limit.statutory:
+        parts.append(f"法定办结时限为{g.time_limit.statutory}")
+    text = f"{g.title}的" + "，".join(parts) + "。" if parts else f"办事指南没有写明{g.title}的办结时限。"
+    if g.locations:
+        text += "\n办理时间：\n" + _numbered(_hours(g))
+    return text
+
+
+def place(g: Guide, question: str = "") -> str:
+    if _WEEKEND.search(question):
+        return weekend(g)
+    if not g.locations:
+        text = f"{g.title}没有固定的线下窗口。"
+    else:
+        lines = [f"{loc.name}\n   地址：{loc.address}\n   时间：{loc.hours}" for loc in g.locations[:_MAX_ITEMS]]
+        text = f"{g.title}可以到以下地点办理：\n" + _numbered(lines)
+    extras = []
+    if g.appointment:
+        extras.append("支持预约办理")
+    if g.delivery:
+        extras.append("证件可以邮寄送达")
+    if extras:
+        text += "\n" + "，".join(extras) + "。"
+    return text
+
+
+def process(g: Guide) -> str:
+    lines = [f"{s.name}：{s.description}" for s in g.process]
+    visits = "全程网上办理，不用跑现场" if g.visits == 0 else f"一般需要到现场{g.visits}次"
+    return f"{g.title}的办理流程（{visits}）：\n" + _numbered(lines)
+
+
+def conditions(g: Guide) -> str:
+    who = "、".join(g.service_objects)
+    return f"{g.title}的办理对象是{who}，需要符合以下条件：\n" + _numbered(list(g.conditions))
+
+
+def online(g: Guide) -> str:
+    if g.online.available:
+        text = "可以网上办理。"
+        if g.online.notes:
+            text += g.online.notes.rstrip("。") + "。"
+        if g.online.url:
+            text += f"\n网上办理入口：{g.online.url}"
+        if g.visits:
+            text += f"\n需要到现场{g.visits}次。"
+        return text
+    text = f"{g.title}暂时不能网上办理，需要到现场办理"
+    text += f"（一般{g.visits}次）。" if g.visits else "。"
+    if g.online.notes:
+        text += g.online.notes.rstrip("。") + "。"
+    return text
+
+
+def phone(g: Guide) -> str:
+    parts = []
+    if g.phones.consult:
+        parts.append("咨询电话：" + "、".join(g.phones.consult))
+    if g.phones.complaint:
+        parts.append("监督投诉电话：" + "、".join(g.phones.complaint))
+    if not parts:
+        return f"办事指南没有列出{g.title}的咨询电话，您可以拨打12345政务服务便民热线。"
+    return "\n".join(parts)
+
+
+def overview(g: Guide) -> str:
+    facts = [fees(g).rstrip("。")]
+    if g.time_limit.promised:
+        facts.append(f"承诺{g.time_limit.promised}办结")
+    facts.append("可以网上办理" if g.online.available else "需要到现场办理")
+    return f"{g.summary}\n{'，'.join(facts)}。\n您可以继续问我需要哪些材料、在哪里办、要多少钱。"
+
+
+def faq_answer(faq_text: str) -> str:
+    """A FAQ hit's text is "问：…\\n答：…"; the answer alone reads naturally."""
+    match = re.search(r"答[：:](.*)", faq_text, flags=re.S)
+    return (match.group(1) if match else faq_text).strip()
+
+
+def render(g: Guide, aspect: str, question: str = "") -> str:
+    """The answer about ``aspect`` ("faq" is answered from the hit text by the caller)."""
+    if aspect == "materials":
+        return materials(g)
+    if aspect == "fees":
+        return fees(g)
+    if aspect == "time":
+        return time(g, question)
+    if aspect == "place":
+        return place(g, question)
+    if aspect == "process":
+        return process(g)
+    if aspect == "conditions":
+        return conditions(g)
+    if aspect == "online":
+        return online(g)
+    if aspect == "phone":
+        return phone(g)
+    return overview(g)

@@ -1,0 +1,131 @@
+"""The utterances that carry guide facts: an answer with its source and next steps, and a clarification."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import guide_answers, slots
+from actions.knowledge_base import find_guide
+from actions.turn_facts import SAMPLE_NOTICE, source, turn
+
+logger = logging.getLogger(__name__)
+
+ASPECTS = ("materials", "fees", "time", "place", "process", "conditions", "online", "phone", "overview")
+MAX_CHOICES = 4
+
+# Next likely steps after an answer (the one just answered is left out).
+_NEXT_STEPS = (
+    ("需要哪些材料", "materials"),
+    ("在哪里办", "place"),
+    ("要多少钱", "fees"),
+    ("能不能网上办", "online"),
+)
+START_REQUEST = {"title": "我要办理", "payload": "/start_service_request"}  # intent owned by service requests
+NOT_THIS = {"title": "不是这个", "payload": "/wrong_guide"}
+
+
+def aspect_button(title: str, aspect: str) -> dict[str, str]:
+    return {"title": title, "payload": "/ask_service" + json.dumps({"aspect": aspect})}
+
+
+def choice_button(title: str, guide_id: str) -> dict[str, str]:
+    return {"title": title, "payload": "/choose_guide" + json.dumps({"guide_id": guide_id})}
+
+
+def next_step_buttons(answered: str, *, alternatives: bool) -> list[dict[str, str]]:
+    buttons = [aspect_button(title, aspect) for title, aspect in _NEXT_STEPS if aspect != answered]
+    buttons.append(START_REQUEST)
+    if alternatives:
+        buttons.append(NOT_THIS)
+    return buttons
+
+
+def answer_with_guide(
+    dispatcher: CollectingDispatcher,
+    *,
+    guide_id: str,
+    aspect: str | None,
+    question: str = "",
+    hit: Any = None,
+    result: Any = None,
+    alternatives: list[str] | None = None,
+) -> list[EventType]:
+    """Answer ``aspect`` of one guide; the guide becomes the conversation's current guide."""
+    alternatives = [a for a in (alternatives or []) if a != guide_id]
+    guide = find_guide(guide_id)
+    hit_section = getattr(hit, "section", None)
+    # A question without a specific aspect is best answered by the section the search found (often a FAQ).
+    section = aspect or (hit_section if hit_section in (*ASPECTS, "faq") else "overview")
+    if section == "faq" and hit is not None:
+        body = guide_answers.faq_answer(hit.text)
+    elif guide is not None:
+        body = guide_answers.render(guide, section, question)
+    elif hit is not None:
+        section = hit_section or "overview"
+        body = hit.text.strip()
+    else:
+        logger.warning("no guide and no hit for %s", guide_id)
+        return []
+    title = guide.title if guide is not None else hit.title
+    url = guide.url if guide is not None else getattr(hit, "url", None)
+    section_title = guide_answers.SECTION_TITLES.get(section, section)
+    text = f"{body}\n\n来源：《{title}》办事指南 · {section_title}（{SAMPLE_NOTICE}）"
+    facts = turn(
+        guide_id=guide_id,
+        section=section,
+        score=getattr(hit, "score", None),
+        confidence=getattr(result, "confidence", None),
+        decision=getattr(result, "decision", None) or "answer",
+        aspect=aspect,
+    )
+    dispatcher.utter_message(
+        text=text,
+        buttons=next_step_buttons(section, alternatives=bool(alternatives)),
+        json_message={
+            "source": source(guide_id=guide_id, title=title, section=section, url=url),
+            "turn": facts,
+        },
+    )
+    return [
+        SlotSet(slots.CURRENT_GUIDE, guide_id),
+        SlotSet(slots.CANDIDATES, alternatives),
+        SlotSet(slots.ASKED_ASPECT, aspect),
+        SlotSet(slots.FAILED_TURNS, 0.0),
+        SlotSet(slots.HANDOVER_OFFERED, False),
+    ]
+
+
+def clarify(dispatcher: CollectingDispatcher, *, result: Any, aspect: str | None) -> list[EventType]:
+    """Several guides are close: ask which one, with one button per guide."""
+    hits = list(result.hits)[:MAX_CHOICES]
+    lines = [f"{i}. {h.title}" for i, h in enumerate(hits, 1)]
+    text = "您想了解的可能是下面几个事项，请问是哪一个？\n" + "\n".join(lines)
+    buttons = [choice_button(h.title, h.guide_id) for h in hits]
+    buttons.append({"title": "都不是", "payload": "/wrong_guide"})
+    top = hits[0] if hits else None
+    dispatcher.utter_message(
+        text=text,
+        buttons=buttons,
+        json_message={
+            "turn": turn(
+                guide_id=None,
+                section=None,
+                score=getattr(top, "score", None),
+                confidence=result.confidence,
+                decision="clarify",
+                aspect=aspect,
+            )
+        },
+    )
+    # No current guide while the citizen chooses: the choices are the candidates.
+    return [
+        SlotSet(slots.CURRENT_GUIDE, None),
+        SlotSet(slots.CANDIDATES, [h.guide_id for h in hits]),
+        SlotSet(slots.ASKED_ASPECT, aspect),
+        SlotSet(slots.HANDOVER_OFFERED, False),
+    ]

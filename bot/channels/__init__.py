@@ -1,0 +1,1 @@
+"""Custom Rasa input channels (loaded with PYTHONPATH=bot)."""

@@ -2,5 +2,11 @@
 
 from api.conversations.models import Conversation, Message
 from api.db import Base
+from api.review.models import Annotation
+from api.service_requests.models import AppointmentSlot, ServiceRequest, StatusChange
+from api.staff.models import AuditEvent, StaffSession, StaffUser
 
-__all__ = ["Base", "Conversation", "Message"]
+__all__ = [
+    "Annotation", "AppointmentSlot", "AuditEvent", "Base", "Conversation", "Message", "ServiceRequest",
+    "StaffSession", "StaffUser", "StatusChange",
+]

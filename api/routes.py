@@ -1,15 +1,49 @@
 """The URL map: every router mounted with its prefix, tags and (for staff) its auth dependency."""
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from api import ratelimit
 from api.channels.web import router as web_router
+from api.channels.wechat import router as wechat_router
 from api.chat import router as chat_router
+from api.console import router as console_router
+from api.handover import router as handover_router
 from api.health import router as health_router
+from api.review import router as review_router
+from api.service_requests import router as service_requests_router
+from api.service_requests.dependencies import require_service_token
+from api.staff import router as staff_router
+from api.staff.dependencies import ANY_STAFF, require_roles
+from api.staff.models import StaffRole
+
+_any_staff = [Depends(require_roles(*ANY_STAFF))]
+_agents = [Depends(require_roles(StaffRole.ADMIN, StaffRole.AGENT))]
+_admins = [Depends(require_roles(StaffRole.ADMIN))]
 
 
 def mount_routes(app: FastAPI) -> None:
     v1 = APIRouter(prefix="/api/v1")
-    v1.include_router(chat_router.router, prefix="/chat", tags=["chat"])
+    v1.include_router(
+        chat_router.router, prefix="/chat", tags=["chat"],
+        dependencies=[Depends(ratelimit.limit_ip), Depends(ratelimit.limit_session)],
+    )
+    v1.include_router(
+        web_router.events_router, prefix="/chat", tags=["chat"], dependencies=[Depends(ratelimit.limit_ip)]
+    )
+    v1.include_router(wechat_router.router, prefix="/wechat", tags=["wechat"])
+    v1.include_router(handover_router.public_router, prefix="/handover", tags=["handover"])
+    # Staff: login is public; everything else needs a login cookie (and X-CSRF-Token on changes) and a role.
+    v1.include_router(staff_router.login_router, prefix="/staff", tags=["staff"])
+    v1.include_router(staff_router.session_router, prefix="/staff", tags=["staff"], dependencies=_any_staff)
+    v1.include_router(staff_router.admin_router, prefix="/staff", tags=["staff"], dependencies=_admins)
+    v1.include_router(review_router.router, prefix="/review", tags=["review"], dependencies=_any_staff)
+    v1.include_router(handover_router.router, prefix="/handover", tags=["handover"], dependencies=_agents)
+    # Called by the action server with GOVCHAT_SERVICE_TOKEN; the citizen never calls it directly.
+    v1.include_router(
+        service_requests_router.router, prefix="/service-requests", tags=["service requests"],
+        dependencies=[Depends(require_service_token)],
+    )
     app.include_router(health_router.router, tags=["health"])
     app.include_router(v1)
     app.include_router(web_router.router, tags=["web"])
+    app.include_router(console_router.router, prefix="/console", tags=["console"])

@@ -1,0 +1,1 @@
+"""Handover inbox: conversations waiting for a human, claim, reply, hand back, close; office hours; call-backs."""

@@ -1,0 +1,19 @@
+from api.errors import AppError, Conflict, Forbidden
+
+
+class NotWaiting(Conflict):
+    code = "not_waiting"
+
+
+class ClaimedByOther(Conflict):
+    code = "claimed_by_other"
+
+
+class NotHolder(Forbidden):
+    code = "not_holder"
+
+
+class InvalidPhone(AppError):
+    status = 422
+    code = "invalid_phone"
+    title = "手机号码有误"

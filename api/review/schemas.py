@@ -1,0 +1,119 @@
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.review.models import Verdict
+
+
+class ConversationFilters(BaseModel):
+    """Shared by the list and the exports."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    channel: str | None = None
+    state: str | None = None
+    handed_over: bool | None = None
+    fell_back: bool | None = None
+    guide_id: str | None = None
+    intent: str | None = None
+    confidence_below: float | None = Field(default=None, ge=0, le=1)
+    rating: str | None = None
+    annotated: bool | None = None
+    q: str | None = Field(default=None, max_length=100)
+
+
+class ConversationSummary(BaseModel):
+    id: int
+    session_id: str
+    channel: str
+    state: str
+    identified: bool
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+    first_question: str
+    handed_over: bool
+    fell_back: bool
+    min_confidence: float | None
+    guides: list[str]
+    intents: list[str]
+    annotations: int
+    rating: str | None = None
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class AnnotationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    message_id: int
+    verdict: Verdict | None
+    expected_guide_id: str | None
+    expected_intent: str | None
+    tags: list[str] | None
+    comment: str | None
+    staff_id: int | None
+    updated_at: datetime
+
+
+class AnnotationWrite(BaseModel):
+    verdict: Verdict | None = None
+    expected_guide_id: str | None = Field(default=None, max_length=64)
+    expected_intent: str | None = Field(default=None, max_length=64)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class MessageRead(BaseModel):
+    id: int
+    role: str
+    text: str
+    created_at: datetime
+    intent: str | None = None
+    confidence: float | None = None
+    entities: list[Any] | None = None
+    guide_id: str | None = None
+    guide_title: str | None = None
+    section: str | None = None
+    score: float | None = None
+    decision: str | None = None
+    fell_back: bool = False
+    handed_over: bool = False
+    latency_ms: int | None = None
+    staff_id: int | None = None
+    annotation: AnnotationRead | None = None
+
+
+class Turn(BaseModel):
+    citizen: MessageRead | None
+    replies: list[MessageRead]
+
+
+class Transcript(BaseModel):
+    conversation: ConversationSummary
+    assigned_staff_id: int | None
+    callback_phone: str | None
+    turns: list[Turn]
+    masked: bool = True
+
+
+class RevealRequest(BaseModel):
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class Revealed(BaseModel):
+    message_id: int
+    text: str
+    entities: list[Any] | None
+
+
+class GuideOption(BaseModel):
+    id: str
+    title: str

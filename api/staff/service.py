@@ -1,0 +1,239 @@
+"""Accounts, login sessions and the audit log. Callers own the transaction; these functions only flush."""
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.db import utcnow
+from api.staff.exceptions import AccountLocked, LoginFailed, StaffNotFound, UsernameTaken, WeakPassword
+from api.staff.models import AuditEvent, StaffRole, StaffSession, StaffUser
+
+logger = logging.getLogger(__name__)
+
+_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
+# Verified against when the username does not exist, so a wrong username costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("govchat-dummy-password")
+MIN_PASSWORD_CHARS = 10
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time we store is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise WeakPassword(f"密码至少需要 {MIN_PASSWORD_CHARS} 个字符。")
+    if password.isdigit() or password.isalpha():
+        raise WeakPassword("密码需同时包含字母和数字或符号。")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_by_username(*, session: Session, username: str) -> StaffUser | None:
+    return session.scalar(select(StaffUser).where(StaffUser.username == username))
+
+
+def get(*, session: Session, staff_id: int) -> StaffUser:
+    user = session.get(StaffUser, staff_id)
+    if user is None:
+        raise StaffNotFound("没有找到这个工作人员账号。")
+    return user
+
+
+def list_staff(*, session: Session) -> Sequence[StaffUser]:
+    return session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
+
+
+def create(
+    *, session: Session, username: str, password: str, role: StaffRole, display_name: str = ""
+) -> StaffUser:
+    if get_by_username(session=session, username=username) is not None:
+        raise UsernameTaken(f"用户名 {username} 已存在。")
+    check_password_policy(password)
+    user = StaffUser(
+        username=username, display_name=display_name or username, role=role, password_hash=hash_password(password)
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update(
+    *,
+    session: Session,
+    user: StaffUser,
+    display_name: str | None = None,
+    role: StaffRole | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+    unlock: bool = False,
+) -> list[str]:
+    """Returns the names of the fields that changed (for the audit log, never the values of secrets)."""
+    changed: list[str] = []
+    if display_name is not None and display_name != user.display_name:
+        user.display_name = display_name
+        changed.append("display_name")
+    if role is not None and role != user.role:
+        user.role = role
+        changed.append("role")
+    if active is not None and active != user.active:
+        user.active = active
+        changed.append("active")
+    if password:
+        check_password_policy(password)
+        user.password_hash = hash_password(password)
+        changed.append("password")
+    if unlock and (user.locked_until or user.failed_logins):
+        user.locked_until, user.failed_logins = None, 0
+        changed.append("unlock")
+    if "password" in changed or "active" in changed or "role" in changed:
+        revoke_all_sessions(session=session, staff_id=user.id)
+    session.flush()
+    return changed
+
+
+def authenticate(
+    *, session: Session, username: str, password: str, max_attempts: int, lockout_minutes: int
+) -> StaffUser:
+    """Checks the password; after `max_attempts` failures in a row the account is locked for a while."""
+    user = get_by_username(session=session, username=username)
+    now = utcnow()
+    if user is None or not user.active:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        raise LoginFailed("用户名或密码错误。")
+    if user.locked_until and aware(user.locked_until) > now:
+        minutes = _minutes_left(user.locked_until, now)
+        raise AccountLocked(f"登录失败次数过多，账号已锁定，请在 {minutes} 分钟后再试或联系管理员。")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= max_attempts:
+            user.locked_until = now + timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+            session.flush()
+            raise AccountLocked(  # noqa: B904 - the cause is a wrong password, nothing to chain
+                f"登录失败次数过多，账号已锁定 {lockout_minutes} 分钟。"
+            )
+        session.flush()
+        raise LoginFailed("用户名或密码错误。") from None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.flush()
+    return user
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, int((aware(until) - now).total_seconds() // 60) + 1)
+
+
+def start_session(*, session: Session, user: StaffUser, minutes: int) -> tuple[str, StaffSession]:
+    """Returns the cookie value (shown once) and the stored session."""
+    token = secrets.token_urlsafe(32)
+    login = StaffSession(
+        token_hash=_token_hash(token),
+        csrf_token=secrets.token_urlsafe(24),
+        staff_id=user.id,
+        expires_at=utcnow() + timedelta(minutes=minutes),
+    )
+    session.add(login)
+    session.flush()
+    return token, login
+
+
+def resolve_session(*, session: Session, token: str) -> tuple[StaffSession, StaffUser] | None:
+    login = session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    if login is None or login.revoked_at is not None or aware(login.expires_at) <= utcnow():
+        return None
+    user = session.get(StaffUser, login.staff_id)
+    if user is None or not user.active:
+        return None
+    return login, user
+
+
+def end_session(*, session: Session, login: StaffSession) -> None:
+    login.revoked_at = utcnow()
+    session.flush()
+
+
+def revoke_all_sessions(*, session: Session, staff_id: int) -> None:
+    now = utcnow()
+    for login in session.scalars(
+        select(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
+    ):
+        login.revoked_at = now
+    session.flush()
+
+
+def record(
+    *,
+    session: Session,
+    actor: StaffUser | None,
+    action: str,
+    target_type: str | None = None,
+    target_id: object = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
+    username: str | None = None,
+) -> AuditEvent:
+    """Write one audit event in the same transaction as the change it describes."""
+    event = AuditEvent(
+        staff_id=actor.id if actor else None,
+        username=actor.username if actor else (username or ""),
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        reason=reason,
+        detail=detail,
+        ip=ip,
+    )
+    session.add(event)
+    session.flush()
+    logger.info("audit %s by %s on %s/%s", action, event.username or "-", target_type or "-", event.target_id or "-")
+    return event
+
+
+def list_audit(
+    *,
+    session: Session,
+    action: str | None = None,
+    username: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[AuditEvent], int]:
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if username:
+        query = query.where(AuditEvent.username == username)
+    if target_type:
+        query = query.where(AuditEvent.target_type == target_type)
+    if target_id:
+        query = query.where(AuditEvent.target_id == target_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit).offset(offset)).all()
+    return items, total

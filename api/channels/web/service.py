@@ -1,0 +1,73 @@
+"""Server-sent events for the web chat: new bot, staff and system messages and state changes, in id order.
+
+The stream polls the conversation store briefly (short transactions in a worker thread), so it works the same on
+SQLite and PostgreSQL and across gateway replicas. Each connection lasts a few minutes, then the browser's
+EventSource reconnects with Last-Event-ID; the polling endpoint ``/messages?after=`` is the fallback.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import Request
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from api.chat import service as chat_service
+from api.chat.schemas import ChatMessage
+from api.conversations import service as conversations
+from api.conversations.models import ConversationState
+from api.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0
+HEARTBEAT_SECONDS = 15.0
+MAX_STREAM_SECONDS = 300.0
+
+
+def _fetch(factory: sessionmaker[Session], session_id: str, after_id: int) -> tuple[list[ChatMessage], str] | None:
+    with session_scope(factory) as session:
+        conversation = conversations.get_by_session_id(session=session, session_id=session_id)
+        if conversation is None:
+            return None
+        messages = conversations.messages_after(session=session, conversation=conversation, after_id=after_id)
+        return [chat_service.to_chat_message(m) for m in messages], ConversationState(conversation.state).value
+
+
+async def conversation_exists(*, sessions: sessionmaker[Session], session_id: str) -> bool:
+    return await run_in_threadpool(_fetch, sessions, session_id, 2**62) is not None
+
+
+def _event(name: str, data: str, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {name}\ndata: {data}\n\n"
+
+
+async def event_stream(
+    *, request: Request, sessions: sessionmaker[Session], session_id: str, after_id: int
+) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    started = last_sent = loop.time()
+    state: str | None = None
+    yield "retry: 3000\n\n"
+    while loop.time() - started < MAX_STREAM_SECONDS:
+        if await request.is_disconnected():
+            return
+        fetched = await run_in_threadpool(_fetch, sessions, session_id, after_id)
+        if fetched is None:
+            return
+        messages, new_state = fetched
+        for message in messages:
+            after_id = message.id or after_id
+            yield _event("message", message.model_dump_json(), after_id)
+            last_sent = loop.time()
+        if new_state != state:
+            state = new_state
+            yield _event("state", json.dumps({"state": state}))
+            last_sent = loop.time()
+        if loop.time() - last_sent >= HEARTBEAT_SECONDS:
+            yield ": keep-alive\n\n"
+            last_sent = loop.time()
+        await asyncio.sleep(POLL_SECONDS)

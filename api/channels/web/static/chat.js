@@ -1,0 +1,507 @@
+/* 政务服务智能助手 web chat. Plain JS, no build step.
+ * Everything from the bot or staff is rendered with textContent; links only with http/https.
+ * History lives in sessionStorage; messages carry server ids so reconnects neither lose nor duplicate them. */
+(function () {
+  "use strict";
+
+  var API = "/api/v1";
+  var STORE_KEY = "govchat:chat:v1";
+  var ELDER_KEY = "govchat:elder";
+  var MAX_ITEMS = 300;
+  var POPULAR = [
+    "身份证补办", "社保卡办理", "公积金提取", "户口迁移", "营业执照办理", "不动产登记", "医保报销", "转人工"
+  ];
+  var LEVELS = [
+    { score: 5, label: "非常满意" }, { score: 4, label: "满意" }, { score: 3, label: "基本满意" },
+    { score: 2, label: "不满意" }, { score: 1, label: "非常不满意" }
+  ];
+  var ROLE_NAMES = { citizen: "您", bot: "智能助手", staff: "人工客服", system: "系统提示" };
+
+  var $ = function (id) { return document.getElementById(id); };
+  var log = $("log"), form = $("form"), input = $("text"), sendBtn = $("send"), typing = $("typing");
+  var banner = $("banner"), netstatus = $("netstatus");
+
+  var state = load();
+  var seenIds = {};
+  var inflight = 0;
+  var live = null;          // EventSource while staff may write
+  var pollTimer = null;     // polling fallback
+  var reconnectTimer = null;
+  var reconnectDelay = 1000;
+
+  function newSessionId() {
+    var rand = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
+      : Date.now().toString(36) + Math.random().toString(36).slice(2);
+    return "web-" + rand;
+  }
+
+  function fresh() {
+    return { sessionId: newSessionId(), items: [], lastId: 0, convState: "bot", ratingShown: false, rated: false };
+  }
+
+  function load() {
+    try {
+      var saved = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.items)) { return saved; }
+    } catch (e) { /* corrupted storage: start again */ }
+    return fresh();
+  }
+
+  function save() {
+    if (state.items.length > MAX_ITEMS) { state.items = state.items.slice(-MAX_ITEMS); }
+    try { sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* storage full or blocked */ }
+  }
+
+  // ---- rendering (textContent only) ----
+
+  function safeUrl(url) {
+    if (typeof url !== "string" || !url) { return null; }
+    try {
+      var parsed = new URL(url, window.location.href);
+      return (parsed.protocol === "https:" || parsed.protocol === "http:") ? parsed.href : null;
+    } catch (e) { return null; }
+  }
+
+  function clock(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    if (isNaN(d.getTime())) { d = new Date(); }
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function renderItem(item) {
+    var row = el("div", "row " + item.role);
+    row.setAttribute("data-key", item.key);
+    if (item.id) { row.setAttribute("data-id", String(item.id)); }
+    var bubble = el("div", "bubble");
+    var who = el("span", item.role === "citizen" || item.role === "bot" ? "sr-only" : "who",
+      ROLE_NAMES[item.role] || "");
+    bubble.appendChild(who);
+    if (item.role === "citizen" || item.role === "bot") { who.textContent = ROLE_NAMES[item.role] + "说："; }
+    bubble.appendChild(el("p", "text", item.text || ""));
+
+    if (item.source && typeof item.source === "object") {
+      var label = "来源：" + (item.source.title || "办事指南") + (item.source.section ? " · " + item.source.section : "");
+      var href = safeUrl(item.source.url);
+      var src;
+      if (href) {
+        src = el("a", "source", label);
+        src.href = href;
+        src.target = "_blank";
+        src.rel = "noopener noreferrer";
+      } else {
+        src = el("span", "source plain", label);
+      }
+      bubble.appendChild(src);
+    }
+
+    if (Array.isArray(item.buttons) && item.buttons.length) {
+      var box = el("div", "buttons");
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-label", "可选的回复");
+      item.buttons.forEach(function (b) {
+        if (!b || typeof b.title !== "string") { return; }
+        var btn = el("button", "choice", b.title);
+        btn.type = "button";
+        btn.disabled = !!item.answered;
+        btn.addEventListener("click", function () {
+          item.answered = true;
+          Array.prototype.forEach.call(box.querySelectorAll("button"), function (x) { x.disabled = true; });
+          save();
+          send(typeof b.payload === "string" && b.payload ? b.payload : b.title, b.title);
+        });
+        box.appendChild(btn);
+      });
+      bubble.appendChild(box);
+    }
+
+    var meta = el("div", "meta");
+    var time = el("time", null, clock(item.at));
+    if (item.at) { time.setAttribute("datetime", item.at); }
+    meta.appendChild(time);
+    if (item.role === "citizen" && item.status === "failed") {
+      meta.appendChild(el("span", "status-failed", "未发出"));
+      var retry = el("button", "retry", "重新发送");
+      retry.type = "button";
+      retry.addEventListener("click", function () { reconnect(); });
+      meta.appendChild(retry);
+    } else if (item.role === "citizen" && item.status === "pending") {
+      meta.appendChild(el("span", null, "发送中"));
+    }
+    bubble.appendChild(meta);
+    row.appendChild(bubble);
+    return row;
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function appendItem(item) {
+    state.items.push(item);
+    if (item.id) { seenIds[item.id] = true; }
+    log.appendChild(renderItem(item));
+    save();
+    scrollDown();
+  }
+
+  function rerender(item) {
+    var old = log.querySelector('[data-key="' + item.key + '"]');
+    if (old) { old.replaceWith(renderItem(item)); }
+    save();
+  }
+
+  function keyOf() { return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 7); }
+
+  function addServerMessage(m) {
+    if (!m || typeof m !== "object") { return; }
+    if (typeof m.id === "number") {
+      if (seenIds[m.id]) { return; }
+      if (m.id > state.lastId) { state.lastId = m.id; }
+    }
+    var role = m.role === "staff" || m.role === "system" ? m.role : "bot";
+    appendItem({
+      key: keyOf(), id: typeof m.id === "number" ? m.id : null, role: role,
+      text: typeof m.text === "string" ? m.text : "", buttons: Array.isArray(m.buttons) ? m.buttons : null,
+      source: m.source || null, at: m.created_at || new Date().toISOString()
+    });
+    if (role === "bot" && m.source && !state.ratingShown) {
+      state.ratingShown = true;
+      save();
+      showRating();
+    }
+  }
+
+  function notice(text) {
+    appendItem({ key: keyOf(), id: null, role: "system", text: text, at: new Date().toISOString() });
+  }
+
+  // ---- conversation state (handover) ----
+
+  function setConvState(s) {
+    if (!s) { return; }
+    var changed = s !== state.convState;
+    state.convState = s;
+    save();
+    if (s === "waiting" || s === "human") { startLive(); } else { stopLive(); }
+    if (!changed) { return; }
+    if (s === "waiting") {
+      showBanner("已为您转接人工客服，请稍候，客服回复会直接显示在这里。");
+    } else if (s === "human") {
+      showBanner("人工客服已接入，正在为您服务。");
+    } else if (s === "closed") {
+      showBanner("本次人工服务已结束，您可以继续向智能助手提问。");
+    } else {
+      hideBanner();
+    }
+  }
+
+  function showBanner(text) { banner.textContent = text; banner.hidden = false; }
+  function hideBanner() { banner.textContent = ""; banner.hidden = true; }
+
+  function startLive() {
+    if (live || pollTimer) { return; }
+    if (!window.EventSource) { startPolling(); return; }
+    var errors = 0;
+    live = new EventSource(API + "/chat/" + encodeURIComponent(state.sessionId) + "/events?after=" + state.lastId);
+    live.addEventListener("open", function () { errors = 0; setOnline(true); });
+    live.addEventListener("message", function (e) {
+      try { addServerMessage(JSON.parse(e.data)); } catch (err) { /* ignore a bad event */ }
+    });
+    live.addEventListener("state", function (e) {
+      try { setConvState(JSON.parse(e.data).state); } catch (err) { /* ignore */ }
+    });
+    live.addEventListener("error", function () {
+      errors += 1;
+      if (errors >= 3 || live.readyState === 2) {
+        live.close();
+        live = null;
+        startPolling();
+      }
+    });
+  }
+
+  function startPolling() {
+    if (pollTimer) { return; }
+    pollTimer = window.setInterval(function () { sync().catch(function () { setOnline(false); }); }, 3000);
+  }
+
+  function stopLive() {
+    if (live) { live.close(); live = null; }
+    if (pollTimer) { window.clearInterval(pollTimer); pollTimer = null; }
+  }
+
+  // ---- network ----
+
+  function problemDetail(response) {
+    return response.json().then(function (body) {
+      return body && typeof body.detail === "string" ? body.detail : "请求没有成功，请稍后再试。";
+    }, function () { return "请求没有成功，请稍后再试。"; });
+  }
+
+  function setOnline(ok) {
+    if (ok) {
+      netstatus.hidden = true;
+      netstatus.textContent = "";
+      reconnectDelay = 1000;
+    } else {
+      netstatus.textContent = "网络连接中断，正在重新连接…您的消息不会丢失。";
+      netstatus.hidden = false;
+    }
+  }
+
+  function setTyping(on) {
+    inflight += on ? 1 : -1;
+    typing.hidden = inflight <= 0;
+    sendBtn.disabled = false;
+    if (inflight > 0) { scrollDown(); }
+  }
+
+  /** Fetch messages after the last id we have. Resolves with how many were new. */
+  function sync() {
+    return fetch(API + "/chat/" + encodeURIComponent(state.sessionId) + "/messages?after=" + state.lastId, {
+      headers: { "Accept": "application/json" }, cache: "no-store"
+    }).then(function (response) {
+      if (response.status === 404) { setOnline(true); return 0; }
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json().then(function (page) {
+        setOnline(true);
+        var before = state.lastId;
+        (page.messages || []).forEach(addServerMessage);
+        setConvState(page.state);
+        return state.lastId > before ? 1 : 0;
+      });
+    });
+  }
+
+  function deliver(item) {
+    item.status = "pending";
+    rerender(item);
+    setTyping(true);
+    return fetch(API + "/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ session_id: state.sessionId, text: item.payload || item.text })
+    }).then(function (response) {
+      setTyping(false);
+      if (response.ok) {
+        return response.json().then(function (reply) {
+          setOnline(true);
+          item.status = "sent";
+          rerender(item);
+          (reply.messages || []).forEach(addServerMessage);
+          setConvState(reply.state);
+        });
+      }
+      if (response.status >= 500 || response.status === 408) { throw new Error("HTTP " + response.status); }
+      // 4xx: the gateway said why (too long, too fast…) in Chinese; show it and do not resend.
+      item.status = "rejected";
+      rerender(item);
+      return problemDetail(response).then(notice);
+    }, function (error) {
+      setTyping(false);
+      throw error;
+    }).catch(function () {
+      item.status = "failed";
+      rerender(item);
+      setOnline(false);
+      scheduleReconnect();
+    });
+  }
+
+  function scheduleReconnect() {
+    if (reconnectTimer) { return; }
+    reconnectTimer = window.setTimeout(function () {
+      reconnectTimer = null;
+      reconnect();
+    }, reconnectDelay);
+    reconnectDelay = Math.min(reconnectDelay * 2, 15000);
+  }
+
+  /** Catch up, then resend what did not reach the gateway. A message whose reply arrived meanwhile is not resent. */
+  function reconnect() {
+    if (reconnectTimer) { window.clearTimeout(reconnectTimer); reconnectTimer = null; }
+    sync().then(function (gotNew) {
+      var failed = state.items.filter(function (i) { return i.role === "citizen" && i.status === "failed"; });
+      if (!failed.length) { return; }
+      if (gotNew) {
+        // The gateway answered while we were offline: the first failed message did arrive.
+        failed[0].status = "sent";
+        rerender(failed[0]);
+        failed = failed.slice(1);
+      }
+      failed.reduce(function (chain, item) {
+        return chain.then(function () { return deliver(item); });
+      }, Promise.resolve());
+    }, function () {
+      setOnline(false);
+      scheduleReconnect();
+    });
+  }
+
+  function send(text, display) {
+    text = (text || "").trim();
+    if (!text) { return; }
+    var item = {
+      key: keyOf(), id: null, role: "citizen", text: display || text, payload: text,
+      at: new Date().toISOString(), status: "pending"
+    };
+    appendItem(item);
+    var pendingFailed = state.items.some(function (i) { return i.role === "citizen" && i.status === "failed"; });
+    if (pendingFailed) {
+      item.status = "failed";  // keep order: it goes out after the ones waiting for the network
+      rerender(item);
+      reconnect();
+      return;
+    }
+    deliver(item);
+  }
+
+  // ---- rating (好差评) ----
+
+  function showRating() {
+    if (state.rated || log.querySelector(".rating")) { return; }
+    var node = document.getElementById("rating-template").content.firstElementChild.cloneNode(true);
+    var levels = node.querySelector(".rating-levels");
+    var submit = node.querySelector(".rating-submit");
+    var comment = node.querySelector(".rating-comment");
+    var result = node.querySelector(".rating-result");
+    var chosen = null;
+    LEVELS.forEach(function (level, index) {
+      var btn = el("button", "level", level.label);
+      btn.type = "button";
+      btn.setAttribute("role", "radio");
+      btn.setAttribute("aria-checked", "false");
+      btn.tabIndex = index === 0 ? 0 : -1;
+      btn.addEventListener("click", function () {
+        chosen = level;
+        Array.prototype.forEach.call(levels.children, function (b) {
+          b.setAttribute("aria-checked", b === btn ? "true" : "false");
+          b.tabIndex = b === btn ? 0 : -1;
+        });
+        submit.disabled = false;
+      });
+      btn.addEventListener("keydown", function (e) {
+        var step = (e.key === "ArrowRight" || e.key === "ArrowDown") ? 1
+          : (e.key === "ArrowLeft" || e.key === "ArrowUp") ? -1 : 0;
+        if (!step) { return; }
+        e.preventDefault();
+        var next = levels.children[(index + step + LEVELS.length) % LEVELS.length];
+        next.focus();
+        next.click();
+      });
+      levels.appendChild(btn);
+    });
+    submit.addEventListener("click", function () {
+      if (!chosen) { return; }
+      submit.disabled = true;
+      result.textContent = "正在提交…";
+      fetch(API + "/ratings", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({
+          session_id: state.sessionId, score: chosen.score, level: chosen.label,
+          comment: comment.value.trim() || null
+        })
+      }).then(function (response) {
+        if (response.ok) {
+          state.rated = true;
+          save();
+          result.textContent = "感谢您的评价！" + (chosen.score <= 2 ? "工作人员会跟进您反映的问题。" : "");
+          Array.prototype.forEach.call(node.querySelectorAll("button, textarea"), function (x) { x.disabled = true; });
+          return;
+        }
+        return problemDetail(response).then(function (detail) {
+          result.textContent = response.status === 409 ? detail : "评价暂时没有提交成功：" + detail;
+          submit.disabled = response.status === 409;
+        });
+      }, function () {
+        result.textContent = "网络不通，评价没有提交成功，请稍后再试。";
+        submit.disabled = false;
+      });
+    });
+    log.appendChild(node);
+    scrollDown();
+  }
+
+  // ---- setup ----
+
+  function setElder(on) {
+    document.documentElement.classList.toggle("elder", on);
+    $("elder-toggle").setAttribute("aria-pressed", on ? "true" : "false");
+    try { localStorage.setItem(ELDER_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+  }
+
+  function renderChips() {
+    var chips = $("chips");
+    POPULAR.forEach(function (title) {
+      var chip = el("button", "chip", title);
+      chip.type = "button";
+      chip.addEventListener("click", function () { send(title); });
+      chips.appendChild(chip);
+    });
+  }
+
+  function restore() {
+    state.items.forEach(function (item) {
+      if (item.id) { seenIds[item.id] = true; }
+      if (item.role === "citizen" && item.status === "pending") { item.status = "failed"; }
+      log.appendChild(renderItem(item));
+    });
+    if (state.ratingShown && !state.rated) { showRating(); }
+    scrollDown();
+    var s = state.convState;
+    state.convState = "bot";
+    setConvState(s);
+    // Catch up on anything that arrived while the page was away (staff replies), then resend what failed.
+    if (state.items.length) { reconnect(); }
+  }
+
+  if (new URLSearchParams(window.location.search).get("embed") === "1") {
+    document.documentElement.classList.add("embedded");
+  }
+  var elderSaved = null;
+  try { elderSaved = localStorage.getItem(ELDER_KEY); } catch (e) { /* private mode */ }
+  setElder(elderSaved === "1" || new URLSearchParams(window.location.search).get("elder") === "1");
+
+  $("elder-toggle").addEventListener("click", function () {
+    setElder(!document.documentElement.classList.contains("elder"));
+  });
+  $("new-chat").addEventListener("click", function () {
+    stopLive();
+    state = fresh();
+    seenIds = {};
+    save();
+    Array.prototype.slice.call(log.children).forEach(function (child) {
+      if (child.id !== "welcome") { child.remove(); }
+    });
+    hideBanner();
+    input.focus();
+  });
+  $("rate-open").addEventListener("click", function () {
+    if (state.rated) { notice("您已经评价过本次服务，感谢您的反馈。"); return; }
+    state.ratingShown = true;
+    save();
+    showRating();
+    var first = log.querySelector(".rating .level");
+    if (first) { first.focus(); }
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value;
+    input.value = "";
+    send(text);
+    input.focus();
+  });
+  window.addEventListener("online", function () { reconnect(); });
+  window.addEventListener("offline", function () { setOnline(false); });
+
+  renderChips();
+  restore();
+  window.govchat = { state: function () { return state; } };  // for tests and debugging
+})();

@@ -1,0 +1,59 @@
+"""Remembers which pushes were already handled, so WeChat's retries (it retries three times) are processed once.
+
+In process memory by default; in Redis (SET NX EX) when GOVCHAT_REDIS_URL is set, so replicas share it.
+"""
+
+import logging
+import threading
+import time
+from typing import Protocol
+
+import redis
+
+from api.shared_state import get_redis
+from govchat.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+TTL_SECONDS = 600
+
+
+class Deduper(Protocol):
+    def first_time(self, key: str) -> bool: ...
+
+
+class MemoryDeduper:
+    def __init__(self, ttl_seconds: int = TTL_SECONDS, max_entries: int = 100_000) -> None:
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._ttl = ttl_seconds
+        self._max = max_entries
+
+    def first_time(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) >= self._max:
+                self._seen = {k: t for k, t in self._seen.items() if t > now}
+            expires = self._seen.get(key)
+            if expires is not None and expires > now:
+                return False
+            self._seen[key] = now + self._ttl
+            return True
+
+
+class RedisDeduper:
+    def __init__(self, client: redis.Redis, ttl_seconds: int = TTL_SECONDS) -> None:
+        self._redis = client
+        self._ttl = ttl_seconds
+
+    def first_time(self, key: str) -> bool:
+        try:
+            return bool(self._redis.set(f"govchat:wechat:push:{key}", "1", nx=True, ex=self._ttl))
+        except Exception:  # noqa: BLE001 - better a rare duplicate answer than a lost message
+            logger.warning("redis unavailable for push de-duplication; processing anyway")
+            return True
+
+
+def make_deduper(settings: Settings) -> Deduper:
+    client = get_redis(settings)
+    return RedisDeduper(client) if client is not None else MemoryDeduper()

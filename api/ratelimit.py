@@ -1,0 +1,102 @@
+"""Per-IP, per-session and per-openid rate limits, answered with a polite Chinese problem+json 429.
+
+Counters live in process memory by default (one gateway replica) and in Redis when GOVCHAT_REDIS_URL is set,
+so that every replica sees the same counts. The ``limits`` library does the counting (moving window).
+"""
+
+import logging
+import math
+import threading
+import time
+from typing import Any
+
+from fastapi import Request
+from limits import RateLimitItem, parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from api.errors import TooManyRequests
+from govchat.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+
+
+class RateLimiter:
+    def __init__(self, settings: Settings) -> None:
+        uri = settings.redis_url or "memory://"
+        self._storage: Storage = storage_from_string(uri)
+        self._limiter = MovingWindowRateLimiter(self._storage)
+        self._items: dict[str, RateLimitItem | None] = {
+            "ip": parse(settings.rate_limit_per_ip) if settings.rate_limit_per_ip else None,
+            "session": parse(settings.rate_limit_per_session) if settings.rate_limit_per_session else None,
+            "openid": parse(settings.rate_limit_per_openid) if settings.rate_limit_per_openid else None,
+        }
+
+    def allow(self, kind: str, key: str) -> bool:
+        """Count one hit; False when the limit is exceeded. Fails open if the counter store is unreachable."""
+        item = self._items.get(kind)
+        if item is None:
+            return True
+        try:
+            return self._limiter.hit(item, "govchat", kind, key)
+        except Exception:  # noqa: BLE001 - a Redis outage must not take the chat down with it
+            logger.warning("rate limit store unavailable; allowing %s request", kind)
+            return True
+
+    def retry_after(self, kind: str, key: str) -> int:
+        item = self._items.get(kind)
+        if item is None:
+            return 0
+        try:
+            reset = self._limiter.get_window_stats(item, "govchat", kind, key).reset_time
+        except Exception:  # noqa: BLE001
+            return item.get_expiry()
+        return max(1, math.ceil(reset - time.time()))
+
+    def check(self, kind: str, key: str) -> None:
+        """Raise TooManyRequests (rendered as problem+json 429) when the limit for ``key`` is exceeded."""
+        if not self.allow(kind, key):
+            wait = self.retry_after(kind, key)
+            logger.info("rate limit %s exceeded", kind)
+            raise TooManyRequests(polite_message(wait))
+
+
+def polite_message(wait_seconds: int) -> str:
+    return f"您发送得有点快，请稍等 {wait_seconds} 秒后再试。急事可拨打 12345 政务服务热线。"
+
+
+def get_limiter(app: Any) -> RateLimiter:
+    """One limiter per app (tests build many apps), created on first use."""
+    limiter: RateLimiter | None = getattr(app.state, "rate_limiter", None)
+    if limiter is None:
+        with _lock:
+            limiter = getattr(app.state, "rate_limiter", None)
+            if limiter is None:
+                limiter = RateLimiter(app.state.settings)
+                app.state.rate_limiter = limiter
+    return limiter
+
+
+def client_ip(request: Request) -> str:
+    """The peer address. Behind the reverse proxy, run uvicorn with --proxy-headers so this is the citizen's IP."""
+    return request.client.host if request.client else "unknown"
+
+
+async def limit_ip(request: Request) -> None:
+    get_limiter(request.app).check("ip", client_ip(request))
+
+
+async def limit_session(request: Request) -> None:
+    """Per-session limit for chat posts; the session id comes from the JSON body (or the path)."""
+    session_id = request.path_params.get("session_id")
+    if session_id is None and request.method == "POST":
+        try:
+            body = await request.json()
+        except ValueError:
+            return  # malformed JSON: the route answers 400
+        if isinstance(body, dict) and isinstance(body.get("session_id"), str):
+            session_id = body["session_id"][:128]
+    if session_id:
+        get_limiter(request.app).check("session", session_id)

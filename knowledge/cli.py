@@ -27,6 +27,46 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from knowledge.building import rebuild
+
+    report = rebuild(
+        Path(args.index) if args.index else None,
+        Path(args.guides) if args.guides else None,
+        force=args.force,
+    )
+    if report.up_to_date:
+        out(f"up to date: {report.index_dir} ({report.n_entries} entries, {report.n_chunks} chunks)")
+    else:
+        out(
+            f"built {report.index_dir}: {report.n_entries} entries, {report.n_chunks} chunks, "
+            f"{report.embedded} embedded, {report.store} store, {report.seconds:.1f}s"
+        )
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    import json
+
+    from knowledge.base import KnowledgeBase
+
+    kb = KnowledgeBase.open(Path(args.index) if args.index else None)
+    result = kb.search(args.query, k=args.k, guide_id=args.guide)
+    if args.json:
+        hits = [
+            {"guide_id": h.guide_id, "title": h.title, "section": h.section, "score": h.score,
+             "confidence": result.confidence}
+            for h in result.hits
+        ]
+        out(json.dumps(hits, ensure_ascii=False))
+        return 0
+    out(f"aspect={result.aspect} confidence={result.confidence:.3f} decision={result.decision}")
+    for i, h in enumerate(result.hits, 1):
+        out(f"{i}. {h.title} [{h.guide_id}] {h.section_title} score={h.score:.3f}")
+        out("   " + h.text.replace("\n", " / ")[:160])
+    return 0
+
+
 def _settings():  # type: ignore[no-untyped-def]
     from govchat.settings import get_settings
 
@@ -40,6 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="validate guide YAML files and report file and field of each error")
     p.add_argument("--guides", help="folder of guide YAML files (default: settings.guides_dir)")
     p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("build", help="build the index if missing or stale (prints 'up to date' otherwise)")
+    p.add_argument("--index", help="index directory (default: settings.index_dir)")
+    p.add_argument("--guides", help="folder of guide YAML files (default: settings.guides_dir)")
+    p.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    p.set_defaults(func=_cmd_build)
+    p = sub.add_parser("search", help="search the knowledge base")
+    p.add_argument("query")
+    p.add_argument("--index")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--guide", help="restrict to one guide id")
+    p.add_argument("--json", action="store_true", help="print a JSON list of hits")
+    p.set_defaults(func=_cmd_search)
     return parser
 
 

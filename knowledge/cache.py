@@ -1,0 +1,55 @@
+"""Embedding cache keyed by model and content hash, so a rebuild only embeds what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def content_key(model: str, text: str) -> str:
+    return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
+
+
+class EmbeddingCache:
+    """SQLite table (key -> float32 bytes); safe for concurrent builds and cheap to extend."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30)
+
+    def embed(
+        self, model: str, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], dim: int
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` (cached ones reused) and how many had to be computed."""
+        keys = [content_key(model, t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        with self._connect() as db:
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for key, blob in db.execute(f"SELECT key, vec FROM emb WHERE key IN ({marks})", part):  # noqa: S608
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        missing = sorted({k: i for i, k in enumerate(keys) if k not in found or found[k].shape[0] != dim}.items())
+        if missing:
+            new = np.asarray(encode([texts[i] for _, i in missing]), dtype=np.float32)
+            with self._connect() as db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO emb (key, vec) VALUES (?, ?)",
+                    [(k, new[j].tobytes()) for j, (k, _) in enumerate(missing)],
+                )
+            for j, (k, _) in enumerate(missing):
+                found[k] = new[j]
+        out = np.vstack([found[k] for k in keys]) if keys else np.zeros((0, dim), dtype=np.float32)
+        return out.astype(np.float32, copy=False), len(missing)

@@ -1,0 +1,52 @@
+from api.errors import AppError, Conflict, NotFound
+
+
+class InvalidField(AppError):
+    """A field a citizen typed that cannot be right; ``detail`` says what to fix."""
+
+    status = 422
+    code = "invalid_field"
+    title = "填写内容有误"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class UnknownService(InvalidField):
+    code = "unknown_service"
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+    title = "预约时段不可用"
+
+
+class SlotFull(SlotUnavailable):
+    code = "slot_full"
+    title = "预约时段已约满"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    title = "重复的请求标识"
+
+
+class RequestNotFound(NotFound):
+    """Unknown tracking number and wrong verification look the same, so neither reveals anything."""
+
+    code = "request_not_found"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class ReasonRequired(AppError):
+    status = 422
+    code = "reason_required"
+    title = "需要说明理由"
+
+
+class CannotCancel(Conflict):
+    code = "cannot_cancel"

@@ -1,0 +1,65 @@
+"""The request API the action server calls (service credential required, see dependencies)."""
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.db import SessionDep
+from api.dependencies import SettingsDep
+from api.service_requests import calendar, service
+from api.service_requests.dependencies import IdempotencyKey
+from api.service_requests.exceptions import InvalidField
+from api.service_requests.schemas import (
+    CancelRequest,
+    ServiceRequestCreate,
+    ServiceRequestRead,
+    SlotPage,
+    SlotRead,
+    Verification,
+)
+
+router = APIRouter()
+
+
+@router.post(
+    "",
+    response_model=ServiceRequestRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="提交办事申请（同一 Idempotency-Key 只生成一件）",
+    responses={200: {"description": "同一 Idempotency-Key 的重复提交：返回已有的申请"}},
+)
+def create_request(
+    body: ServiceRequestCreate, key: IdempotencyKey, session: SessionDep, settings: SettingsDep, response: Response
+) -> ServiceRequestRead:
+    request, created = service.create(
+        session=session, data=body, idempotency_key=key, guides_dir=settings.guides_dir
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    # SessionDep commits before this response is sent: the tracking number is only ever shown once durable.
+    return ServiceRequestRead.from_model(request)
+
+
+@router.get("/slots", response_model=SlotPage, summary="查询可预约的日期和时段")
+def list_slots(
+    session: SessionDep,
+    settings: SettingsDep,
+    office: str = Query(min_length=1, max_length=200),
+    guide_id: str | None = Query(default=None, max_length=64),
+) -> SlotPage:
+    if guide_id is not None:
+        guide = service.load_guide(guides_dir=settings.guides_dir, guide_id=guide_id)
+        if office not in service.offices_of(guide):
+            raise InvalidField("office", "请从列出的办理地点中选择一个。")
+    slots = service.available_slots(session=session, office=office, at=calendar.now())
+    return SlotPage(office=office, slots=[SlotRead(day=d, period=p, remaining=r) for d, p, r in slots])
+
+
+@router.post("/lookup", response_model=ServiceRequestRead, summary="凭受理编号和身份证号或手机号后4位查询进度")
+def lookup_request(body: Verification, session: SessionDep) -> ServiceRequestRead:
+    request = service.lookup(session=session, tracking_no=body.tracking_no, verifier=body.verifier)
+    return ServiceRequestRead.from_model(request)
+
+
+@router.post("/{tracking_no}/cancel", response_model=ServiceRequestRead, summary="受理前取消申请")
+def cancel_request(tracking_no: str, body: CancelRequest, session: SessionDep) -> ServiceRequestRead:
+    request = service.cancel(session=session, tracking_no=tracking_no, verifier=body.verifier, reason=body.reason)
+    return ServiceRequestRead.from_model(request)

@@ -1,0 +1,160 @@
+"""Handover inbox: a citizen asks for a person, an agent claims, replies (seen via the chat API), hands back, closes."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.handover import office_hours
+from govchat.settings import Settings
+from tests.api.staff.factories import PHONE, make_staff, staff_client
+from tests.api.staff.factories import StaffClient as Staff
+
+
+def _handover_reply(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "messages": [{"text": "好的，正在为您转接人工客服。", "buttons": None,
+                      "custom": {"turn": {"decision": "fallback", "fell_back": True, "handover": True}}}],
+        "nlu": {"intent": "human_handoff", "confidence": 0.97, "entities": []},
+    }
+
+
+def _ask_for_person(client: TestClient, fake_rasa: Any, session_id: str = "citizen-1") -> int:
+    fake_rasa.handler = _handover_reply
+    response = client.post("/api/v1/chat", json={"session_id": session_id, "text": "我要找人工"})
+    assert response.status_code == 200 and response.json()["state"] == "waiting"
+    return 0
+
+
+def _inbox(staff: Staff) -> dict[str, Any]:
+    response = staff.get("/api/v1/handover/inbox")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_full_handover_round_trip(client: TestClient, fake_rasa: Any) -> None:
+    _ask_for_person(client, fake_rasa)
+    agent = staff_client(client, "agent")
+    inbox = _inbox(agent)
+    assert len(inbox["waiting"]) == 1 and inbox["in_progress"] == []
+    item = inbox["waiting"][0]
+    assert item["session_id"] == "citizen-1" and item["waiting_seconds"] >= 0
+    assert item["last_citizen_text"] == "我要找人工" and isinstance(inbox["office_open"], bool)
+    conversation_id = item["id"]
+
+    claimed = agent.post(f"/api/v1/handover/{conversation_id}/claim")
+    assert claimed.status_code == 200 and claimed.json()["conversation"]["state"] == "human"
+    assert _inbox(agent)["in_progress"][0]["assigned_staff_name"] == "agent1同志"
+
+    greeting = {"text": "您好，我是工作人员小王，请问有什么可以帮您？"}
+    sent = agent.post(f"/api/v1/handover/{conversation_id}/reply", json=greeting)
+    assert sent.status_code == 201
+
+    # The citizen's client polls and sees the staff reply.
+    polled = client.get("/api/v1/chat/citizen-1/messages", params={"after": 0}).json()
+    assert polled["state"] == "human"
+    staff_messages = [m for m in polled["messages"] if m["role"] == "staff"]
+    assert staff_messages and staff_messages[-1]["text"].startswith("您好，我是工作人员小王")
+    assert any(m["role"] == "system" and "人工客服已接入" in m["text"] for m in polled["messages"])
+
+    # While staff hold it, the assistant stays silent.
+    calls = len(fake_rasa.received)
+    quiet = client.post("/api/v1/chat", json={"session_id": "citizen-1", "text": "我想补办身份证"})
+    assert quiet.json()["messages"] == [] and len(fake_rasa.received) == calls
+    history = agent.get(f"/api/v1/handover/{conversation_id}").json()
+    assert history["turns"][-1]["citizen"]["text"] == "我想补办身份证"
+
+    assert agent.post(f"/api/v1/handover/{conversation_id}/hand-back").status_code == 204
+    after = client.get("/api/v1/chat/citizen-1/messages", params={"after": staff_messages[-1]["id"]}).json()
+    assert after["state"] == "bot" and "智能助手" in after["messages"][-1]["text"]
+    assert _inbox(agent) == {**_inbox(agent), "waiting": [], "in_progress": []}
+
+    admin = staff_client(client, "admin")
+    actions = {e["action"] for e in admin.get("/api/v1/staff/audit").json()["items"]}
+    assert {"handover_claim", "handover_reply", "handover_hand_back"} <= actions
+
+
+def test_second_agent_cannot_take_or_answer_a_claimed_conversation(client: TestClient, fake_rasa: Any) -> None:
+    _ask_for_person(client, fake_rasa)
+    first = staff_client(client, "agent")
+    make_staff(client, "agent2", "agent")
+    second = Staff(client, "agent2")
+    conversation_id = _inbox(first)["waiting"][0]["id"]
+    assert first.post(f"/api/v1/handover/{conversation_id}/claim").status_code == 200
+    taken = second.post(f"/api/v1/handover/{conversation_id}/claim")
+    assert taken.status_code == 409 and taken.json()["code"] == "claimed_by_other"
+    assert second.post(f"/api/v1/handover/{conversation_id}/reply", json={"text": "hi"}).status_code == 403
+    assert second.post(f"/api/v1/handover/{conversation_id}/close").status_code == 403
+    assert first.post(f"/api/v1/handover/{conversation_id}/close").status_code == 204
+    assert client.get("/api/v1/chat/citizen-1/messages").json()["state"] == "closed"
+    again = first.post(f"/api/v1/handover/{conversation_id}/claim")
+    assert again.status_code == 409 and again.json()["code"] == "not_waiting"
+
+
+def test_reply_needs_a_claim_and_analysts_have_no_inbox(client: TestClient, fake_rasa: Any) -> None:
+    _ask_for_person(client, fake_rasa)
+    agent = staff_client(client, "agent")
+    conversation_id = _inbox(agent)["waiting"][0]["id"]
+    unclaimed = agent.post(f"/api/v1/handover/{conversation_id}/reply", json={"text": "您好"})
+    assert unclaimed.status_code == 409
+    analyst = staff_client(client, "analyst")
+    assert analyst.post(f"/api/v1/handover/{conversation_id}/claim").status_code == 403
+    assert analyst.get(f"/api/v1/handover/{conversation_id}").status_code == 403
+
+
+def test_callback_phone_is_masked_in_inbox_and_audited_when_shown(client: TestClient, fake_rasa: Any) -> None:
+    _ask_for_person(client, fake_rasa)
+    bad = client.post("/api/v1/handover/callback", json={"session_id": "citizen-1", "phone": "12345"})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_phone"
+    unknown = client.post("/api/v1/handover/callback", json={"session_id": "nobody", "phone": PHONE})
+    assert unknown.status_code == 404
+    left = client.post("/api/v1/handover/callback", json={"session_id": "citizen-1", "phone": "138 1234 5678"})
+    assert left.status_code == 201 and left.json()["phone"] == "138****5678"
+    polled = client.get("/api/v1/chat/citizen-1/messages").json()["messages"]
+    assert any("138****5678" in m["text"] for m in polled) and not any(PHONE in m["text"] for m in polled)
+
+    agent = staff_client(client, "agent")
+    item = _inbox(agent)["waiting"][0]
+    assert item["callback_phone"] == "138****5678"
+    assert agent.post(f"/api/v1/handover/{item['id']}/callback-phone").status_code == 403  # claim first
+    agent.post(f"/api/v1/handover/{item['id']}/claim")
+    shown = agent.post(f"/api/v1/handover/{item['id']}/callback-phone")
+    assert shown.json()["phone"] == PHONE
+    admin = staff_client(client, "admin")
+    assert admin.get("/api/v1/staff/audit", params={"action": "reveal_callback_phone"}).json()["total"] == 1
+
+
+def test_office_hours_endpoint(client: TestClient) -> None:
+    body = client.get("/api/v1/handover/office-hours").json()
+    assert body["office_hours"] == "周一至周五 09:00-12:00、14:00-17:30"
+    assert (body["notice"] is None) == body["open"]
+
+
+def test_office_hours_rules() -> None:
+    hours = office_hours.parse("1-5 09:00-12:00,14:00-17:30; 6 09:00-12:00", "Asia/Shanghai")
+    # 2026-11-27 is a Friday. 10:00 Beijing = 02:00 UTC.
+    assert hours.is_open(datetime(2026, 11, 27, 2, 0, tzinfo=UTC))
+    assert not hours.is_open(datetime(2026, 11, 27, 4, 30, tzinfo=UTC))  # 12:30 lunch
+    assert not hours.is_open(datetime(2026, 11, 29, 2, 0, tzinfo=UTC))  # Sunday
+    friday_evening = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)  # 19:00
+    opening = hours.next_opening(friday_evening)
+    assert opening is not None and (opening.isoweekday(), opening.hour) == (6, 9)
+    notice = office_hours.closed_notice(hours, friday_evening)
+    assert "11月28日（周六）09:00" in notice and "手机号码" in notice
+    assert hours.describe() == "周一至周五 09:00-12:00、14:00-17:30；周六 09:00-12:00"
+
+
+def test_notice_if_closed_tells_the_citizen(client: TestClient, migrated_settings: Settings) -> None:
+    from api.conversations import service as conversations
+    from api.db import session_scope
+    from api.handover import service
+
+    with session_scope(client.app.state.sessionmaker) as session:
+        conversation = conversations.get_or_create(session=session, session_id="night", channel="web")
+        sunday = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
+        message = service.notice_if_closed(session=session, conversation=conversation, settings=migrated_settings,
+                                           now=sunday)
+        assert message is not None and "非工作时间" in message.text
+        monday_10 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+        assert service.notice_if_closed(session=session, conversation=conversation, settings=migrated_settings,
+                                        now=monday_10) is None

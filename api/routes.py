@@ -7,6 +7,7 @@ from api.channels.web import router as web_router
 from api.channels.wechat import router as wechat_router
 from api.chat import router as chat_router
 from api.console import router as console_router
+from api.feedback import router as feedback_router
 from api.handover import router as handover_router
 from api.health import router as health_router
 from api.review import router as review_router
@@ -38,6 +39,9 @@ def mount_routes(app: FastAPI) -> None:
     v1.include_router(staff_router.admin_router, prefix="/staff", tags=["staff"], dependencies=_admins)
     v1.include_router(review_router.router, prefix="/review", tags=["review"], dependencies=_any_staff)
     v1.include_router(handover_router.router, prefix="/handover", tags=["handover"], dependencies=_agents)
+    v1.include_router(
+        feedback_router.router, prefix="/ratings", tags=["feedback"], dependencies=[Depends(ratelimit.limit_ip)]
+    )
     # Called by the action server with GOVCHAT_SERVICE_TOKEN; the citizen never calls it directly.
     v1.include_router(
         service_requests_router.router, prefix="/service-requests", tags=["service requests"],

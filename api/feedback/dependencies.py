@@ -1,0 +1,1 @@
+"""No dependencies of its own: ratings are public and rate-limited per IP where the router is mounted."""

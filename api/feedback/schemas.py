@@ -1,0 +1,27 @@
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from api.feedback.models import RatingLevel
+
+
+class RatingCreate(BaseModel):
+    """Rate a conversation (session_id) or a request (tracking_no + last 4 of the ID number or phone)."""
+
+    level: RatingLevel
+    # Optional, as the web page sends it; must agree with level when given.
+    score: int | None = Field(default=None, ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=500)
+    session_id: str | None = Field(default=None, min_length=1, max_length=128)
+    tracking_no: str | None = Field(default=None, min_length=1, max_length=40)
+    verifier: str | None = Field(default=None, min_length=1, max_length=8)
+
+
+class RatingRead(BaseModel):
+    id: int
+    level: RatingLevel
+    score: int
+    comment: str | None
+    needs_follow_up: bool
+    created_at: dt.datetime
+    message: str

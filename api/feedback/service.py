@@ -1,0 +1,86 @@
+"""Storing ratings. One per conversation or request; poor ones are flagged for staff follow-up."""
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.conversations import service as conversations
+from api.db import utcnow
+from api.feedback.exceptions import AlreadyRated, InvalidRating, NotRatable, RatingTargetNotFound
+from api.feedback.models import FOLLOW_UP_LEVELS, SCORES, Rating, RatingLevel
+from api.feedback.schemas import RatingCreate
+from api.service_requests import service as requests_service
+from api.service_requests.models import RequestStatus
+
+logger = logging.getLogger(__name__)
+
+# A request can be rated once staff have finished with it.
+RATABLE_STATUSES = frozenset({RequestStatus.COMPLETED, RequestStatus.REJECTED})
+ALREADY_RATED_TEXT = "您已经评价过了，感谢您的反馈！"
+
+
+def create(*, session: Session, data: RatingCreate) -> Rating:
+    level = RatingLevel(data.level)
+    if data.score is not None and data.score != SCORES[level]:
+        raise InvalidRating("评分和满意程度不一致，请重新选择。")
+    comment = (data.comment or "").strip() or None
+    by_session = data.session_id is not None
+    by_request = data.tracking_no is not None or data.verifier is not None
+    if by_session == by_request:
+        raise InvalidRating("请说明评价的是本次咨询（session_id），还是某件办件（受理编号和验证信息）。")
+
+    rating = Rating(
+        level=level, score=SCORES[level], comment=comment, needs_follow_up=level in FOLLOW_UP_LEVELS
+    )
+    if by_session:
+        assert data.session_id is not None
+        conversation = conversations.get_by_session_id(session=session, session_id=data.session_id)
+        if conversation is None:
+            raise RatingTargetNotFound("没有找到这次咨询，可能已经过期了。")
+        rating.conversation_id = conversation.id
+        target = f"conversation {conversation.id}"
+    else:
+        if not data.tracking_no or not data.verifier:
+            raise InvalidRating("评价办件需要受理编号和身份证号或手机号后4位。")
+        request = requests_service.lookup(session=session, tracking_no=data.tracking_no, verifier=data.verifier)
+        if request.status not in RATABLE_STATUSES:
+            raise NotRatable("办件办结后才能评价，届时欢迎您对我们的服务提出意见。")
+        rating.request_id = request.id
+        target = f"request {request.tracking_no}"
+
+    try:
+        with session.begin_nested():
+            session.add(rating)
+            session.flush()
+    except IntegrityError:
+        raise AlreadyRated(ALREADY_RATED_TEXT) from None
+    logger.info("rating %s for %s%s", level.value, target, " (needs follow-up)" if rating.needs_follow_up else "")
+    return rating
+
+
+def thank_you(rating: Rating) -> str:
+    if rating.needs_follow_up:
+        return "感谢您的评价！很抱歉没能让您满意，工作人员会尽快联系您了解情况并改进。"
+    return "感谢您的评价！您的意见会帮助我们把服务做得更好。"
+
+
+def list_follow_ups(*, session: Session, include_done: bool = False, limit: int = 50) -> Sequence[Rating]:
+    """Poor ratings for the staff console, oldest first (first in, first followed up)."""
+    query = select(Rating).where(Rating.needs_follow_up.is_(True))
+    if not include_done:
+        query = query.where(Rating.followed_up_at.is_(None))
+    return session.scalars(query.order_by(Rating.id).limit(limit)).all()
+
+
+def mark_followed_up(*, session: Session, rating_id: int, actor: str, note: str | None = None) -> Rating:
+    rating = session.get(Rating, rating_id)
+    if rating is None or not rating.needs_follow_up:
+        raise RatingTargetNotFound("没有找到这条需要回访的评价。")
+    rating.followed_up_at = utcnow()
+    rating.followed_up_by = actor[:64]
+    rating.follow_up_note = note
+    session.flush()
+    return rating

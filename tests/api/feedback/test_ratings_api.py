@@ -1,0 +1,85 @@
+"""好差评 through POST /api/v1/ratings: by conversation, by request, one each, poor ones flagged."""
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.db import make_engine, make_sessionmaker, session_scope
+from api.feedback import service as feedback
+from api.feedback.models import Rating
+from api.service_requests import service as requests_service
+from govchat.settings import Settings
+from tests.api.service_requests.conftest import AUTH, request_body
+
+URL = "/api/v1/ratings"
+
+
+def _sessions(settings: Settings) -> sessionmaker[Session]:
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+def _talk(client: TestClient, session_id: str) -> None:
+    assert client.post("/api/v1/chat", json={"session_id": session_id, "text": "身份证丢了怎么补办"}).status_code == 200
+
+
+def test_rate_a_conversation_once(client: TestClient) -> None:
+    _talk(client, "rate-1")
+    response = client.post(URL, json={"session_id": "rate-1", "level": "满意", "score": 4, "comment": "很清楚"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["score"] == 4 and body["needs_follow_up"] is False and "感谢" in body["message"]
+    again = client.post(URL, json={"session_id": "rate-1", "level": "非常满意"})
+    assert again.status_code == 409 and again.json()["detail"] == "您已经评价过了，感谢您的反馈！"
+
+
+def test_poor_ratings_are_flagged_for_follow_up(client: TestClient, migrated_settings: Settings) -> None:
+    for n, level in enumerate(["不满意", "非常不满意", "基本满意"]):
+        _talk(client, f"poor-{n}")
+        response = client.post(URL, json={"session_id": f"poor-{n}", "level": level, "comment": "<b>等太久</b>"})
+        assert response.status_code == 201
+        assert response.json()["needs_follow_up"] is (level != "基本满意")
+    with session_scope(_sessions(migrated_settings)) as session:
+        flagged = feedback.list_follow_ups(session=session)
+        assert [r.level for r in flagged] == ["不满意", "非常不满意"]
+        assert flagged[0].comment == "<b>等太久</b>"  # stored as text; pages escape it when they render
+        feedback.mark_followed_up(session=session, rating_id=flagged[0].id, actor="staff:2", note="已电话回访")
+    with session_scope(_sessions(migrated_settings)) as session:
+        assert len(feedback.list_follow_ups(session=session)) == 1
+
+
+def test_bad_ratings_are_refused(client: TestClient) -> None:
+    _talk(client, "bad-1")
+    cases = [
+        ({"session_id": "bad-1", "level": "还行"}, 422),
+        ({"session_id": "bad-1", "level": "满意", "score": 1}, 422),
+        ({"session_id": "bad-1", "level": "满意", "comment": "长" * 501}, 422),
+        ({"level": "满意"}, 422),
+        ({"session_id": "bad-1", "tracking_no": "GZ1", "verifier": "1234", "level": "满意"}, 422),
+        ({"session_id": "no-such-session", "level": "满意"}, 404),
+        ({"tracking_no": "GZ20261126ZZZZZZZZ", "verifier": "1234", "level": "满意"}, 404),
+    ]
+    for body, status in cases:
+        response = client.post(URL, json=body)
+        assert response.status_code == status, (body, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_rate_a_request_after_it_is_completed(client: TestClient, migrated_settings: Settings) -> None:
+    created = client.post(
+        "/api/v1/service-requests", json=request_body(), headers={**AUTH, "Idempotency-Key": "rate-req-1"}
+    ).json()
+    tracking_no = created["tracking_no"]
+    early = client.post(URL, json={"tracking_no": tracking_no, "verifier": "2345", "level": "满意"})
+    assert early.status_code == 409 and "办结后" in early.json()["detail"]
+    sessions = _sessions(migrated_settings)
+    with session_scope(sessions) as session:
+        for to in ("accepted", "completed"):
+            requests_service.change_status(session=session, tracking_no=tracking_no, to=to, actor="staff:1")
+    wrong = client.post(URL, json={"tracking_no": tracking_no, "verifier": "0000", "level": "满意"})
+    assert wrong.status_code == 404
+    ok = client.post(URL, json={"tracking_no": tracking_no, "verifier": "123X", "level": "非常不满意"})
+    assert ok.status_code == 201 and ok.json()["needs_follow_up"] is True
+    assert client.post(URL, json={"tracking_no": tracking_no, "verifier": "123X", "level": "满意"}).status_code == 409
+    with sessions() as session:
+        rating = session.scalars(select(Rating)).one()
+        assert rating.request_id is not None and rating.conversation_id is None

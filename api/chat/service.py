@@ -15,6 +15,7 @@ from api.conversations import service as conversations
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.db import session_scope
 from api.errors import AppError
+from api.service_requests import flows as service_request_flows
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,11 @@ def handle_message(
         citizen = session.get_one(Message, citizen_id)
         citizen.latency_ms = latency_ms
         stored: list[Message] = []
+        # Status changes staff made to this conversation's requests come first (api/service_requests/flows.py).
+        for notice in service_request_flows.take_status_notices(session=session, session_id=session_id):
+            stored.append(
+                conversations.add_message(session=session, conversation=conversation, role=Role.BOT, text=notice)
+            )
         if reply is None:
             stored.append(
                 conversations.add_message(

@@ -1,0 +1,50 @@
+"""Work that spans domains: status changes made by staff reach the citizen in the chat they applied from.
+
+The chat flow calls ``take_status_notices`` inside the transaction that stores the reply, so a notice is
+marked as delivered only if the reply carrying it is stored too.
+"""
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from api.db import utcnow
+from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
+
+_NOTICES: dict[str, str] = {
+    RequestStatus.ACCEPTED: "您的“{title}”申请（受理编号 {no}）已受理，工作人员正在安排办理。",
+    RequestStatus.IN_PROGRESS: "您的“{title}”申请（受理编号 {no}）正在办理中。",
+    RequestStatus.COMPLETED: "您的“{title}”申请（受理编号 {no}）已办结。欢迎您对本次服务进行评价（好差评）。",
+    RequestStatus.REJECTED: (
+        "很抱歉，您的“{title}”申请（受理编号 {no}）未予受理，原因：{reason}。如有疑问，可拨打 12345 咨询。"
+    ),
+    RequestStatus.CANCELLED: "您的“{title}”申请（受理编号 {no}）已取消。{reason_sentence}",
+}
+
+
+def notice_text(change: StatusChange, request: ServiceRequest) -> str:
+    template = _NOTICES.get(change.to_status, "您的“{title}”申请（受理编号 {no}）状态已更新。")
+    reason = change.reason or "未说明"
+    return "【办件进度】" + template.format(
+        title=request.service_title, no=request.tracking_no, reason=reason,
+        reason_sentence=f"说明：{change.reason}。" if change.reason else "",
+    )
+
+
+def take_status_notices(*, session: Session, session_id: str) -> list[str]:
+    """Notices for status changes not yet shown in this conversation, oldest first; marks them shown."""
+    rows = session.execute(
+        select(StatusChange, ServiceRequest)
+        .join(ServiceRequest, StatusChange.request_id == ServiceRequest.id)
+        .where(ServiceRequest.session_id == session_id, StatusChange.notified_at.is_(None))
+        .order_by(StatusChange.id)
+    ).all()
+    if not rows:
+        return []
+    ids = [change.id for change, _ in rows]
+    session.execute(
+        update(StatusChange)
+        .where(StatusChange.id.in_(ids), StatusChange.notified_at.is_(None))
+        .values(notified_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return [notice_text(change, request) for change, request in rows]

@@ -13,6 +13,7 @@ from api.health import router as health_router
 from api.review import router as review_router
 from api.service_requests import router as service_requests_router
 from api.service_requests.dependencies import require_service_token
+from api.staff import requests_router as staff_requests_router
 from api.staff import router as staff_router
 from api.staff.dependencies import ANY_STAFF, require_roles
 from api.staff.models import StaffRole
@@ -37,6 +38,7 @@ def mount_routes(app: FastAPI) -> None:
     v1.include_router(staff_router.login_router, prefix="/staff", tags=["staff"])
     v1.include_router(staff_router.session_router, prefix="/staff", tags=["staff"], dependencies=_any_staff)
     v1.include_router(staff_router.admin_router, prefix="/staff", tags=["staff"], dependencies=_admins)
+    v1.include_router(staff_requests_router.router, prefix="/staff", tags=["staff"], dependencies=_agents)
     v1.include_router(review_router.router, prefix="/review", tags=["review"], dependencies=_any_staff)
     v1.include_router(handover_router.router, prefix="/handover", tags=["handover"], dependencies=_agents)
     v1.include_router(

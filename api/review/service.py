@@ -7,10 +7,11 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.conversations.models import Conversation, ConversationState, Message, Role
+from api.feedback.models import FOLLOW_UP_LEVELS, Rating
 from api.review.exceptions import ConversationNotFound, MessageNotFound, NotAnAnswer, SearchRefused
 from api.review.masking import mask_entities, mask_message, mask_optional_phone
 from api.review.models import Annotation
@@ -90,24 +91,21 @@ def filtered_query(*, filters: ConversationFilters, may_search_numbers: bool) ->
 
 
 def _rating_condition(rating: str) -> Any:
-    """Ratings live in api.feedback (another domain); without it no conversation matches a rating filter."""
-    try:
-        from api.feedback import service as feedback_service
-    except ImportError:
-        return false()
-    condition: Any = feedback_service.conversation_rating_condition(rating=rating)
-    return condition
+    """好差评 of the conversation (api.feedback): a level such as 不满意, or "poor" for 不满意 and 非常不满意."""
+    if rating == "poor":
+        levels = [level.value for level in FOLLOW_UP_LEVELS]
+    elif rating == "none":
+        return ~exists().where(Rating.conversation_id == Conversation.id)
+    else:
+        levels = [rating]
+    return exists().where(Rating.conversation_id == Conversation.id, Rating.level.in_(levels))
 
 
 def _ratings(session: Session, conversation_ids: Sequence[int]) -> dict[int, str]:
-    try:
-        from api.feedback import service as feedback_service
-    except ImportError:
-        return {}
-    ratings: dict[int, str] = feedback_service.ratings_for_conversations(
-        session=session, conversation_ids=list(conversation_ids)
-    )
-    return ratings
+    rows = session.execute(
+        select(Rating.conversation_id, Rating.level).where(Rating.conversation_id.in_(conversation_ids))
+    ).all()
+    return {conversation_id: level for conversation_id, level in rows if conversation_id is not None}
 
 
 def summaries(session: Session, conversations: Sequence[Conversation]) -> list[ConversationSummary]:

@@ -1,0 +1,88 @@
+"""Staff work on service requests and ratings: spans requests, conversations, feedback and the audit log."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from api.conversations import service as conversations
+from api.conversations.models import Role
+from api.db import utcnow
+from api.feedback import service as feedback_service
+from api.feedback.models import Rating
+from api.service_requests import service as requests_service
+from api.service_requests.exceptions import RequestNotFound
+from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
+from api.service_requests.schemas import STATUS_LABELS
+from api.staff import service as staff_service
+from api.staff.models import StaffUser
+
+
+def list_requests(
+    *, session: Session, status: str | None, q: str | None, limit: int, offset: int
+) -> tuple[Sequence[ServiceRequest], int]:
+    query = select(ServiceRequest).options(selectinload(ServiceRequest.history))
+    if status:
+        query = query.where(ServiceRequest.status == status)
+    if q:
+        like = f"%{q.strip().upper()}%"
+        query = query.where(or_(ServiceRequest.tracking_no.like(like), ServiceRequest.service_title.like(f"%{q}%")))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = session.scalars(query.order_by(ServiceRequest.id.desc()).limit(limit).offset(offset)).all()
+    return items, total
+
+
+def get_request(*, session: Session, tracking_no: str) -> ServiceRequest:
+    request = requests_service.get_by_tracking_no(session=session, tracking_no=tracking_no)
+    if request is None:
+        raise RequestNotFound("没有找到这个办件。")
+    return request
+
+
+def status_notice(request: ServiceRequest, reason: str | None) -> str:
+    label = STATUS_LABELS[request.status]
+    text = f"您的办件（{request.service_title}，编号 {request.tracking_no}）状态已更新为：{label}。"
+    if reason:
+        text += f"说明：{reason}"
+    return text
+
+
+def change_request_status(
+    *, session: Session, staff: StaffUser, tracking_no: str, to: RequestStatus, reason: str | None, ip: str | None
+) -> ServiceRequest:
+    """Change the status, tell the citizen in the chat that created the request, and audit it, in one transaction."""
+    request = get_request(session=session, tracking_no=tracking_no)
+    before = request.status
+    request = requests_service.change_status(
+        session=session, tracking_no=request.tracking_no, to=to, actor=f"staff:{staff.id}", reason=reason
+    )
+    change = session.scalar(
+        select(StatusChange).where(StatusChange.request_id == request.id).order_by(StatusChange.id.desc()).limit(1)
+    )
+    conversation = (
+        conversations.get_by_session_id(session=session, session_id=request.session_id) if request.session_id else None
+    )
+    if conversation is not None and change is not None:
+        conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM,
+                                  text=status_notice(request, change.reason))
+        change.notified_at = utcnow()
+    staff_service.record(
+        session=session, actor=staff, action="request_status", target_type="service_request",
+        target_id=request.tracking_no, reason=reason,
+        detail={"from": before, "to": request.status, "notified_in_chat": conversation is not None}, ip=ip,
+    )
+    session.flush()
+    return request
+
+
+def follow_ups(*, session: Session, include_done: bool) -> Sequence[Rating]:
+    return feedback_service.list_follow_ups(session=session, include_done=include_done, limit=200)
+
+
+def mark_followed_up(*, session: Session, staff: StaffUser, rating_id: int, note: str | None,
+                     ip: str | None) -> Rating:
+    rating = feedback_service.mark_followed_up(session=session, rating_id=rating_id, actor=f"staff:{staff.id}",
+                                               note=note)
+    staff_service.record(session=session, actor=staff, action="rating_follow_up", target_type="rating",
+                         target_id=rating.id, reason=note, ip=ip)
+    return rating

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends, FastAPI
 
 from api import ratelimit
+from api.analytics import router as analytics_router
 from api.channels.web import router as web_router
 from api.channels.wechat import router as wechat_router
 from api.chat import router as chat_router
@@ -21,6 +22,7 @@ from api.staff.models import StaffRole
 _any_staff = [Depends(require_roles(*ANY_STAFF))]
 _agents = [Depends(require_roles(StaffRole.ADMIN, StaffRole.AGENT))]
 _admins = [Depends(require_roles(StaffRole.ADMIN))]
+_analysts = [Depends(require_roles(StaffRole.ADMIN, StaffRole.ANALYST))]
 
 
 def mount_routes(app: FastAPI) -> None:
@@ -41,6 +43,7 @@ def mount_routes(app: FastAPI) -> None:
     v1.include_router(staff_requests_router.router, prefix="/staff", tags=["staff"], dependencies=_agents)
     v1.include_router(review_router.router, prefix="/review", tags=["review"], dependencies=_any_staff)
     v1.include_router(handover_router.router, prefix="/handover", tags=["handover"], dependencies=_agents)
+    v1.include_router(analytics_router.router, prefix="/analytics", tags=["analytics"], dependencies=_analysts)
     v1.include_router(
         feedback_router.router, prefix="/ratings", tags=["feedback"], dependencies=[Depends(ratelimit.limit_ip)]
     )

@@ -1,0 +1,229 @@
+"""The web chat in headless Chromium at phone size: question, follow-up, clarification, handover, rating, elder mode.
+
+Each state is kept as a screenshot under test-artifacts/screenshots/.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Gateway
+
+pytestmark = pytest.mark.browser
+
+
+def ask(page: Any, text: str) -> None:
+    page.get_by_label("输入您的问题").fill(text)
+    page.keyboard.press("Enter")
+
+
+def bot_texts(page: Any) -> list[str]:
+    return page.locator(".row.bot .text").all_inner_texts()
+
+
+def session_id(page: Any) -> str:
+    return page.evaluate("window.govchat.state().sessionId")
+
+
+def test_question_follow_up_and_clarification(page: Any, gateway: Gateway, shoot: Any) -> None:
+    page.locator(".chip", has_text="身份证补办").wait_for()
+    shoot(page, "00-welcome")
+    page.locator(".chip", has_text="身份证补办").click()
+    page.locator(".row.bot").first.wait_for()
+    answer = page.locator(".row.bot").first
+    assert "户口簿" in answer.locator(".text").inner_text()
+    link = answer.locator("a.source")
+    assert link.get_attribute("href") == "https://zwfw.guizhou.gov.cn/guide/id-card-replacement"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert "居民身份证补领" in link.inner_text()
+    assert page.locator(".row.citizen .text").first.inner_text() == "身份证补办"
+    assert page.locator(".row.bot time").first.inner_text().count(":") == 1
+    shoot(page, "01-question-answered")
+
+    # Follow-up through the answer's button, then a slow typed follow-up that shows the typing indicator.
+    answer.get_by_role("button", name="要多少钱").click()
+    expect(page.locator(".row.bot")).to_have_count(2)
+    assert "20 元" in bot_texts(page)[1]
+    ask(page, "慢慢说，能加急吗")
+    page.locator("#typing").wait_for(state="visible")
+    shoot(page, "02-typing-indicator")
+    expect(page.locator(".row.bot")).to_have_count(3)
+    assert page.locator("#typing").is_hidden()
+    shoot(page, "03-follow-up")
+
+    # Clarification: the citizen picks one of the offered services; its payload goes to the assistant.
+    ask(page, "我要办证")
+    clarification = page.locator(".row.bot", has_text="哪一种证件")
+    clarification.wait_for()
+    shoot(page, "04-clarification")
+    clarification.get_by_role("button", name="居民身份证").click()
+    page.locator(".row.bot", has_text="为您介绍「居民身份证」").wait_for()
+    assert clarification.get_by_role("button", name="居住证").is_disabled()
+    assert page.locator(".row.citizen .text").last.inner_text() == "居民身份证"
+    sent = [m["message"] for m in gateway.fake_rasa.received if m["sender"] == session_id(page)]
+    assert sent[-1] == '/choose{"guide": "居民身份证"}'
+    shoot(page, "05-clarification-answered")
+
+
+def test_bot_and_staff_text_is_never_html(page: Any) -> None:
+    ask(page, "注入测试")
+    row = page.locator(".row.bot").first
+    row.wait_for()
+    assert row.locator(".text").inner_text().startswith("<img src=x")
+    assert row.locator("img, b, script, i").count() == 0
+    assert row.locator("a").count() == 0  # javascript: links are shown as plain text
+    assert "<script>坏</script>" in row.locator(".source").inner_text()
+    assert row.get_by_role("button", name="<i>按钮</i>").count() == 1
+    assert page.evaluate("window.__pwned === undefined")
+
+
+def test_handover_staff_reply_appears_without_reload(page: Any, gateway: Gateway, shoot: Any) -> None:
+    ask(page, "转人工")
+    page.locator("#banner", has_text="转接人工客服").wait_for()
+    shoot(page, "06-handover-waiting")
+    page.evaluate("window.__marker = 'same page'")
+    gateway.staff_says(session_id(page), "您好，我是政务服务中心的小王，请问有什么可以帮您？")
+    staff = page.locator(".row.staff")
+    staff.wait_for(timeout=10_000)
+    assert "小王" in staff.locator(".text").inner_text()
+    assert staff.locator(".who").inner_text() == "人工客服"
+    assert page.evaluate("window.__marker") == "same page"  # no reload happened
+    gateway.staff_says(session_id(page), "<b>第二条</b>")
+    expect(page.locator(".row.staff")).to_have_count(2)
+    assert page.locator(".row.staff .text").last.inner_text() == "<b>第二条</b>"
+    shoot(page, "07-staff-reply")
+    # A reload restores the history without duplicating the staff messages.
+    page.reload()
+    expect(page.locator(".row.staff")).to_have_count(2)
+    page.wait_for_timeout(1500)
+    assert page.locator(".row.staff").count() == 2
+
+
+def test_rating_widget_sends_the_five_level_rating(page: Any, shoot: Any) -> None:
+    captured: list[dict] = []
+
+    def fulfil(route: Any) -> None:
+        captured.append(json.loads(route.request.post_data))
+        route.fulfill(status=201, content_type="application/json", body='{"id": 1}')
+
+    page.route("**/api/v1/ratings", fulfil)
+    ask(page, "身份证丢了怎么补办")
+    rating = page.locator(".rating")
+    rating.wait_for()
+    levels = rating.get_by_role("radio")
+    assert levels.all_inner_texts() == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    submit = rating.get_by_role("button", name="提交评价")
+    assert submit.is_disabled()
+    rating.get_by_role("radio", name="满意", exact=True).click()
+    rating.locator("textarea").fill("回答很清楚")
+    shoot(page, "08-rating-chosen")
+    submit.click()
+    rating.locator(".rating-result", has_text="感谢您的评价").wait_for()
+    assert captured == [{"session_id": session_id(page), "score": 4, "level": "满意", "comment": "回答很清楚"}]
+    assert submit.is_disabled()
+    shoot(page, "09-rating-submitted")
+
+
+def test_rating_failure_is_explained(page: Any) -> None:
+    page.route("**/api/v1/ratings", lambda route: route.fulfill(
+        status=409, content_type="application/problem+json",
+        body=json.dumps({"status": 409, "code": "already_rated", "detail": "您已经评价过本次服务。"})))
+    page.get_by_role("button", name="评价").click()
+    page.locator(".rating").get_by_role("radio", name="非常不满意").click()
+    page.locator(".rating").get_by_role("button", name="提交评价").click()
+    page.locator(".rating-result", has_text="您已经评价过本次服务").wait_for()
+
+
+def test_elder_mode_enlarges_type_and_raises_contrast(page: Any, shoot: Any) -> None:
+    ask(page, "身份证丢了怎么补办")
+    page.locator(".row.bot").first.wait_for()
+    normal = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    toggle = page.get_by_role("button", name="长辈模式")
+    assert toggle.get_attribute("aria-pressed") == "false"
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "true"
+    elder = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert normal == 16 and elder >= 22
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, "10-elder-mode")
+    page.reload()  # the choice is remembered
+    assert page.get_by_role("button", name="长辈模式").get_attribute("aria-pressed") == "true"
+
+
+def test_phone_viewport_and_keyboard_only_use(page: Any, shoot: Any) -> None:
+    assert page.viewport_size == {"width": 390, "height": 844}
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    box = page.locator("#text").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844 and box["width"] > 200
+    # Keyboard only: the skip link leads to the input; Enter sends.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    page.keyboard.type("社保卡怎么办")
+    page.keyboard.press("Enter")
+    page.locator(".row.bot", has_text="收到：社保卡怎么办").wait_for()
+    assert page.get_by_role("log").count() == 1
+    assert page.locator(".row.bot .sr-only").first.inner_text() == "智能助手说："
+    shoot(page, "11-phone")
+
+
+def test_history_survives_reload_and_a_network_drop_loses_nothing(page: Any, gateway: Gateway, shoot: Any) -> None:
+    ask(page, "第一句")
+    page.locator(".row.bot", has_text="收到：第一句").wait_for()
+    page.context.set_offline(True)
+    ask(page, "断网时说的话")
+    page.locator(".row.citizen", has_text="断网时说的话").locator(".status-failed").wait_for()
+    page.locator("#netstatus").wait_for(state="visible")
+    shoot(page, "12-offline")
+    page.context.set_offline(False)
+    page.locator(".row.bot", has_text="收到：断网时说的话").wait_for(timeout=20_000)
+    page.locator("#netstatus").wait_for(state="hidden")
+    shoot(page, "13-reconnected")
+    page.reload()
+    page.locator(".row.bot", has_text="收到：断网时说的话").wait_for()
+    page.wait_for_timeout(1000)
+    assert bot_texts(page) == ["收到：第一句", "收到：断网时说的话"]
+    sent = [m["message"] for m in gateway.fake_rasa.received if m["sender"] == session_id(page)]
+    assert sent == ["第一句", "断网时说的话"]
+
+
+def test_widget_opens_the_chat_in_an_iframe(browser: Any, gateway: Gateway, shoot: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    host_page = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"></head><body><h1>某某县人民政府</h1>'
+        f'<script src="{gateway.url}/widget.js" data-label="智能咨询"></script></body></html>'
+    ).encode()
+
+    class HostSite(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(host_page)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    # Another government site, on another origin, embeds the widget.
+    site = ThreadingHTTPServer(("127.0.0.1", 0), HostSite)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
+    launcher = page.get_by_role("button", name="智能咨询", exact=True)
+    launcher.click()
+    assert launcher.get_attribute("aria-expanded") == "true"
+    frame = page.frame_locator("iframe[title='政务服务智能助手']")
+    frame.locator(".chip", has_text="公积金提取").click()
+    frame.locator(".row.bot", has_text="收到：公积金提取").wait_for()
+    shoot(page, "14-widget")
+    page.get_by_role("button", name="关闭智能咨询").click()
+    assert launcher.get_attribute("aria-expanded") == "false"
+    assert page.locator("#govchat-widget-panel").is_hidden()
+    context.close()
+    site.shutdown()

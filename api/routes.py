@@ -11,6 +11,7 @@ from api.console import router as console_router
 from api.feedback import router as feedback_router
 from api.handover import router as handover_router
 from api.health import router as health_router
+from api.retention import router as retention_router
 from api.review import router as review_router
 from api.service_requests import router as service_requests_router
 from api.service_requests.dependencies import require_service_token
@@ -43,6 +44,7 @@ def mount_routes(app: FastAPI) -> None:
     v1.include_router(staff_requests_router.router, prefix="/staff", tags=["staff"], dependencies=_agents)
     v1.include_router(review_router.router, prefix="/review", tags=["review"], dependencies=_any_staff)
     v1.include_router(handover_router.router, prefix="/handover", tags=["handover"], dependencies=_agents)
+    v1.include_router(retention_router.router, prefix="/retention", tags=["retention"], dependencies=_admins)
     v1.include_router(analytics_router.router, prefix="/analytics", tags=["analytics"], dependencies=_analysts)
     v1.include_router(
         feedback_router.router, prefix="/ratings", tags=["feedback"], dependencies=[Depends(ratelimit.limit_ip)]

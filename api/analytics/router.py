@@ -40,7 +40,7 @@ def overview(session: SessionDep, settings: SettingsDep, date_from: DateQuery = 
 @router.get("/gaps", response_model=Gaps, summary="知识盲区：未答好的问题按语义聚类")
 def gaps(session: SessionDep, settings: SettingsDep, embedder: GapEmbedderDep, date_from: DateQuery = None,
          date_to: DateQuery = None, below: Annotated[float, Query(ge=0, le=1)] = 0.5,
-         threshold: Annotated[float, Query(ge=0.3, le=0.99)] = 0.8) -> Gaps:
+         threshold: Annotated[float, Query(ge=0.3, le=0.99, description="余弦相似度阈值")] = 0.9) -> Gaps:
     tz = ZoneInfo(settings.office_timezone)
     start, end = _period(date_from, date_to, tz)
     return service.gaps(session=session, embedder=embedder, date_from=start, date_to=end, tz=tz, below=below,

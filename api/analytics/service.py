@@ -194,7 +194,7 @@ def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
 
 
 def gaps(*, session: Session, embedder: Any, date_from: date, date_to: date, tz: ZoneInfo, below: float = 0.5,
-         threshold: float = 0.8, limit: int = 20) -> Gaps:
+         threshold: float = 0.9, limit: int = 20) -> Gaps:
     start, end = _bounds(date_from, date_to, tz)
     questions = gap_questions(session=session, start=start, end=end, below=below)
     if isinstance(embedder, str):

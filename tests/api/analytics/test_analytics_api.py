@@ -44,7 +44,8 @@ def test_overview_charts(client: TestClient) -> None:
     assert body["totals"]["conversations"] == 2 and body["totals"]["questions"] == 4
     per_day = _chart(body, "per_day")
     assert sum(per_day["series"]["会话"]) == 2 and sum(per_day["series"]["消息"]) == 8
-    assert dict(zip(_chart(body, "by_channel")["labels"], _chart(body, "by_channel")["series"]["会话"])) == \
+    by_channel = _chart(body, "by_channel")
+    assert dict(zip(by_channel["labels"], by_channel["series"]["会话"], strict=True)) == \
         {"网页": 1, "微信": 1}
     assert sum(_chart(body, "by_hour")["series"]["消息"]) == 4
     outcomes = _chart(body, "outcomes")["series"]["比例"]

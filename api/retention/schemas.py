@@ -1,0 +1,17 @@
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class RetentionReport(BaseModel):
+    dry_run: bool
+    now: datetime
+    anonymous_days: int
+    identified_days: int
+    anonymous_cutoff: datetime
+    identified_cutoff: datetime
+    anonymous_to_delete: int
+    identified_to_anonymise: int
+    messages_affected: int
+    oldest_affected: datetime | None
+    skipped_open_handover: int

@@ -13,6 +13,7 @@ from actions import knowledge_base, slots
 from actions.clarify_guide import pick_candidate
 from actions.guide_replies import ASPECTS, answer_with_guide, clarify
 from actions.low_confidence import not_understood
+from actions.turn_facts import turn
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 # best section must score at least this share of the overall best hit (generic follow-ups such as
 # "要带什么材料" match every guide's materials section about equally well).
 FOLLOW_UP_SCORE_SHARE = 0.9
+SEARCH_FAILED = "抱歉，办事指南查询暂时出了点问题，请稍后再试，或说“转人工”由工作人员为您解答。"
 
 
 def entity_value(tracker: Tracker, name: str) -> str | None:
@@ -75,7 +77,12 @@ class ActionAnswerFromGuide(Action):
         if not text:
             return not_understood(dispatcher, tracker)
 
-        result = await knowledge_base.search(text)
+        try:
+            result = await knowledge_base.search(text)
+        except Exception:  # the index is missing or broken: say so instead of staying silent
+            logger.exception("knowledge search failed")
+            dispatcher.utter_message(text=SEARCH_FAILED, json_message={"turn": turn(decision=None, fell_back=True)})
+            return []
         top = _top(result)
         aspect = result.aspect
         logger.info(

@@ -207,3 +207,13 @@ def test_low_nlu_confidence_still_answers_when_the_search_is_sure(kb, dispatcher
     kb.script("结婚证咋个领", SearchResult([hit("marriage-registration", 0.9)], "process", 0.9, "answer"))
     run(dispatcher, make_tracker("结婚证咋个领", intent="nlu_fallback"))
     assert dispatcher.messages[0]["custom"]["source"]["guide_id"] == "marriage-registration"
+
+
+def test_a_broken_index_gets_a_polite_reply(kb, dispatcher, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("index missing")
+
+    monkeypatch.setattr(kb, "search", broken)
+    assert run(dispatcher, make_tracker("身份证怎么补办")) == []
+    assert "稍后再试" in dispatcher.messages[0]["text"]
+    assert turn_of(dispatcher)["fell_back"] is True

@@ -1,0 +1,66 @@
+"""The server-sent event stream of the web chat: ids, resumption and states."""
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.channels.web import service
+from api.conversations import service as conversations
+from api.conversations.models import Role
+from api.db import session_scope
+from tests.conftest import FakeRasa
+
+
+class OneRound:
+    """A request that disconnects after the stream's first poll."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def is_disconnected(self) -> bool:
+        self.calls += 1
+        return self.calls > 1
+
+
+async def collect(sessions: Any, session_id: str, after_id: int) -> list[str]:
+    chunks = []
+    async for chunk in service.event_stream(request=OneRound(), sessions=sessions, session_id=session_id,  # type: ignore[arg-type]
+                                            after_id=after_id):
+        chunks.append(chunk)
+    return chunks
+
+
+def test_events_carry_message_ids_and_resume_after_the_last_one(client: TestClient, fake_rasa: FakeRasa) -> None:
+    fake_rasa.handler = lambda body: {"messages": [{"text": "转人工", "custom": {"turn": {"handover": True}}}],
+                                      "nlu": {}}
+    first_id = client.post("/api/v1/chat", json={"session_id": "sse-1", "text": "转人工"}).json()["messages"][0]["id"]
+    sessions = client.app.state.sessionmaker
+    with session_scope(sessions) as session:
+        conversation = conversations.get_by_session_id(session=session, session_id="sse-1")
+        conversations.add_message(session=session, conversation=conversation, role=Role.STAFF, text="<b>您好</b>")
+    chunks = asyncio.run(collect(sessions, "sse-1", first_id))
+    messages = [c for c in chunks if "event: message" in c]
+    assert len(messages) == 1
+    event_id = int(messages[0].split("\n")[0].removeprefix("id: "))
+    assert event_id > first_id
+    assert json.loads(messages[0].split("data: ", 1)[1])["text"] == "<b>您好</b>"
+    assert any('"state": "waiting"' in c for c in chunks)
+    assert not [c for c in asyncio.run(collect(sessions, "sse-1", event_id)) if "event: message" in c]
+
+
+def test_events_for_an_unknown_session_are_404(client: TestClient) -> None:
+    response = client.get("/api/v1/chat/nobody/events")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_page_and_assets_are_served_with_a_strict_csp(client: TestClient) -> None:
+    page = client.get("/")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "<script>" not in page.text  # no inline script
+    assert client.get("/static/chat.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/widget.js").status_code == 200
+    assert client.get("/static/../router.py").status_code == 404
+    assert client.get("/static/nope.js").status_code == 404

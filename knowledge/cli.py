@@ -67,6 +67,36 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import time
+
+    from knowledge import evaluation as ev
+    from knowledge.base import KnowledgeBase
+
+    kb = KnowledgeBase.open(Path(args.index) if args.index else None)
+    questions = ev.load_devset(Path(args.devset) if args.devset else ev.DEVSET_DIR)
+    started = time.perf_counter()
+    kb.warm_up()
+    scored = ev.collect(kb, questions)
+    seconds = time.perf_counter() - started
+    cal = kb.calibration
+    if args.fit:
+        cal = ev.fit_weights(kb, scored, cal)
+        cal = ev.fit_confidence(kb, scored, cal)
+        from dataclasses import replace
+
+        cal = replace(cal, embedder=kb.embedder)
+        cal.save()
+        kb.calibration = cal
+        out(f"fitted and saved calibration: weights={cal.weights} answer_at={cal.answer_at} "
+            f"clarify_at={cal.clarify_at}")
+    n_oos = sum(q.guide is None for q in questions)
+    out(f"dev set: {len(questions) - n_oos} in-scope + {n_oos} out-of-scope questions; embedder {kb.embedder}; "
+        f"{seconds:.1f}s for all retrievers")
+    out(ev.table([ev.evaluate(kb, scored, m, cal) for m in ev.METHODS]))
+    return 0
+
+
 def _settings():  # type: ignore[no-untyped-def]
     from govchat.settings import get_settings
 
@@ -92,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guide", help="restrict to one guide id")
     p.add_argument("--json", action="store_true", help="print a JSON list of hits")
     p.set_defaults(func=_cmd_search)
+    p = sub.add_parser("eval", help="evaluate hybrid and single retrievers on the development set")
+    p.add_argument("--index")
+    p.add_argument("--devset", help="folder of dev-set YAML files (default: knowledge/devset)")
+    p.add_argument("--fit", action="store_true", help="fit fusion weights, confidence and thresholds, save them")
+    p.set_defaults(func=_cmd_eval)
     return parser
 
 

@@ -86,6 +86,9 @@ class Searcher:
         for row, pos in enumerate(index.chunk_guide.tolist()):
             self.rows_by_entry[pos].append(row)
         self.position = {e.id: i for i, e in enumerate(index.entries)}
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query at a time: threads only add contention
 
     def embed_query(self, query: str) -> np.ndarray:
         vec = self.model.encode_query([query], normalize_embeddings=True, convert_to_numpy=True)

@@ -1,0 +1,380 @@
+"use strict";
+/* Staff console: one page, hash routes, every call to the staff API with the login cookie and the CSRF header.
+   The API enforces roles; the menu only hides what a role cannot use. */
+let ME = null;
+const view = document.getElementById("view");
+const ROLE_NAMES = {admin: "管理员", agent: "客服坐席", analyst: "数据分析员"};
+const PAGES = [
+  {hash: "#/conversations", title: "会话审阅", roles: ["admin", "agent", "analyst"]},
+  {hash: "#/inbox", title: "人工接管", roles: ["admin", "agent"]},
+  {hash: "#/requests", title: "办件管理", roles: ["admin", "agent"]},
+  {hash: "#/analytics", title: "数据分析", roles: ["admin", "analyst"]},
+  {hash: "#/staff", title: "账号管理", roles: ["admin"]},
+  {hash: "#/audit", title: "审计日志", roles: ["admin"]},
+  {hash: "#/retention", title: "数据保留", roles: ["admin"]},
+];
+const STATUS = {submitted: "已提交", accepted: "已受理", in_progress: "办理中", completed: "已办结", rejected: "不予受理", cancelled: "已取消"};
+const STATE = {bot: "智能助手", waiting: "等待人工", human: "人工处理中", closed: "已结束"};
+const ROLE_LABEL = {citizen: "群众", bot: "智能助手", staff: "工作人员", system: "系统"};
+const DECISION = {answer: "直接回答", clarify: "澄清追问", fallback: "未找到答案"};
+let refreshTimer = null;
+const charts = [];
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+async function api(method, url, body) {
+  const headers = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && ME) headers["X-CSRF-Token"] = ME.csrf_token;
+  const res = await fetch(url, {method, headers, credentials: "same-origin",
+                                body: body === undefined ? undefined : JSON.stringify(body)});
+  if (res.status === 401) { location.href = "/console/login"; throw new Error("未登录"); }
+  if (res.status === 204) return null;
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(data.detail || ("请求失败 " + res.status));
+  return data;
+}
+
+function fmtTime(value) { return value ? new Date(value).toLocaleString("zh-CN", {hour12: false}) : ""; }
+function fmtWait(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  if (seconds < 60) return seconds + " 秒";
+  if (seconds < 3600) return Math.floor(seconds / 60) + " 分钟";
+  return Math.floor(seconds / 3600) + " 小时 " + Math.floor((seconds % 3600) / 60) + " 分";
+}
+function showError(e) { view.prepend(el("p", {class: "error", role: "alert", "data-testid": "error", text: e.message})); }
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== "" && v !== null && v !== undefined) q.set(k, v);
+  return q.toString();
+}
+
+async function start() {
+  try { ME = await api("GET", "/api/v1/staff/me"); } catch (e) { return; }
+  document.getElementById("who").textContent = `${ME.staff.display_name}（${ROLE_NAMES[ME.staff.role]}）`;
+  document.getElementById("who").dataset.role = ME.staff.role;
+  document.getElementById("logout").onclick = async () => { await api("POST", "/api/v1/staff/logout"); location.href = "/console/login"; };
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+function allowed(hash) { const p = PAGES.find((x) => hash.startsWith(x.hash)); return p && p.roles.includes(ME.staff.role); }
+
+function renderNav(current) {
+  const nav = document.getElementById("nav");
+  nav.replaceChildren(...PAGES.filter((p) => p.roles.includes(ME.staff.role)).map((p) =>
+    el("a", {href: p.hash, class: current.startsWith(p.hash) ? "active" : null, "data-testid": "nav-" + p.hash.slice(2)}, p.title)));
+}
+
+async function route() {
+  clearInterval(refreshTimer);
+  while (charts.length) charts.pop().destroy();
+  let hash = location.hash || PAGES.find((p) => p.roles.includes(ME.staff.role)).hash;
+  renderNav(hash);
+  if (!allowed(hash)) { view.replaceChildren(el("p", {class: "error", "data-testid": "forbidden"}, "您的角色无权访问此页面。")); return; }
+  view.replaceChildren("加载中…");
+  const parts = hash.slice(2).split("/");
+  try {
+    if (parts[0] === "conversations" && parts[1]) await transcriptPage(parts[1]);
+    else if (parts[0] === "conversations") await conversationsPage();
+    else if (parts[0] === "inbox" && parts[1]) await handoverPage(parts[1]);
+    else if (parts[0] === "inbox") await inboxPage();
+    else if (parts[0] === "requests" && parts[1]) await requestPage(decodeURIComponent(parts[1]));
+    else if (parts[0] === "requests") await requestsPage();
+    else if (parts[0] === "analytics") await analyticsPage();
+    else if (parts[0] === "staff") await staffPage();
+    else if (parts[0] === "audit") await auditPage();
+    else if (parts[0] === "retention") await retentionPage();
+  } catch (e) { view.replaceChildren(); showError(e); }
+}
+
+/* ---- conversation review ---- */
+let filters = {};
+async function conversationsPage() {
+  const f = (name, label, attrs) => el("label", {}, label, el("input", {name, value: filters[name] || "", ...attrs}));
+  const sel = (name, label, options) => el("label", {}, label, el("select", {name},
+    ...options.map(([v, t]) => el("option", {value: v, selected: (filters[name] || "") === v ? true : null}, t))));
+  const form = el("form", {class: "filters", "data-testid": "filters"},
+    f("q", "全文检索", {placeholder: "如：身份证 补办", "data-testid": "search"}),
+    f("date_from", "开始日期", {type: "date"}), f("date_to", "结束日期", {type: "date"}),
+    sel("channel", "渠道", [["", "全部"], ["web", "网页"], ["wechat", "微信"]]),
+    sel("handed_over", "转人工", [["", "全部"], ["true", "是"], ["false", "否"]]),
+    sel("fell_back", "兜底", [["", "全部"], ["true", "是"], ["false", "否"]]),
+    sel("rating", "评价", [["", "全部"], ["poor", "不满意及以下"], ["非常满意", "非常满意"], ["满意", "满意"], ["基本满意", "基本满意"], ["不满意", "不满意"], ["非常不满意", "非常不满意"]]),
+    f("guide_id", "指南", {size: 14}), f("intent", "意图", {size: 12}),
+    f("confidence_below", "置信度低于", {type: "number", step: "0.05", min: 0, max: 1}),
+    el("button", {type: "submit"}, "查询"));
+  form.onsubmit = (e) => { e.preventDefault(); filters = Object.fromEntries(new FormData(form)); conversationsPage(); };
+  const qs = query(filters);
+  const data = await api("GET", "/api/v1/review/conversations?" + qs + "&limit=50");
+  const exports = el("div", {class: "row"}, "导出：",
+    el("a", {href: "/api/v1/review/export/conversations.csv?" + qs, "data-testid": "export-csv"}, "CSV"),
+    el("a", {href: "/api/v1/review/export/conversations.xlsx?" + qs, "data-testid": "export-xlsx"}, "Excel"),
+    el("a", {href: "/api/v1/review/export/rasa-nlu.yml"}, "Rasa NLU 训练样例"),
+    el("a", {href: "/api/v1/review/export/knowledge-eval.yml"}, "知识库评测样例"));
+  const rows = data.items.map((c) => el("tr", {"data-testid": "conversation-row"},
+    el("td", {}, el("a", {href: "#/conversations/" + c.id}, "#" + c.id)),
+    el("td", {}, fmtTime(c.updated_at)), el("td", {}, c.channel === "wechat" ? "微信" : "网页"),
+    el("td", {}, STATE[c.state] || c.state), el("td", {}, c.first_question),
+    el("td", {}, c.message_count),
+    el("td", {}, c.handed_over ? el("span", {class: "badge warn"}, "转人工") : null, c.fell_back ? el("span", {class: "badge bad"}, "兜底") : null,
+      c.min_confidence !== null ? el("span", {class: "badge"}, "最低置信度 " + c.min_confidence.toFixed(2)) : null,
+      c.rating ? el("span", {class: "badge"}, c.rating) : null, c.annotations ? el("span", {class: "badge ok"}, "已标注 " + c.annotations) : null)));
+  view.replaceChildren(el("h2", {}, "会话审阅"), form, exports,
+    el("p", {"data-testid": "total"}, `共 ${data.total} 个会话（个人信息已脱敏）`),
+    el("table", {}, el("tr", {}, ...["会话", "最近时间", "渠道", "状态", "首个问题", "消息数", "标记"].map((t) => el("th", {}, t))), ...rows));
+}
+
+let GUIDES = null;
+async function guideOptions() { if (!GUIDES) GUIDES = await api("GET", "/api/v1/review/guides"); return GUIDES; }
+
+function messageBlock(m, {annotate}) {
+  const facts = [];
+  if (m.role === "citizen") {
+    if (m.intent) facts.push(`意图 ${m.intent}`);
+    if (m.confidence !== null && m.confidence !== undefined) facts.push(`置信度 ${m.confidence.toFixed(2)}`);
+    if (m.latency_ms !== null && m.latency_ms !== undefined) facts.push(`耗时 ${m.latency_ms} 毫秒`);
+  } else if (m.role === "bot") {
+    if (m.guide_id) facts.push(`指南 ${m.guide_title || m.guide_id}（${m.guide_id}）`);
+    if (m.section) facts.push(`章节 ${m.section}`);
+    if (m.score !== null && m.score !== undefined) facts.push(`得分 ${m.score.toFixed(2)}`);
+    if (m.decision) facts.push(DECISION[m.decision] || m.decision);
+    if (m.fell_back) facts.push("兜底");
+    if (m.handed_over) facts.push("转人工");
+  }
+  const block = el("div", {class: "msg " + m.role, "data-testid": "msg-" + m.role, "data-message-id": m.id},
+    el("strong", {}, ROLE_LABEL[m.role] + "："), el("span", {class: "text"}, m.text),
+    facts.length ? el("div", {class: "facts", "data-testid": "facts"}, facts.join(" · ")) : null);
+  if (ME.staff.role === "admin") {
+    const out = el("span", {class: "revealed"});
+    block.append(el("button", {type: "button", "data-testid": "reveal", onclick: async () => {
+      const reason = prompt("查看原文将记入审计日志。请填写查看理由：");
+      if (!reason) return;
+      try { const r = await api("POST", `/api/v1/review/messages/${m.id}/reveal`, {reason}); out.textContent = " 原文：" + r.text; }
+      catch (e) { out.textContent = e.message; }
+    }}, "查看原文"), out);
+  }
+  if (annotate && m.role === "bot") block.append(annotationForm(m));
+  else if (m.annotation) block.append(el("div", {class: "facts"}, `标注：${m.annotation.verdict === "correct" ? "正确" : m.annotation.verdict === "wrong" ? "错误" : "未判定"} ${m.annotation.comment || ""}`));
+  return block;
+}
+
+function annotationForm(m) {
+  const a = m.annotation || {};
+  const guideSelect = el("select", {name: "expected_guide_id", "data-testid": "expected-guide"}, el("option", {value: ""}, "（应回答的指南）"));
+  guideOptions().then((gs) => { for (const g of gs) guideSelect.append(el("option", {value: g.id, selected: a.expected_guide_id === g.id ? true : null}, g.title)); });
+  const status = el("span", {class: "facts", "data-testid": "annotation-status"});
+  const form = el("form", {class: "annotate", "data-testid": "annotate"},
+    el("label", {}, el("input", {type: "radio", name: "verdict", value: "correct", checked: a.verdict === "correct" ? true : null}), "回答正确"),
+    el("label", {}, el("input", {type: "radio", name: "verdict", value: "wrong", checked: a.verdict === "wrong" ? true : null}), "回答错误"),
+    guideSelect,
+    el("input", {name: "expected_intent", placeholder: "正确意图", value: a.expected_intent || "", size: 14}),
+    el("input", {name: "tags", placeholder: "标签（逗号分隔）", value: (a.tags || []).join(","), size: 16}),
+    el("input", {name: "comment", placeholder: "备注", value: a.comment || "", size: 24, "data-testid": "comment"}),
+    el("button", {type: "submit", "data-testid": "save-annotation"}, "保存标注"), status);
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const d = Object.fromEntries(new FormData(form));
+    try {
+      await api("PUT", `/api/v1/review/messages/${m.id}/annotation`, {verdict: d.verdict || null, expected_guide_id: d.expected_guide_id || null,
+        expected_intent: d.expected_intent || null, tags: (d.tags || "").split(/[,，]/).map((t) => t.trim()).filter(Boolean), comment: d.comment || null});
+      status.textContent = "已保存";
+    } catch (err) { status.textContent = err.message; }
+  };
+  return form;
+}
+
+function turnsView(t, annotate) {
+  return t.turns.map((turn) => el("div", {class: "turn", "data-testid": "turn"},
+    turn.citizen ? messageBlock(turn.citizen, {annotate}) : null, ...turn.replies.map((r) => messageBlock(r, {annotate}))));
+}
+
+async function transcriptPage(id) {
+  const t = await api("GET", "/api/v1/review/conversations/" + id);
+  const c = t.conversation;
+  view.replaceChildren(el("h2", {}, `会话 #${c.id}`),
+    el("p", {}, `渠道：${c.channel === "wechat" ? "微信" : "网页"} · 状态：${STATE[c.state]} · 开始：${fmtTime(c.created_at)}${c.rating ? " · 评价：" + c.rating : ""}${t.callback_phone ? " · 回拨电话：" + t.callback_phone : ""}`),
+    el("p", {class: "facts"}, "个人信息（证件号、手机号、姓名）已脱敏；仅管理员可查看原文，且记入审计。"),
+    ...turnsView(t, ME.staff.role !== "analyst"));
+}
+
+/* ---- handover ---- */
+async function inboxPage() {
+  const data = await api("GET", "/api/v1/handover/inbox");
+  const table = (items, testid) => el("table", {"data-testid": testid}, el("tr", {}, ...["会话", "渠道", "等待时间", "最近的问题", "回拨电话", "处理人"].map((t) => el("th", {}, t))),
+    ...items.map((i) => el("tr", {"data-testid": "inbox-row"}, el("td", {}, el("a", {href: "#/inbox/" + i.id}, "#" + i.id)),
+      el("td", {}, i.channel === "wechat" ? "微信" : "网页"), el("td", {"data-testid": "waiting-time"}, fmtWait(i.waiting_seconds)),
+      el("td", {}, i.last_citizen_text), el("td", {}, i.callback_phone || ""), el("td", {}, i.assigned_staff_name || ""))));
+  view.replaceChildren(el("h2", {}, "人工接管"),
+    el("p", {class: data.office_open ? "facts" : "notice"}, `人工服务时间：${data.office_hours}。${data.office_open ? "当前为工作时间。" : "当前为非工作时间，群众已被告知回复时间，可留回拨电话。"}`),
+    el("h3", {}, `等待接入（${data.waiting.length}）`), table(data.waiting, "waiting"),
+    el("h3", {}, `处理中（${data.in_progress.length}）`), table(data.in_progress, "in-progress"));
+  refreshTimer = setInterval(() => { if (location.hash === "#/inbox") inboxPage().catch(() => {}); }, 5000);
+}
+
+async function handoverPage(id) {
+  const t = await api("GET", "/api/v1/handover/" + id);
+  const c = t.conversation;
+  const mine = c.state === "human" && t.assigned_staff_id === ME.staff.id;
+  const act = (label, path, testid) => el("button", {type: "button", "data-testid": testid, onclick: async () => {
+    try { await api("POST", `/api/v1/handover/${id}/${path}`); path === "claim" ? handoverPage(id) : (location.hash = "#/inbox"); } catch (e) { showError(e); }
+  }}, label);
+  const reply = el("form", {"data-testid": "reply-form"}, el("textarea", {name: "text", "data-testid": "reply-text", placeholder: "回复群众（对方将在网页或微信中看到）"}),
+    el("button", {type: "submit", "data-testid": "send-reply"}, "发送"));
+  reply.onsubmit = async (e) => {
+    e.preventDefault();
+    const text = new FormData(reply).get("text");
+    if (!text.trim()) return;
+    try { await api("POST", `/api/v1/handover/${id}/reply`, {text}); handoverPage(id); } catch (err) { showError(err); }
+  };
+  const phoneOut = el("span", {"data-testid": "callback-phone"});
+  view.replaceChildren(el("h2", {}, `人工接管 · 会话 #${c.id}`),
+    el("p", {"data-testid": "handover-state"}, `状态：${STATE[c.state]}`, t.callback_phone ? ` · 回拨电话：${t.callback_phone}` : ""),
+    el("div", {class: "row"},
+      c.state === "waiting" ? act("接入", "claim", "claim") : null,
+      c.state === "waiting" || mine ? act("转回智能助手", "hand-back", "hand-back") : null,
+      c.state !== "closed" && (c.state === "waiting" || mine) ? act("结束会话", "close", "close") : null,
+      t.callback_phone && mine ? el("button", {type: "button", onclick: async () => { const r = await api("POST", `/api/v1/handover/${id}/callback-phone`); phoneOut.textContent = r.phone; }}, "查看完整回拨电话（记入审计）") : null, phoneOut),
+    ...turnsView(t, false), mine ? reply : null);
+  if (c.state === "human" || c.state === "waiting") refreshTimer = setInterval(() => {
+    if (location.hash === "#/inbox/" + id && !document.activeElement.matches("textarea, input")) handoverPage(id).catch(() => {});
+  }, 8000);
+}
+
+/* ---- requests ---- */
+async function requestsPage() {
+  const status = new URLSearchParams(location.hash.split("?")[1] || "").get("status") || "";
+  const data = await api("GET", "/api/v1/staff/requests?" + query({status}));
+  const select = el("select", {"data-testid": "status-filter", onchange: (e) => { location.hash = "#/requests?" + query({status: e.target.value}); }},
+    el("option", {value: ""}, "全部状态"), ...Object.entries(STATUS).map(([v, t]) => el("option", {value: v, selected: v === status ? true : null}, t)));
+  const follow = await api("GET", "/api/v1/staff/follow-ups");
+  view.replaceChildren(el("h2", {}, "办件管理"), el("div", {class: "row"}, "状态：", select, `共 ${data.total} 件`),
+    el("table", {}, el("tr", {}, ...["受理编号", "事项", "申请人", "手机", "办理方式", "状态", "提交时间"].map((t) => el("th", {}, t))),
+      ...data.items.map((r) => el("tr", {"data-testid": "request-row"}, el("td", {}, el("a", {href: "#/requests/" + encodeURIComponent(r.tracking_no)}, r.tracking_no)),
+        el("td", {}, r.service_title), el("td", {}, r.applicant_name), el("td", {}, r.phone), el("td", {}, r.mode_label),
+        el("td", {"data-testid": "request-status"}, r.status_label), el("td", {}, fmtTime(r.created_at))))),
+    el("h3", {}, `差评回访任务（${follow.length}）`),
+    el("table", {"data-testid": "follow-ups"}, el("tr", {}, ...["评价", "内容", "会话/办件", "时间", ""].map((t) => el("th", {}, t))),
+      ...follow.map((f) => el("tr", {}, el("td", {}, f.level), el("td", {}, f.comment || ""),
+        el("td", {}, f.conversation_id ? el("a", {href: "#/conversations/" + f.conversation_id}, "会话 #" + f.conversation_id) : "办件 " + f.request_id),
+        el("td", {}, fmtTime(f.created_at)), el("td", {}, el("button", {type: "button", onclick: async () => {
+          const note = prompt("回访记录："); if (note === null) return;
+          await api("POST", `/api/v1/staff/follow-ups/${f.id}/done`, {note}); requestsPage();
+        }}, "已回访"))))));
+}
+
+async function requestPage(no) {
+  const r = await api("GET", "/api/v1/staff/requests/" + encodeURIComponent(no));
+  const form = el("form", {class: "row", "data-testid": "status-form"},
+    el("select", {name: "to", "data-testid": "status-to"}, ...["accepted", "in_progress", "completed", "rejected"].map((s) => el("option", {value: s}, STATUS[s]))),
+    el("input", {name: "reason", placeholder: "理由（不予受理时必填，群众可见）", size: 40, "data-testid": "status-reason"}),
+    el("button", {type: "submit", "data-testid": "status-submit"}, "变更状态"));
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const d = Object.fromEntries(new FormData(form));
+    try { await api("POST", `/api/v1/staff/requests/${encodeURIComponent(no)}/status`, {to: d.to, reason: d.reason || null}); requestPage(no); }
+    catch (err) { showError(err); }
+  };
+  view.replaceChildren(el("h2", {}, `办件 ${r.tracking_no}`),
+    el("p", {"data-testid": "request-detail-status"}, `${r.service_title} · 当前状态：${r.status_label}`),
+    el("p", {}, `申请人 ${r.applicant_name} · 证件号 ${r.id_number} · 手机 ${r.phone} · ${r.mode_label}${r.office ? " · " + r.office + " " + r.day + " " + r.period : ""}`),
+    form,
+    el("h3", {}, "流转记录"),
+    el("table", {"data-testid": "history"}, el("tr", {}, ...["时间", "状态", "操作人", "理由"].map((t) => el("th", {}, t))),
+      ...r.history.map((h) => el("tr", {}, el("td", {}, fmtTime(h.at)), el("td", {}, h.label), el("td", {}, h.by), el("td", {}, h.reason || "")))));
+}
+
+/* ---- analytics ---- */
+const LINE_CHARTS = new Set(["per_day", "satisfaction_trend"]);
+async function analyticsPage() {
+  const params = new URLSearchParams(location.hash.split("?")[1] || "");
+  const period = {date_from: params.get("date_from") || "", date_to: params.get("date_to") || ""};
+  const form = el("form", {class: "filters"}, el("label", {}, "开始日期", el("input", {type: "date", name: "date_from", value: period.date_from})),
+    el("label", {}, "结束日期", el("input", {type: "date", name: "date_to", value: period.date_to})), el("button", {type: "submit"}, "统计"));
+  form.onsubmit = (e) => { e.preventDefault(); location.hash = "#/analytics?" + query(Object.fromEntries(new FormData(form))); };
+  const data = await api("GET", "/api/v1/analytics/overview?" + query(period));
+  const t = data.totals;
+  const grid = el("div", {class: "charts"});
+  view.replaceChildren(el("h2", {}, "数据分析"), form,
+    el("div", {class: "totals", "data-testid": "totals"}, el("span", {}, `会话 ${t.conversations}`), el("span", {}, `消息 ${t.messages}`),
+      el("span", {}, `群众提问 ${t.questions}`), el("span", {}, `办件 ${t.requests}`), el("span", {}, `平均办结 ${t.avg_hours_to_complete} 小时`)),
+    grid, el("h3", {}, "知识盲区（未答好的问题按语义聚类）"), el("div", {id: "gaps", "data-testid": "gaps"}, "正在聚类…"));
+  for (const s of data.charts) {
+    const canvas = el("canvas", {"data-testid": "chart-" + s.key, "aria-label": s.title, role: "img"});
+    const card = el("div", {class: "chart-card"}, el("strong", {}, s.title), canvas,
+      el("div", {class: "tools"}, el("a", {href: `/api/v1/analytics/export/${s.key}.csv?` + query(period), "data-testid": "export-" + s.key}, "导出 CSV"), " ",
+        el("a", {href: "#", onclick: (e) => { e.preventDefault(); const a = el("a", {href: chart.toBase64Image(), download: s.key + ".png"}); a.click(); }}, "导出图片")));
+    grid.append(card);
+    const palette = ["#c8102e", "#2563eb", "#16a34a", "#f59e0b"];
+    const chart = new Chart(canvas, {
+      type: LINE_CHARTS.has(s.key) ? "line" : "bar",
+      data: {labels: s.labels, datasets: Object.entries(s.series).map(([name, values], i) => ({label: name, data: values, backgroundColor: palette[i % 4], borderColor: palette[i % 4]}))},
+      options: {animation: false, responsive: true, maintainAspectRatio: false},
+    });
+    charts.push(chart);
+  }
+  const gaps = await api("GET", "/api/v1/analytics/gaps?" + query(period));
+  const box = document.getElementById("gaps");
+  if (!box) return;
+  if (!gaps.available) { box.replaceChildren(el("p", {class: "notice"}, gaps.message, `（共 ${gaps.questions} 个未答好的问题）`)); return; }
+  box.replaceChildren(el("p", {}, `共 ${gaps.questions} 个未答好的问题，按语义聚成 ${gaps.clusters.length} 类（大的在前）。 `,
+    el("a", {href: "/api/v1/analytics/export/gaps.csv?" + query(period)}, "导出 CSV")),
+    ...gaps.clusters.map((c, i) => el("div", {class: "cluster"}, el("strong", {}, `第 ${i + 1} 类 · ${c.size} 个问题`),
+      c.attempted_guides.length ? el("span", {class: "facts"}, " 曾匹配：" + c.attempted_guides.join("、")) : null,
+      el("ul", {}, ...c.examples.map((x) => el("li", {}, x))))));
+}
+
+/* ---- admin ---- */
+async function staffPage() {
+  const users = await api("GET", "/api/v1/staff/accounts");
+  const form = el("form", {class: "filters"}, el("label", {}, "用户名", el("input", {name: "username", required: true})),
+    el("label", {}, "姓名", el("input", {name: "display_name"})),
+    el("label", {}, "角色", el("select", {name: "role"}, ...Object.entries(ROLE_NAMES).map(([v, t]) => el("option", {value: v}, t)))),
+    el("label", {}, "初始密码", el("input", {name: "password", type: "password", required: true})), el("button", {type: "submit"}, "新建账号"));
+  form.onsubmit = async (e) => { e.preventDefault(); try { await api("POST", "/api/v1/staff/accounts", Object.fromEntries(new FormData(form))); staffPage(); } catch (err) { showError(err); } };
+  const patch = (id, body) => async () => { try { await api("PATCH", "/api/v1/staff/accounts/" + id, body); staffPage(); } catch (err) { showError(err); } };
+  view.replaceChildren(el("h2", {}, "账号管理"), form,
+    el("table", {"data-testid": "accounts"}, el("tr", {}, ...["用户名", "姓名", "角色", "状态", "最近登录", "操作"].map((t) => el("th", {}, t))),
+      ...users.map((u) => el("tr", {}, el("td", {}, u.username), el("td", {}, u.display_name), el("td", {}, ROLE_NAMES[u.role]),
+        el("td", {}, u.active ? (u.locked_until && new Date(u.locked_until) > new Date() ? "已锁定" : "正常") : "已停用"), el("td", {}, fmtTime(u.last_login_at)),
+        el("td", {}, el("select", {onchange: (e) => patch(u.id, {role: e.target.value})()}, ...Object.entries(ROLE_NAMES).map(([v, t]) => el("option", {value: v, selected: v === u.role ? true : null}, t))),
+          el("button", {type: "button", onclick: patch(u.id, {unlock: true})}, "解锁"),
+          el("button", {type: "button", onclick: patch(u.id, {active: !u.active})}, u.active ? "停用" : "启用"))))));
+}
+
+async function auditPage() {
+  const data = await api("GET", "/api/v1/staff/audit?limit=200");
+  view.replaceChildren(el("h2", {}, "审计日志"), el("p", {}, `共 ${data.total} 条，显示最近 200 条`),
+    el("table", {"data-testid": "audit"}, el("tr", {}, ...["时间", "人员", "操作", "对象", "理由", "详情", "IP"].map((t) => el("th", {}, t))),
+      ...data.items.map((a) => el("tr", {"data-testid": "audit-row"}, el("td", {}, fmtTime(a.at)), el("td", {}, a.username), el("td", {}, a.action),
+        el("td", {}, a.target_type ? `${a.target_type}/${a.target_id}` : ""), el("td", {}, a.reason || ""),
+        el("td", {class: "facts"}, a.detail ? JSON.stringify(a.detail) : ""), el("td", {}, a.ip || "")))));
+}
+
+async function retentionPage() {
+  const r = await api("GET", "/api/v1/retention/report");
+  view.replaceChildren(el("h2", {}, "数据保留"),
+    el("p", {}, `匿名会话保留 ${r.anonymous_days} 天（之后删除）；实名会话保留 ${r.identified_days} 天（之后匿名化）。每日自动执行。`),
+    el("table", {"data-testid": "retention-report"},
+      el("tr", {}, el("th", {}, "将删除的匿名会话"), el("td", {}, r.anonymous_to_delete)),
+      el("tr", {}, el("th", {}, "将匿名化的实名会话"), el("td", {}, r.identified_to_anonymise)),
+      el("tr", {}, el("th", {}, "涉及消息"), el("td", {}, r.messages_affected)),
+      el("tr", {}, el("th", {}, "最早一条"), el("td", {}, fmtTime(r.oldest_affected))),
+      el("tr", {}, el("th", {}, "仍在人工处理而跳过"), el("td", {}, r.skipped_open_handover))),
+    el("p", {}, el("button", {type: "button", onclick: async () => {
+      if (!confirm("确定立即执行？删除后无法恢复。")) return;
+      try { await api("POST", "/api/v1/retention/run"); retentionPage(); } catch (e) { showError(e); }
+    }}, "立即执行")));
+}
+
+start();

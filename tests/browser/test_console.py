@@ -1,0 +1,244 @@
+"""The staff console in headless Chromium: each role's menu and limits, review and annotation with masking and an
+admin's audited reveal, a handover answered in the console that the citizen sees in the web chat, a request status
+change, the analytics charts. Screenshots go to test-artifacts/screenshots/console-*.png."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from api.analytics.dependencies import get_gap_embedder
+from api.db import make_engine, make_sessionmaker, session_scope
+from api.service_requests import service as requests_service
+from api.service_requests.schemas import ServiceRequestCreate
+from api.staff import service as staff_service
+from api.staff.models import StaffRole
+from tests.api.service_requests.conftest import request_body
+from tests.api.staff.factories import ID_NUMBER, PHONE, SAMPLE_TURNS
+from tests.browser.conftest import PHONE as PHONE_VIEWPORT
+from tests.browser.conftest import Gateway
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Console-2026!"
+DESKTOP = {"width": 1366, "height": 900}
+NAV = {
+    "admin": {"conversations", "inbox", "requests", "analytics", "staff", "audit", "retention"},
+    "agent": {"conversations", "inbox", "requests"},
+    "analyst": {"conversations", "analytics"},
+}
+
+
+class FakeEmbedder:
+    def encode(self, sentences: list[str], **_: Any) -> np.ndarray:
+        return np.array([[1.0, 0.0] if "公积金" in s else [0.0, 1.0] for s in sentences], dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def seeded(gateway: Gateway) -> Iterator[dict[str, Any]]:
+    from tests.api.staff.factories import make_conversation  # uses client.app.state.sessionmaker
+
+    class _AppHolder:
+        app = gateway.server.config.app
+
+    holder: Any = _AppHolder()
+    engine = make_engine(gateway.settings.database_url)
+    sessions = make_sessionmaker(engine)
+    with session_scope(sessions) as session:
+        for role in ("admin", "agent", "analyst"):
+            staff_service.create(session=session, username=role, password=PASSWORD, role=StaffRole(role),
+                                 display_name={"admin": "李管理", "agent": "王坐席", "analyst": "赵分析"}[role])
+    conversation_id = make_conversation(holder, session_id="review-web-1", turns=SAMPLE_TURNS)
+    make_conversation(holder, session_id="gap-1", turns=[
+        {"q": "公积金怎么提取", "confidence": 0.2, "a": "抱歉", "decision": "fallback", "fell_back": True},
+        {"q": "提取公积金要什么", "confidence": 0.2, "a": "抱歉", "decision": "fallback", "fell_back": True}])
+    make_conversation(holder, session_id="request-web-1", turns=[{"q": "我要补办身份证", "a": "好的"}])
+    with session_scope(sessions) as session:
+        request, _ = requests_service.create(
+            session=session, data=ServiceRequestCreate.model_validate(request_body(session_id="request-web-1")),
+            idempotency_key="console-browser-1", guides_dir=gateway.settings.guides_dir,
+        )
+        tracking_no = request.tracking_no
+    gateway.server.config.app.dependency_overrides[get_gap_embedder] = lambda: FakeEmbedder()
+    yield {"conversation_id": conversation_id, "tracking_no": tracking_no}
+    engine.dispose()
+
+
+@pytest.fixture
+def open_console(browser: Any, gateway: Gateway, seeded: dict[str, Any]) -> Iterator[Any]:
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def login(role: str) -> Any:
+        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(gateway.url + "/console/")
+        page.wait_for_url("**/console/login")
+        page.get_by_label("用户名").fill(role)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.locator("#who").wait_for()
+        page.locator("#nav a").first.wait_for()
+        return page
+
+    yield login
+    for context in contexts:
+        context.close()
+    assert errors == [], errors
+
+
+def nav_items(page: Any) -> set[str]:
+    return {t.removeprefix("nav-") for t in page.locator("#nav a").evaluate_all("els => els.map(e => e.dataset.testid)")}
+
+
+def api_status(page: Any, url: str, method: str = "GET") -> int:
+    return int(page.evaluate(
+        "async ([url, method]) => (await fetch(url, {method, credentials: 'same-origin'})).status", [url, method]))
+
+
+def test_wrong_password_is_refused(browser: Any, gateway: Gateway, seeded: dict[str, Any], shoot: Any) -> None:
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    page.goto(gateway.url + "/console/login")
+    page.get_by_label("用户名").fill("agent")
+    page.get_by_label("密码").fill("wrong-password-1")
+    page.get_by_role("button", name="登录").click()
+    page.locator("#login-error", has_text="用户名或密码错误").wait_for()
+    shoot(page, "console-00-login-failed")
+    context.close()
+
+
+@pytest.mark.parametrize("role", ["admin", "agent", "analyst"])
+def test_each_role_sees_only_its_pages(open_console: Any, gateway: Gateway, role: str, shoot: Any) -> None:
+    page = open_console(role)
+    assert nav_items(page) == NAV[role]
+    assert page.locator("#who").get_attribute("data-role") == role
+    page.locator("[data-testid=conversation-row]").first.wait_for()
+    shoot(page, f"console-01-{role}-home")
+    for hidden in NAV["admin"] - NAV[role]:
+        page.goto(f"{gateway.url}/console/#/{hidden}")
+        page.locator("[data-testid=forbidden]").wait_for()
+    # The API refuses too, not only the menu.
+    expected = {"admin": 200, "agent": 403, "analyst": 403}[role]
+    assert api_status(page, "/api/v1/staff/audit") == expected
+    assert api_status(page, "/api/v1/handover/inbox") == (403 if role == "analyst" else 200)
+    assert api_status(page, "/api/v1/analytics/overview") == (403 if role == "agent" else 200)
+    # A change without the CSRF header is refused even with the cookie.
+    assert api_status(page, "/api/v1/staff/logout", "POST") == 403
+
+
+def test_review_search_annotate_and_admin_reveal(open_console: Any, gateway: Gateway, seeded: dict[str, Any],
+                                                 shoot: Any) -> None:
+    agent = open_console("agent")
+    agent.get_by_test_id("search").fill("身份证 丢了")
+    agent.get_by_role("button", name="查询").click()
+    agent.locator("[data-testid=total]", has_text="共 1 个会话").wait_for()
+    listing = agent.locator("table").inner_text()
+    assert "520102********1234" in listing and ID_NUMBER not in listing and "张*" in listing
+    agent.locator("[data-testid=conversation-row] a").first.click()
+    agent.locator("[data-testid=turn]").first.wait_for()
+    body = agent.locator("#view").inner_text()
+    assert ID_NUMBER not in body and PHONE not in body and "138****5678" in body
+    assert "意图 ask_service" in body and "置信度 0.92" in body and "居民身份证补领" in body and "得分 0.81" in body
+    assert agent.get_by_test_id("reveal").count() == 0  # only admins can reveal
+
+    second_answer = agent.locator("[data-testid=msg-bot]").nth(1)
+    form = second_answer.locator("[data-testid=annotate]")
+    form.get_by_text("回答错误").click()
+    form.get_by_test_id("expected-guide").select_option("birth-registration")
+    form.locator("input[name=expected_intent]").fill("ask_birth_registration")
+    form.get_by_test_id("comment").fill("应直接回答出生登记")
+    form.get_by_test_id("save-annotation").click()
+    form.get_by_test_id("annotation-status").filter(has_text="已保存").wait_for()
+    shoot(agent, "console-02-transcript-annotated")
+
+    admin = open_console("admin")
+    admin.goto(f"{gateway.url}/console/#/conversations/{seeded['conversation_id']}")
+    admin.locator("[data-testid=turn]").first.wait_for()
+    assert admin.get_by_test_id("comment").nth(1).input_value() == "应直接回答出生登记"
+    admin.once("dialog", lambda dialog: dialog.accept("群众来电核实身份"))
+    admin.get_by_test_id("reveal").first.click()
+    admin.locator(".revealed", has_text=ID_NUMBER).wait_for()
+    shoot(admin, "console-03-admin-reveal")
+    admin.goto(f"{gateway.url}/console/#/audit")
+    audit = admin.get_by_test_id("audit")
+    audit.locator("tr", has_text="reveal").filter(has_text="群众来电核实身份").wait_for()
+    assert "annotate" in audit.inner_text()
+    shoot(admin, "console-04-audit")
+
+
+def test_agent_answers_handover_and_citizen_sees_it_in_web_chat(browser: Any, open_console: Any, gateway: Gateway,
+                                                                  shoot: Any) -> None:
+    citizen_context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", is_mobile=True, has_touch=True)
+    citizen = citizen_context.new_page()
+    citizen.goto(gateway.url + "/")
+    citizen.get_by_label("输入您的问题").fill("转人工")
+    citizen.keyboard.press("Enter")
+    citizen.locator("#banner", has_text="转接人工客服").wait_for()
+    session_id = citizen.evaluate("window.govchat.state().sessionId")
+
+    agent = open_console("agent")
+    agent.goto(f"{gateway.url}/console/#/inbox")
+    row = agent.locator("[data-testid=waiting] [data-testid=inbox-row]", has_text="转人工")
+    row.wait_for()
+    assert row.get_by_test_id("waiting-time").inner_text().endswith("秒")
+    shoot(agent, "console-05-inbox")
+    row.locator("a").click()
+    agent.get_by_test_id("claim").click()
+    agent.get_by_test_id("reply-text").fill("您好，我是政务服务中心的王坐席，请问您要办理什么业务？")
+    agent.get_by_test_id("send-reply").click()
+    agent.locator("[data-testid=msg-staff]", has_text="王坐席").wait_for()
+    shoot(agent, "console-06-handover-replied")
+
+    staff_row = citizen.locator(".row.staff", has_text="王坐席")
+    staff_row.wait_for(timeout=15_000)
+    shoot(citizen, "console-07-citizen-sees-staff-reply")
+    polled = citizen.evaluate(
+        "async (sid) => (await (await fetch('/api/v1/chat/' + sid + '/messages?after=0')).json())", session_id)
+    assert polled["state"] == "human" and any(m["role"] == "staff" for m in polled["messages"])
+
+    agent.get_by_test_id("hand-back").click()
+    agent.wait_for_url("**/console/#/inbox")
+    citizen.locator(".row", has_text="智能助手继续").first.wait_for(timeout=15_000)
+    citizen_context.close()
+
+
+def test_agent_changes_request_status_and_citizen_is_told(open_console: Any, gateway: Gateway,
+                                                          seeded: dict[str, Any], shoot: Any) -> None:
+    agent = open_console("agent")
+    agent.goto(f"{gateway.url}/console/#/requests")
+    row = agent.locator("[data-testid=request-row]", has_text=seeded["tracking_no"])
+    row.wait_for()
+    assert "张**" in row.inner_text() and PHONE not in row.inner_text()
+    row.locator("a").click()
+    agent.get_by_test_id("status-to").select_option("accepted")
+    agent.get_by_test_id("status-reason").fill("材料齐全，已受理")
+    agent.get_by_test_id("status-submit").click()
+    agent.get_by_test_id("request-detail-status").filter(has_text="当前状态：已受理").wait_for()
+    assert "材料齐全，已受理" in agent.get_by_test_id("history").inner_text()
+    shoot(agent, "console-08-request-accepted")
+    polled = agent.evaluate("async () => (await (await fetch('/api/v1/chat/request-web-1/messages')).json())")
+    assert any(seeded["tracking_no"] in m["text"] and "已受理" in m["text"] for m in polled["messages"])
+
+
+def test_analyst_opens_analytics_with_charts_and_gaps(open_console: Any, gateway: Gateway, shoot: Any) -> None:
+    analyst = open_console("analyst")
+    analyst.goto(f"{gateway.url}/console/#/analytics")
+    analyst.get_by_test_id("chart-per_day").wait_for()
+    canvases = analyst.locator(".chart-card canvas")
+    assert canvases.count() >= 8
+    # Chart.js drew something: the canvas has non-transparent pixels.
+    drawn = analyst.evaluate("""() => { const c = document.querySelector('[data-testid=chart-per_day]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true; return false; }""")
+    assert drawn
+    analyst.get_by_test_id("gaps").filter(has_text="公积金").wait_for()
+    assert "第 1 类 · 2 个问题" in analyst.get_by_test_id("gaps").inner_text()
+    href = analyst.get_by_test_id("export-outcomes").get_attribute("href")
+    assert analyst.evaluate("async (u) => (await fetch(u)).status", href) == 200
+    analyst.wait_for_timeout(300)
+    shoot(analyst, "console-09-analytics")

@@ -92,7 +92,8 @@ def open_console(browser: Any, gateway: Gateway, seeded: dict[str, Any]) -> Iter
 
 
 def nav_items(page: Any) -> set[str]:
-    return {t.removeprefix("nav-") for t in page.locator("#nav a").evaluate_all("els => els.map(e => e.dataset.testid)")}
+    ids = page.locator("#nav a").evaluate_all("els => els.map(e => e.dataset.testid)")
+    return {t.removeprefix("nav-") for t in ids}
 
 
 def api_status(page: Any, url: str, method: str = "GET") -> int:

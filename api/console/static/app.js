@@ -311,7 +311,7 @@ async function analyticsPage() {
     grid, el("h3", {}, "知识盲区（未答好的问题按语义聚类）"), el("div", {id: "gaps", "data-testid": "gaps"}, "正在聚类…"));
   for (const s of data.charts) {
     const canvas = el("canvas", {"data-testid": "chart-" + s.key, "aria-label": s.title, role: "img"});
-    const card = el("div", {class: "chart-card"}, el("strong", {}, s.title), canvas,
+    const card = el("div", {class: "chart-card"}, el("strong", {}, s.title), el("div", {class: "chart-box"}, canvas),
       el("div", {class: "tools"}, el("a", {href: `/api/v1/analytics/export/${s.key}.csv?` + query(period), "data-testid": "export-" + s.key}, "导出 CSV"), " ",
         el("a", {href: "#", onclick: (e) => { e.preventDefault(); const a = el("a", {href: chart.toBase64Image(), download: s.key + ".png"}); a.click(); }}, "导出图片")));
     grid.append(card);
@@ -319,7 +319,7 @@ async function analyticsPage() {
     const chart = new Chart(canvas, {
       type: LINE_CHARTS.has(s.key) ? "line" : "bar",
       data: {labels: s.labels, datasets: Object.entries(s.series).map(([name, values], i) => ({label: name, data: values, backgroundColor: palette[i % 4], borderColor: palette[i % 4]}))},
-      options: {animation: false, responsive: true, maintainAspectRatio: false},
+      options: {animation: false, responsive: true, maintainAspectRatio: false, scales: {y: {beginAtZero: true}}},
     });
     charts.push(chart);
   }

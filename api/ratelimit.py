@@ -26,7 +26,9 @@ _lock = threading.Lock()
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         uri = settings.redis_url or "memory://"
-        self._storage: Storage = storage_from_string(uri)
+        storage = storage_from_string(uri)
+        assert isinstance(storage, Storage)  # the sync flavour: handlers and background tasks run in threads
+        self._storage = storage
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._items: dict[str, RateLimitItem | None] = {
             "ip": parse(settings.rate_limit_per_ip) if settings.rate_limit_per_ip else None,

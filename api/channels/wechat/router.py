@@ -105,12 +105,12 @@ def get_messages(
     )
     conversation = conversations.get_by_session_id(session=session, session_id=session_id)
     if conversation is None:
-        return MessagesPage(session_id=session_id, messages=[], state="bot")
+        return MessagesPage(session_id=session_id, messages=[], state=ConversationState.BOT)
     messages = conversations.messages_after(session=session, conversation=conversation, after_id=after)
     return MessagesPage(
         session_id=session_id,
         messages=[chat_service.to_chat_message(m) for m in messages],
-        state=ConversationState(conversation.state).value,
+        state=ConversationState(conversation.state),
     )
 
 

@@ -100,3 +100,24 @@ def validate_mobile(value: str) -> str:
 def birth_date(id_number: str) -> dt.date:
     """Birth date of an already validated ID number."""
     return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+NAME_MAX_CHARS = 30
+# Han characters (with extension A), letters, spaces and the middle dot of minority and foreign names.
+_NAME_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fffA-Za-z][\u3400-\u4dbf\u4e00-\u9fffA-Za-z ·•．.]*$")
+# Replies that are clearly not a name, given when the form asks for one.
+_NOT_NAMES = frozenset("你好 您好 好的 好 是的 是 对 嗯 谢谢 不知道 不用了 不要 没有 可以 行 在吗 我 本人".split())
+
+
+def validate_person_name(value: str) -> str:
+    """An applicant's name as on the ID card: 2-30 Han characters or letters, middle dot allowed."""
+    name = " ".join(unicodedata.normalize("NFKC", value or "").split()).replace("・", "·")
+    if not name:
+        raise IdentityError("请填写申请人姓名。")
+    if len(name) > NAME_MAX_CHARS:
+        raise IdentityError(f"姓名最多{NAME_MAX_CHARS}个字，您输入了{len(name)}个字，请填写身份证上的姓名。")
+    if len(name) < 2 or not _NAME_RE.fullmatch(name):
+        raise IdentityError("姓名只能包含汉字、字母和间隔号“·”，请按身份证上的姓名填写，不要输入数字或符号。")
+    if name in _NOT_NAMES:
+        raise IdentityError("请告诉我申请人的真实姓名（与身份证上一致）。")
+    return name

@@ -40,16 +40,13 @@ from api.service_requests.models import (
     StatusChange,
 )
 from api.service_requests.schemas import ServiceRequestCreate
-from govchat.identity import IdentityError, validate_id_number, validate_mobile
+from govchat.identity import IdentityError, validate_id_number, validate_mobile, validate_person_name
 from govchat.pii import mask_name
 from knowledge.loader import read_guide_file
 from knowledge.schema import Guide
 
 logger = logging.getLogger(__name__)
 
-NAME_MAX_CHARS = 30
-# Han characters (with extension A), letters, spaces and the middle dot of minority and foreign names.
-_NAME_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fffA-Za-z][\u3400-\u4dbf\u4e00-\u9fffA-Za-z ·•．.]*$")
 # Crockford-like base32 without 0/O/1/I: easy to read aloud and type, 40 random bits per number.
 _TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _TRACKING_RE = re.compile(r"^GZ\d{8}[" + _TRACKING_ALPHABET + r"]{8}$")
@@ -88,21 +85,6 @@ def offices_of(guide: Guide) -> list[str]:
 
 
 # --- field checks -------------------------------------------------------------------------------------------
-
-
-def validate_name(value: str) -> str:
-    name = " ".join(value.split())
-    if not name:
-        raise InvalidField("applicant_name", "请填写申请人姓名。")
-    if len(name) > NAME_MAX_CHARS:
-        raise InvalidField(
-            "applicant_name", f"姓名最多{NAME_MAX_CHARS}个字，您输入了{len(name)}个字，请填写身份证上的姓名。"
-        )
-    if len(name) < 2 or not _NAME_RE.fullmatch(name):
-        raise InvalidField(
-            "applicant_name", "姓名只能包含汉字、字母和间隔号“·”，请按身份证上的姓名填写，不要输入数字或符号。"
-        )
-    return name
 
 
 def _identity(field: str, check: object, value: str) -> str:
@@ -250,7 +232,7 @@ def create(
         return _replay(existing, fp), False
 
     guide = load_guide(guides_dir=guides_dir, guide_id=data.guide_id)
-    name = validate_name(data.applicant_name)
+    name = _identity("applicant_name", validate_person_name, data.applicant_name)
     id_number = _identity("id_number", validate_id_number, data.id_number)
     phone = _identity("phone", validate_mobile, data.phone)
     if not data.consent:
@@ -261,6 +243,8 @@ def create(
     if mode == HandlingMode.ONLINE and not guide.online.available:
         raise InvalidField("mode", f"“{guide.title}”暂不支持网上办理，请选择窗口办理。")
     if mode == HandlingMode.WINDOW:
+        if not guide.appointment:
+            raise InvalidField("mode", f"“{guide.title}”暂不支持预约窗口办理，请选择网上办理。")
         if not data.office or data.day is None or not data.period:
             raise InvalidField("office", "窗口办理需要选择办理地点、日期和时段。")
         if data.office not in offices_of(guide):

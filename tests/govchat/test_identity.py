@@ -4,7 +4,14 @@ import datetime as dt
 
 import pytest
 
-from govchat.identity import IdentityError, birth_date, check_digit, validate_id_number, validate_mobile
+from govchat.identity import (
+    IdentityError,
+    birth_date,
+    check_digit,
+    validate_id_number,
+    validate_mobile,
+    validate_person_name,
+)
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -89,4 +96,27 @@ def test_valid_mobile_numbers(raw: str, normalised: str) -> None:
 def test_invalid_mobile_numbers_say_what_is_wrong(raw: str, message_part: str) -> None:
     with pytest.raises(IdentityError) as error:
         validate_mobile(raw)
+    assert message_part in str(error.value)
+
+
+@pytest.mark.parametrize("raw", ["张三", "欧阳娜娜", "阿卜杜·热合曼", "买买提・艾力", "Anna Smith", "  李  四 "])
+def test_valid_names(raw: str) -> None:
+    assert validate_person_name(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message_part"),
+    [
+        ("", "请填写"),
+        ("张", "只能包含汉字"),
+        ("张" * 31, "最多30个字，您输入了31个字"),
+        ("<script>alert(1)</script>", "只能包含汉字"),
+        ("x'; DROP TABLE t;--", "只能包含汉字"),
+        ("张三123", "不要输入数字"),
+        ("你好", "真实姓名"),
+    ],
+)
+def test_invalid_names(raw: str, message_part: str) -> None:
+    with pytest.raises(IdentityError) as error:
+        validate_person_name(raw)
     assert message_part in str(error.value)

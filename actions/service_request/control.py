@@ -1,0 +1,132 @@
+"""Starting, stopping and correcting a service request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import slots as dialogue_slots
+from actions.service_request import texts
+from actions.service_request.form import (
+    CONFIRMED,
+    CORRECTION_BUTTONS,
+    DATE,
+    FORM_SLOTS,
+    GUIDE,
+    ID_NUMBER,
+    MODE,
+    NAME,
+    OFFICE,
+    PERIOD,
+    PHONE,
+    READY,
+    say,
+)
+from actions.service_request.guides import load_guide
+
+FORMS = frozenset({"service_request_form", "track_request_form", "cancel_request_form"})
+LOOKUP_SLOTS = ("sr_tracking_no", "sr_verifier")
+
+
+def reset_events() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, *LOOKUP_SLOTS)]
+
+
+class ActionStartServiceRequest(Action):
+    """ "我要办理": the form starts for the guide the conversation is about, or asks which service first."""
+
+    def name(self) -> str:
+        return "action_start_service_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        guide = load_guide(tracker.get_slot(dialogue_slots.CURRENT_GUIDE))
+        if guide is None:
+            say(dispatcher, texts.WHICH_SERVICE)
+            return [SlotSet(READY, False)]
+        if not guide.online.available and not guide.appointment:
+            say(dispatcher, texts.CANNOT_APPLY.format(title=guide.title))
+            return [SlotSet(READY, False)]
+        say(dispatcher, texts.START.format(title=guide.title))
+        return [*reset_events(), SlotSet(GUIDE, guide.id), SlotSet(READY, True)]
+
+
+class ActionStopServiceRequest(Action):
+    """ "算了不办了": leaves whichever request form is active and forgets what was typed."""
+
+    def name(self) -> str:
+        return "action_stop_service_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        active = (tracker.active_loop or {}).get("name")
+        in_request = active in FORMS or any(tracker.get_slot(s) for s in FORM_SLOTS)
+        say(dispatcher, texts.STOPPED if in_request else texts.NOTHING_TO_STOP)
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(READY, False), *reset_events()]
+
+
+# What a correction clears: the field, everything that depends on it, and the confirmation.
+_DEPENDENTS: dict[str, tuple[str, ...]] = {
+    NAME: (NAME,),
+    ID_NUMBER: (ID_NUMBER,),
+    PHONE: (PHONE,),
+    MODE: (MODE, OFFICE, DATE, PERIOD),
+    OFFICE: (OFFICE, DATE, PERIOD),
+    DATE: (DATE, PERIOD),
+    PERIOD: (PERIOD,),
+}
+_LABELS = {
+    NAME: "姓名",
+    ID_NUMBER: "身份证号",
+    PHONE: "手机号码",
+    MODE: "办理方式",
+    OFFICE: "办理地点",
+    DATE: "预约日期和时段",
+    PERIOD: "预约时段",
+}
+# Checked in order: the first keyword found in the message names the field.
+_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("身份证", ID_NUMBER),
+    ("证件号", ID_NUMBER),
+    ("手机", PHONE),
+    ("电话", PHONE),
+    ("姓名", NAME),
+    ("名字", NAME),
+    ("时段", PERIOD),
+    ("几点", PERIOD),
+    ("日期", DATE),
+    ("哪天", DATE),
+    ("时间", DATE),
+    ("地点", OFFICE),
+    ("大厅", OFFICE),
+    ("窗口", MODE),
+    ("网上", MODE),
+    ("方式", MODE),
+)
+
+
+def field_to_correct(tracker: Tracker) -> str | None:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "sr_field" and entity.get("value") in _DEPENDENTS:
+            return str(entity["value"])
+    text = (tracker.latest_message or {}).get("text") or ""
+    return next((slot for word, slot in _KEYWORDS if word in text), None)
+
+
+class ActionCorrectServiceRequestField(Action):
+    def name(self) -> str:
+        return "action_correct_service_request_field"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if (tracker.active_loop or {}).get("name") != "service_request_form":
+            say(dispatcher, texts.CORRECT_AFTER_SUBMIT)
+            return []
+        field = field_to_correct(tracker)
+        events: list[Any] = [SlotSet(CONFIRMED, None)]
+        if field is None:
+            say(dispatcher, texts.CORRECT_WHICH, CORRECTION_BUTTONS)
+            return events
+        say(dispatcher, texts.CORRECT_AGAIN.format(label=_LABELS[field]))
+        return events + [SlotSet(slot, None) for slot in _DEPENDENTS[field]]

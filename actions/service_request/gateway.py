@@ -1,0 +1,87 @@
+"""The gateway's request API, as the action server calls it: httpx with explicit timeouts and the service token.
+
+``GatewayUnavailable`` means we do not know whether the gateway acted (down, timeout, 5xx): the citizen is told
+nothing was confirmed and may retry with the same idempotency key. ``GatewayRefused`` carries the gateway's
+problem+json ``code`` and its Chinese ``detail``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from govchat.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT = httpx.Timeout(8.0, connect=2.0)
+PREFIX = "/api/v1/service-requests"
+
+_transport: httpx.AsyncBaseTransport | None = None
+
+
+class GatewayUnavailable(Exception):
+    pass
+
+
+class GatewayRefused(Exception):
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(f"{status} {code}: {detail}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
+def use_transport(transport: httpx.AsyncBaseTransport | None) -> None:
+    """Tests put a fake gateway behind the real client."""
+    global _transport
+    _transport = transport
+
+
+def _client() -> httpx.AsyncClient:
+    settings = get_settings()
+    return httpx.AsyncClient(
+        base_url=settings.gateway_url,
+        timeout=TIMEOUT,
+        headers={"Authorization": f"Bearer {settings.service_token.get_secret_value()}"},
+        transport=_transport,
+    )
+
+
+async def _call(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    try:
+        async with _client() as client:
+            response = await client.request(method, PREFIX + path, **kwargs)
+    except httpx.HTTPError as exc:
+        logger.warning("gateway %s %s failed: %s", method, path, type(exc).__name__)
+        raise GatewayUnavailable(str(exc)) from exc
+    if response.status_code >= 500:
+        logger.warning("gateway %s %s answered %d", method, path, response.status_code)
+        raise GatewayUnavailable(f"status {response.status_code}")
+    try:
+        body: dict[str, Any] = response.json()
+    except ValueError as exc:
+        raise GatewayUnavailable("not JSON") from exc
+    if response.status_code >= 400:
+        raise GatewayRefused(response.status_code, str(body.get("code", "")), str(body.get("detail", "")))
+    return body
+
+
+async def create_request(payload: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+    return await _call("POST", "", json=payload, headers={"Idempotency-Key": idempotency_key})
+
+
+async def available_slots(*, office: str, guide_id: str) -> list[dict[str, Any]]:
+    body = await _call("GET", "/slots", params={"office": office, "guide_id": guide_id})
+    slots: list[dict[str, Any]] = body.get("slots", [])
+    return slots
+
+
+async def lookup(*, tracking_no: str, verifier: str) -> dict[str, Any]:
+    return await _call("POST", "/lookup", json={"tracking_no": tracking_no, "verifier": verifier})
+
+
+async def cancel(*, tracking_no: str, verifier: str) -> dict[str, Any]:
+    return await _call("POST", f"/{tracking_no}/cancel", json={"verifier": verifier})

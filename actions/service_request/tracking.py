@@ -1,0 +1,148 @@
+"""Tracking (查进度) and cancelling (取消申请) a request by tracking number + last 4 digits of ID or phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.service_request import fields, gateway, texts
+from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, TZ, say
+
+TRACKING_NO, VERIFIER = "sr_tracking_no", "sr_verifier"
+
+
+class ActionStartLookup(Action):
+    """Before the tracking or cancelling form: take a tracking number typed in the request itself."""
+
+    def name(self) -> str:
+        return "action_start_lookup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        found = fields.find_tracking_no((tracker.latest_message or {}).get("text") or "")
+        return [SlotSet(TRACKING_NO, found), SlotSet(VERIFIER, None)]
+
+
+class _LookupFormValidation(FormValidationAction):
+    def name(self) -> str:  # pragma: no cover - subclasses name themselves
+        raise NotImplementedError
+
+    def _answer(self, slot: str, tracker: Tracker) -> dict[str, Any]:
+        message = tracker.latest_message or {}
+        text = (message.get("text") or "").strip()
+        intent = (message.get("intent") or {}).get("name")
+        if slot == TRACKING_NO and (found := fields.find_tracking_no(text)):
+            return {TRACKING_NO: found}
+        if tracker.get_slot("requested_slot") != slot or intent in CONTROL_INTENTS or not text:
+            return {}
+        if slot == VERIFIER and (verifier := fields.parse_verifier(text)) and len(text) <= 12:
+            return {VERIFIER: verifier}
+        if intent in QUESTION_INTENTS and fields.looks_like_question(text):
+            return {}
+        return {slot: text}
+
+    async def extract_sr_tracking_no(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._answer(TRACKING_NO, tracker)
+
+    async def extract_sr_verifier(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._answer(VERIFIER, tracker)
+
+    def validate_sr_tracking_no(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        found = fields.find_tracking_no(str(value))
+        if found is None:
+            say(dispatcher, texts.TRACKING_NO_INVALID)
+        return {TRACKING_NO: found}
+
+    def validate_sr_verifier(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        verifier = fields.parse_verifier(str(value))
+        if verifier is None or len(str(value).strip()) > 12:
+            say(dispatcher, texts.VERIFIER_INVALID)
+            return {VERIFIER: None}
+        return {VERIFIER: verifier}
+
+
+class ValidateTrackRequestForm(_LookupFormValidation):
+    def name(self) -> str:
+        return "validate_track_request_form"
+
+
+class ValidateCancelRequestForm(_LookupFormValidation):
+    def name(self) -> str:
+        return "validate_cancel_request_form"
+
+
+def _history_lines(request: dict[str, Any]) -> list[str]:
+    lines = []
+    for change in request.get("history", []):
+        at = dt.datetime.fromisoformat(change["at"]).astimezone(TZ)
+        reason = f"（{change['reason']}）" if change.get("reason") else ""
+        lines.append(f"· {at:%m月%d日 %H:%M} {change['label']}{reason}")
+    return lines
+
+
+def _clear() -> list[EventType]:
+    return [SlotSet(TRACKING_NO, None), SlotSet(VERIFIER, None)]
+
+
+class ActionTrackRequest(Action):
+    def name(self) -> str:
+        return "action_track_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            request = await gateway.lookup(
+                tracking_no=tracker.get_slot(TRACKING_NO) or "", verifier=tracker.get_slot(VERIFIER) or ""
+            )
+        except gateway.GatewayUnavailable:
+            say(dispatcher, texts.LOOKUP_UNAVAILABLE)
+            return _clear()
+        except gateway.GatewayRefused as refused:
+            say(dispatcher, refused.detail)
+            return _clear()
+        text = texts.STATUS.format(
+            title=request["service_title"], no=request["tracking_no"], status=request["status_label"]
+        )
+        if request.get("day"):
+            day = dt.date.fromisoformat(request["day"])
+            text += f"\n预约：{request['office']}，{fields.format_day(day)} {request['period']}"
+        text += "\n办理记录：\n" + "\n".join(_history_lines(request))
+        buttons = []
+        if request["status"] == "submitted":
+            buttons.append({"title": "取消申请", "payload": "/cancel_request"})
+        say(dispatcher, text, buttons)
+        return _clear()
+
+
+class ActionCancelRequest(Action):
+    def name(self) -> str:
+        return "action_cancel_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            request = await gateway.cancel(
+                tracking_no=tracker.get_slot(TRACKING_NO) or "", verifier=tracker.get_slot(VERIFIER) or ""
+            )
+        except gateway.GatewayUnavailable:
+            say(dispatcher, texts.CANCEL_UNAVAILABLE)
+            return _clear()
+        except gateway.GatewayRefused as refused:
+            say(dispatcher, refused.detail)
+            return _clear()
+        slot_note = "预约名额已释放。" if request.get("day") else ""
+        say(
+            dispatcher,
+            texts.CANCELLED.format(title=request["service_title"], no=request["tracking_no"], slot_note=slot_note),
+        )
+        return _clear()

@@ -1,0 +1,256 @@
+"""Starting, stopping, correcting and submitting: the tracking number only after the gateway stored it, and a
+repeated or retried confirmation sends the same idempotency key."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from rasa_sdk import Action
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.service_request import control, submit, tracking
+from tests.actions.service_request.conftest import FILLED, OFFICE, FakeGateway, bookable, slot_values, texts, tracker
+
+
+def run(action: Action, dispatcher: CollectingDispatcher, **kwargs: Any) -> list[dict[str, Any]]:
+    return asyncio.run(action.run(dispatcher, tracker(**kwargs), {}))
+
+
+def test_start_for_the_current_guide(dispatcher: CollectingDispatcher) -> None:
+    events = run(
+        control.ActionStartServiceRequest(),
+        dispatcher,
+        slots={"current_guide_id": "id-card-replacement"},
+        intent="start_service_request",
+        form=None,
+    )
+    values = slot_values(events)
+    assert values["sr_guide_ready"] is True and values["sr_guide_id"] == "id-card-replacement"
+    assert values["sr_name"] is None  # a fresh form
+    assert "居民身份证补领" in texts(dispatcher)[0]
+
+
+def test_start_without_a_guide_asks_which_service(dispatcher: CollectingDispatcher) -> None:
+    events = run(control.ActionStartServiceRequest(), dispatcher, intent="start_service_request", form=None)
+    assert slot_values(events) == {"sr_guide_ready": False}
+    assert "请问您要办理哪项业务" in texts(dispatcher)[0]
+
+
+def test_start_for_a_guide_that_takes_no_applications(dispatcher: CollectingDispatcher) -> None:
+    events = run(
+        control.ActionStartServiceRequest(), dispatcher, slots={"current_guide_id": "farmland-subsidy"}, form=None
+    )
+    assert slot_values(events) == {"sr_guide_ready": False}
+    assert "暂不支持在线申请" in texts(dispatcher)[0]
+
+
+def test_stop_at_any_point_forgets_everything(dispatcher: CollectingDispatcher) -> None:
+    events = run(control.ActionStopServiceRequest(), dispatcher, intent="stop", slots=FILLED, requested="sr_phone")
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+    values = slot_values(events)
+    assert all(values[s] is None for s in ("sr_name", "sr_id_number", "sr_phone", "requested_slot"))
+    assert "已为您退出本次办理" in texts(dispatcher)[0]
+
+
+def test_correct_a_field_by_text_or_button(dispatcher: CollectingDispatcher) -> None:
+    events = run(
+        control.ActionCorrectServiceRequestField(),
+        dispatcher,
+        text="手机号写错了",
+        intent="correct_field",
+        slots=FILLED,
+        requested="sr_confirmed",
+    )
+    assert slot_values(events) == {"sr_confirmed": None, "sr_phone": None}
+    assert "手机号码" in texts(dispatcher)[0]
+
+    dispatcher = CollectingDispatcher()
+    events = run(
+        control.ActionCorrectServiceRequestField(),
+        dispatcher,
+        text='/correct_field{"sr_field":"sr_mode"}',
+        intent="correct_field",
+        entities=[{"entity": "sr_field", "value": "sr_mode"}],
+        slots=FILLED,
+    )
+    assert slot_values(events) == {
+        "sr_confirmed": None,
+        "sr_mode": None,
+        "sr_office": None,
+        "sr_date": None,
+        "sr_period": None,
+    }
+
+    dispatcher = CollectingDispatcher()
+    events = run(
+        control.ActionCorrectServiceRequestField(), dispatcher, text="有一项不对", intent="correct_field", slots=FILLED
+    )
+    assert slot_values(events) == {"sr_confirmed": None}
+    assert len(dispatcher.messages[0]["buttons"]) == 4
+
+
+def test_correction_after_submission_is_explained(dispatcher: CollectingDispatcher) -> None:
+    events = run(control.ActionCorrectServiceRequestField(), dispatcher, text="手机号写错了", form=None)
+    assert events == [] and "提交后不能在线修改" in texts(dispatcher)[0]
+
+
+def test_submit_shows_the_number_only_after_the_gateway_stored_it(
+    dispatcher: CollectingDispatcher, fake_gateway: FakeGateway
+) -> None:
+    events = run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
+    assert "受理编号：GZ20261126ABCD0002" in texts(dispatcher)[0]
+    assert all(v is None for k, v in slot_values(events).items() if k != "sr_guide_ready")
+    sent = json.loads(fake_gateway.requests[0].content)
+    assert sent["session_id"] == "web-citizen-1" and sent["id_number"] == "52010219900101123X"
+    assert fake_gateway.requests[0].headers["authorization"] == "Bearer dev-service-token"
+
+
+def test_repeated_confirmation_sends_the_same_key(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+    run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
+    run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
+    keys = {r.headers["idempotency-key"] for r in fake_gateway.requests}
+    assert len(keys) == 1 and len(fake_gateway.created) == 1
+    assert texts(dispatcher)[0] == texts(dispatcher)[1]
+    # Another conversation or other contents make another key.
+    other = submit.idempotency_key("web-citizen-2", submit.build_payload(tracker(slots=FILLED)) or {})
+    assert other not in keys
+
+
+def test_gateway_down_shows_no_number_and_keeps_the_form_for_a_retry(
+    dispatcher: CollectingDispatcher, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.down = True
+    events = run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
+    assert events == []  # nothing forgotten
+    assert "没有提交成功" in texts(dispatcher)[0] and "GZ" not in texts(dispatcher)[0]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/submit_service_request", "/stop"]
+
+    fake_gateway.down = False
+    dispatcher = CollectingDispatcher()
+    run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None, intent="submit_service_request")
+    assert "受理编号：GZ" in texts(dispatcher)[0]
+    assert len({r.headers["idempotency-key"] for r in fake_gateway.requests}) == 1 and len(fake_gateway.created) == 1
+
+
+def test_a_slot_taken_meanwhile_asks_for_another(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+    fake_gateway.refuse = (409, "slot_full", "这个时段已经约满了")
+    slots = {
+        **FILLED,
+        "sr_mode": "window",
+        "sr_office": OFFICE,
+        "sr_date": bookable()[0].isoformat(),
+        "sr_period": "09:00-10:00",
+    }
+    events = run(submit.ActionSubmitServiceRequest(), dispatcher, slots=slots, form=None)
+    assert any(e["event"] == "followup" and e["name"] == "service_request_form" for e in events)
+    assert slot_values(events) == {"sr_date": None, "sr_period": None, "sr_confirmed": None}
+    assert "刚刚被约满" in texts(dispatcher)[0]
+
+
+def test_nothing_to_submit(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+    run(submit.ActionSubmitServiceRequest(), dispatcher, slots={**FILLED, "sr_confirmed": None}, form=None)
+    assert fake_gateway.requests == [] and "没有待提交的申请" in texts(dispatcher)[0]
+
+
+REQUEST = {
+    "tracking_no": "GZ20261126ABCD2345",
+    "status": "rejected",
+    "status_label": "不予受理",
+    "service_title": "居民身份证补领",
+    "office": None,
+    "day": None,
+    "period": None,
+    "history": [
+        {
+            "status": "submitted",
+            "label": "已提交，等待受理",
+            "by": "申请人",
+            "reason": None,
+            "at": "2026-11-26T02:00:00+00:00",
+        },
+        {
+            "status": "rejected",
+            "label": "不予受理",
+            "by": "工作人员",
+            "reason": "户籍不在本市",
+            "at": "2026-11-27T03:30:00+00:00",
+        },
+    ],
+}
+LOOKUP_SLOTS = {"sr_tracking_no": "GZ20261126ABCD2345", "sr_verifier": "123X"}
+
+
+def test_start_lookup_takes_the_number_from_the_message(dispatcher: CollectingDispatcher) -> None:
+    events = run(tracking.ActionStartLookup(), dispatcher, text="查一下 gz20261126abcd2345 的进度", form=None)
+    assert slot_values(events) == {"sr_tracking_no": "GZ20261126ABCD2345", "sr_verifier": None}
+
+
+def test_track_shows_status_and_history(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+    fake_gateway.lookup_reply = (200, REQUEST)
+    run(tracking.ActionTrackRequest(), dispatcher, slots=LOOKUP_SLOTS, form=None)
+    text = texts(dispatcher)[0]
+    assert "当前状态：不予受理" in text and "11月26日 10:00 已提交" in text and "（户籍不在本市）" in text
+    assert json.loads(fake_gateway.requests[0].content) == {"tracking_no": "GZ20261126ABCD2345", "verifier": "123X"}
+
+
+def test_wrong_pair_and_gateway_down(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+    fake_gateway.lookup_reply = (
+        404,
+        {"code": "request_not_found", "detail": "没有找到与这个受理编号和验证信息相符的办件"},
+    )
+    events = run(tracking.ActionTrackRequest(), dispatcher, slots=LOOKUP_SLOTS, form=None)
+    assert "没有找到" in texts(dispatcher)[0]
+    assert slot_values(events) == {"sr_tracking_no": None, "sr_verifier": None}
+    fake_gateway.down = True
+    run(tracking.ActionTrackRequest(), dispatcher, slots=LOOKUP_SLOTS, form=None)
+    assert "暂时无法查询" in texts(dispatcher)[1]
+
+
+def test_cancel(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+    fake_gateway.lookup_reply = (200, {**REQUEST, "status": "cancelled", "day": "2026-12-01", "office": OFFICE})
+    run(tracking.ActionCancelRequest(), dispatcher, slots=LOOKUP_SLOTS, form=None)
+    assert "已为您取消" in texts(dispatcher)[0] and "名额已释放" in texts(dispatcher)[0]
+    assert fake_gateway.requests[0].url.path == "/api/v1/service-requests/GZ20261126ABCD2345/cancel"
+    fake_gateway.lookup_reply = (409, {"code": "cannot_cancel", "detail": "您的申请已经受理或已结束，不能在线取消"})
+    run(tracking.ActionCancelRequest(), dispatcher, slots=LOOKUP_SLOTS, form=None)
+    assert "不能在线取消" in texts(dispatcher)[1]
+
+
+def test_lookup_form_validation(dispatcher: CollectingDispatcher) -> None:
+    domain = {
+        "slots": {"sr_tracking_no": {"type": "text"}, "sr_verifier": {"type": "text"}},
+        "forms": {"track_request_form": {"required_slots": ["sr_tracking_no", "sr_verifier"]}},
+    }
+    action = tracking.ValidateTrackRequestForm()
+    events = asyncio.run(
+        action.run(dispatcher, tracker("GZ2026", requested="sr_tracking_no", form="track_request_form"), domain)
+    )
+    assert slot_values(events)["sr_tracking_no"] is None and "受理编号格式不对" in texts(dispatcher)[0]
+    events = asyncio.run(
+        action.run(
+            dispatcher,
+            tracker(
+                "后四位123x",
+                requested="sr_verifier",
+                form="track_request_form",
+                slots={"sr_tracking_no": "GZ20261126ABCD2345"},
+            ),
+            domain,
+        )
+    )
+    assert slot_values(events)["sr_verifier"] == "123X"
+    events = asyncio.run(
+        action.run(
+            dispatcher,
+            tracker(
+                "abc",
+                requested="sr_verifier",
+                form="track_request_form",
+                slots={"sr_tracking_no": "GZ20261126ABCD2345"},
+            ),
+            domain,
+        )
+    )
+    assert slot_values(events)["sr_verifier"] is None and "后4位" in texts(dispatcher)[-1]

@@ -91,9 +91,11 @@ async def limit_ip(request: Request) -> None:
 
 
 async def limit_session(request: Request) -> None:
-    """Per-session limit for chat posts; the session id comes from the JSON body (or the path)."""
+    """Per-session limit on what a citizen sends (POST); polling for new messages is only limited per IP."""
+    if request.method != "POST":
+        return
     session_id = request.path_params.get("session_id")
-    if session_id is None and request.method == "POST":
+    if session_id is None:
         try:
             body = await request.json()
         except ValueError:

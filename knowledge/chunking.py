@@ -89,7 +89,10 @@ def chunk_entry(entry: Entry) -> list[Chunk]:
             overview += "\n又称：" + "、".join(entry.aliases)
         sections["overview"] = overview.strip() or entry.title
         faqs = []
-    chunks = [
+    # A short chunk of the names citizens use: close to colloquial questions in embedding space.
+    names = "、".join(dict.fromkeys([entry.title, *entry.aliases]))
+    chunks = [Chunk(f"{entry.id}#names", entry.id, entry.title, "overview", SECTION_TITLES["overview"], names, entry.url)]
+    chunks += [
         Chunk(f"{entry.id}#{name}", entry.id, entry.title, name, SECTION_TITLES[name], text, entry.url)
         for name, text in sections.items()
         if text.strip() and name in SECTION_TITLES

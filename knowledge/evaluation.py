@@ -130,16 +130,19 @@ def fit_confidence(kb: KnowledgeBase, scored: list[Scored], cal: Calibration) ->
         f = features(s.signals, ranking)
         x_rows.append([f[k] for k in FEATURES])
         y.append(1.0 if s.question.guide is not None and ids[:1] == [s.question.guide] else 0.0)
-    x = np.asarray(x_rows, dtype=np.float64)
+    raw = np.asarray(x_rows, dtype=np.float64)
+    mean, std = raw.mean(axis=0), raw.std(axis=0) + 1e-6
+    x = (raw - mean) / std  # standardised so plain gradient descent converges
     t = np.asarray(y)
     w = np.zeros(x.shape[1])
     b = 0.0
-    for _ in range(6000):
+    for _ in range(4000):
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
         grad = p - t
-        w -= 0.5 * (x.T @ grad / len(t) + 1e-3 * w)
-        b -= 0.5 * grad.mean()
+        w -= 0.3 * (x.T @ grad / len(t) + 1e-2 * w)
+        b -= 0.3 * grad.mean()
     p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+    w, b = w / std, b - float((w * mean / std).sum())  # back to the raw feature scale
     fitted = replace(cal, coef={k: round(float(v), 4) for k, v in zip(FEATURES, w, strict=True)},
                      intercept=round(float(b), 4))
     oos = np.asarray([s.question.guide is None for s in scored])

@@ -32,7 +32,7 @@ def get_gap_embedder(settings: SettingsDep) -> Embedder | str:
         try:
             from knowledge.embedders import load_embedder
 
-            model: Embedder = load_embedder(name)
+            model: Embedder = load_embedder(name)  # type: ignore[assignment]
         except Exception as exc:  # any failure means "not available"; the page explains and goes on
             logger.warning("gap clustering: embedder %s unavailable: %s", name, exc)
             return (f"语义聚类不可用：知识库索引或语义模型（{name}）尚未构建或无法加载，"

@@ -63,7 +63,8 @@ def inbox(*, session: Session, now: datetime | None = None) -> tuple[list[InboxI
     staff_ids = {c.assigned_staff_id for c in open_conversations if c.assigned_staff_id}
     names = dict(session.execute(select(StaffUser.id, StaffUser.display_name)
                                  .where(StaffUser.id.in_(staff_ids))).all()) if staff_ids else {}
-    waiting, in_progress = [], []
+    waiting: list[InboxItem] = []
+    in_progress: list[InboxItem] = []
     for c in open_conversations:
         last = last_citizen.get(c.id)
         requested = aware(c.handover_requested_at) if c.handover_requested_at else None

@@ -51,7 +51,7 @@ def _day_start(value: Any) -> datetime:
     return datetime.combine(value, time.min, tzinfo=UTC)
 
 
-def filtered_query(*, filters: ConversationFilters, may_search_numbers: bool) -> Select[tuple[Conversation]]:
+def filtered_query(*, filters: ConversationFilters, may_search_numbers: bool) -> Select[Conversation]:
     query = select(Conversation)
     f = filters
     if f.date_from:

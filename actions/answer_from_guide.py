@@ -13,14 +13,13 @@ from actions import knowledge_base, slots
 from actions.clarify_guide import pick_candidate
 from actions.guide_replies import ASPECTS, answer_with_guide, clarify
 from actions.low_confidence import not_understood
+from actions.service_names import names_guide
 from actions.turn_facts import turn
 
 logger = logging.getLogger(__name__)
 
-# A question stays with the current guide unless the search finds a clearly better one: the current guide's
-# best section must score at least this share of the overall best hit (generic follow-ups such as
-# "要带什么材料" match every guide's materials section about equally well).
-FOLLOW_UP_SCORE_SHARE = 0.9
+# The open search is this sure of another guide: a new topic even if the question names no service by name.
+NEW_TOPIC_CONFIDENCE = 0.9
 SEARCH_FAILED = "抱歉，办事指南查询暂时出了点问题，请稍后再试，或说“转人工”由工作人员为您解答。"
 
 
@@ -40,23 +39,31 @@ def _top(result: Any) -> Any:
     return result.hits[0] if result is not None and result.hits else None
 
 
-def is_follow_up(result: Any, current_result: Any, current: str) -> bool:
-    """Does the question continue the current guide rather than start a new topic?"""
-    top, mine = _top(result), _top(current_result)
-    if mine is None:
-        return False
-    if top is None or top.guide_id == current:
+def is_follow_up(text: str, result: Any, current: str) -> bool:
+    """Does the question continue the current guide rather than start a new topic?
+
+    Scores of a search restricted to one guide are not comparable with the open search, and the open search
+    may be confident about some guide for a bare "那要多少钱"; so the test is whether the question names
+    another service, or the search is very sure of another guide.
+    """
+    top = _top(result)
+    if top is None or top.guide_id == current or names_guide(text, current):
         return True
-    close = mine.score >= (FOLLOW_UP_SCORE_SHARE * top.score if top.score > 0 else top.score)
-    if result.decision == "fallback":
-        # Nothing stands out overall: stay if the question asks about a part of a guide ("周末能办吗").
-        return close or result.aspect is not None
-    return close
+    if result.decision == "answer" and result.confidence >= NEW_TOPIC_CONFIDENCE:
+        return False
+    return not any(names_guide(text, h.guide_id) for h in result.hits if h.guide_id != current)
 
 
 def alternatives(result: Any, chosen: str) -> list[str]:
     """Other guides the search found, for "不是这个"."""
     return [h.guide_id for h in result.hits if h.guide_id != chosen][:3] if result is not None else []
+
+
+def usable_hit(hit: Any, result: Any, aspect: str | None) -> Any:
+    """A FAQ chunk answers a question without an aspect only when the search is sure of it."""
+    if hit is not None and aspect is None and hit.section == "faq" and result.decision != "answer":
+        return None
+    return hit
 
 
 class ActionAnswerFromGuide(Action):
@@ -70,10 +77,8 @@ class ActionAnswerFromGuide(Action):
         text = question_text(tracker)
 
         # A next-step button ("要多少钱") is about the current guide.
-        if button_aspect in ASPECTS:
-            if current:
-                return answer_with_guide(dispatcher, guide_id=current, aspect=button_aspect, alternatives=candidates)
-            text = text or {"materials": "需要哪些材料", "fees": "要多少钱"}.get(button_aspect, "")
+        if button_aspect in ASPECTS and current:
+            return answer_with_guide(dispatcher, guide_id=current, aspect=button_aspect, alternatives=candidates)
         if not text:
             return not_understood(dispatcher, tracker)
 
@@ -81,7 +86,7 @@ class ActionAnswerFromGuide(Action):
             result = await knowledge_base.search(text)
         except Exception:  # the index is missing or broken: say so instead of staying silent
             logger.exception("knowledge search failed")
-            dispatcher.utter_message(text=SEARCH_FAILED, json_message={"turn": turn(decision=None, fell_back=True)})
+            dispatcher.utter_message(text=SEARCH_FAILED, json_message={"turn": turn(fell_back=True)})
             return []
         top = _top(result)
         aspect = result.aspect
@@ -97,27 +102,24 @@ class ActionAnswerFromGuide(Action):
         if not current and candidates:
             chosen = pick_candidate(text, candidates, result)
             if chosen is not None:
-                hit = next((h for h in result.hits if h.guide_id == chosen), None)
                 return answer_with_guide(
                     dispatcher,
                     guide_id=chosen,
                     aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT),
                     question=text,
-                    hit=hit,
-                    result=result,
                     alternatives=[c for c in candidates if c != chosen],
                 )
 
-        if current:
-            current_result = await knowledge_base.search(text, guide_id=current)
-            if is_follow_up(result, current_result, current):
+        if current and is_follow_up(text, result, current):
+            mine = await knowledge_base.search(text, guide_id=current)
+            if mine is not None and mine.hits:
                 return answer_with_guide(
                     dispatcher,
                     guide_id=current,
                     aspect=aspect,
                     question=text,
-                    hit=_top(current_result),
-                    result=current_result,
+                    hit=usable_hit(_top(mine), mine, aspect),
+                    result=mine,
                     alternatives=candidates,
                 )
 

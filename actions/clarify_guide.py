@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.guide_replies import answer_with_guide
 from actions.low_confidence import not_understood
+from actions.service_names import names_guide
 
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "头": 1, "首": 1}
 
@@ -37,17 +38,16 @@ def ordinal(text: str, count: int) -> int | None:
 
 
 def pick_candidate(text: str, candidates: list[str], result: Any) -> str | None:
-    """Which offered guide a typed reply means, or ``None`` when it names none of them."""
+    """Which offered guide a typed reply means ("第二个", "租房那个"), or ``None`` when it names none."""
     position = ordinal(text, len(candidates))
     if position is not None:
         return candidates[position]
-    hits = list(result.hits) if result is not None else []
-    if result is not None and result.decision == "answer" and hits and hits[0].guide_id not in candidates:
-        return None  # a new, clear question: not a choice
-    for hit in hits:
-        if hit.guide_id in candidates:
-            return str(hit.guide_id)
-    return None
+    named = [c for c in candidates if names_guide(text, c)]
+    if len(named) == 1:
+        return named[0]
+    hits = [h.guide_id for h in result.hits] if result is not None else []
+    # Several named ("住房公积金那个"): the one the search ranks first among them.
+    return next((gid for gid in hits if gid in named), None)
 
 
 class ActionChooseGuide(Action):

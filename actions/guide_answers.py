@@ -154,6 +154,13 @@ def faq_answer(faq_text: str) -> str:
     return (match.group(1) if match else faq_text).strip()
 
 
+def faq_reply(faq_text: str) -> str:
+    """The FAQ's question, then its answer: the question says what the answer is about."""
+    match = re.search(r"问[：:](.*?)\n", faq_text)
+    answer = faq_answer(faq_text)
+    return f"关于“{match.group(1).strip()}”：\n{answer}" if match else answer
+
+
 def render(g: Guide, aspect: str, question: str = "") -> str:
     """The answer about ``aspect`` ("faq" is answered from the hit text by the caller)."""
     if aspect == "materials":

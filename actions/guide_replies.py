@@ -62,7 +62,7 @@ def answer_with_guide(
     # A question without a specific aspect is best answered by the section the search found (often a FAQ).
     section = aspect or (hit_section if hit_section in (*ASPECTS, "faq") else "overview")
     if section == "faq" and hit is not None:
-        body = guide_answers.faq_answer(hit.text)
+        body = guide_answers.faq_reply(hit.text)
     elif guide is not None:
         body = guide_answers.render(guide, section, question)
     elif hit is not None:

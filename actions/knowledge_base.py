@@ -20,6 +20,8 @@ class KnowledgeBaseLike(Protocol):
 
     def guide(self, guide_id: str) -> Any: ...
 
+    def guides(self) -> list[Any]: ...
+
 
 _open_lock = threading.Lock()
 # Searches share one model; running them one at a time keeps 2 shared cores from thrashing.

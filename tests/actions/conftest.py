@@ -117,6 +117,9 @@ class FakeKnowledgeBase:
     def guide(self, guide_id: str) -> Guide:
         return GUIDES[guide_id]
 
+    def guides(self) -> list[Guide]:
+        return list(GUIDES.values())
+
 
 @pytest.fixture
 def kb() -> Iterator[FakeKnowledgeBase]:

@@ -180,7 +180,7 @@ def test_a_faq_hit_without_aspect_is_answered_from_the_faq(kb, dispatcher):
     )
     run(dispatcher, make_tracker("补办期间要坐火车咋办"))
     assert dispatcher.messages[0]["text"].startswith(
-        "可以同时申领临时居民身份证。\n\n来源：《居民身份证补领》办事指南 · 常见问题"
+        "关于“补办期间要坐火车怎么办？”：\n可以同时申领临时居民身份证。\n\n来源：《居民身份证补领》办事指南 · 常见问题"
     )
 
 
@@ -217,3 +217,28 @@ def test_a_broken_index_gets_a_polite_reply(kb, dispatcher, monkeypatch):
     assert run(dispatcher, make_tracker("身份证怎么补办")) == []
     assert "稍后再试" in dispatcher.messages[0]["text"]
     assert turn_of(dispatcher)["fell_back"] is True
+
+
+def test_an_ambiguous_new_topic_is_not_taken_for_a_follow_up(kb, dispatcher):
+    kb.script(
+        "公积金怎么取",
+        SearchResult(
+            [hit("hpf-rent-withdrawal", 0.7), hit("hpf-purchase-withdrawal", 0.69)], "process", 0.5, "clarify"
+        ),
+    )
+    events = run(dispatcher, make_tracker("公积金怎么取", slots={"current_guide_id": "id-card-replacement"}))
+    assert dispatcher.messages[0]["text"].startswith("您想了解的可能是下面几个事项")
+    assert slot_events(events)["current_guide_id"] is None
+    assert ("公积金怎么取", "id-card-replacement") not in kb.calls
+
+
+def test_an_unsure_faq_hit_is_not_quoted_for_a_vague_follow_up(kb, dispatcher):
+    kb.script("这个呢", SearchResult([hit("temp-id-card", 0.2)], None, 0.1, "fallback"))
+    kb.script(
+        "这个呢",
+        SearchResult([hit("id-card-replacement", 0.2, "faq", "问：问题一？\n答：回答一。")], None, 0.1, "fallback"),
+        guide_id="id-card-replacement",
+    )
+    run(dispatcher, make_tracker("这个呢", slots={"current_guide_id": "id-card-replacement"}))
+    assert dispatcher.messages[0]["text"].startswith("居民身份证补领的简要说明。")
+    assert turn_of(dispatcher)["section"] == "overview"

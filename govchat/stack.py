@@ -124,7 +124,9 @@ def prepare(settings: Settings) -> None:
     _run([PROJECT_PYTHON, "-m", "alembic", "upgrade", "heads"], env=env)
     _run([PROJECT_PYTHON, "-m", "knowledge", "build"], env=env)
     # Rasa compares its fingerprint with the newest model and skips training when nothing changed.
-    _run([RASA, "train", "--out", "models", "--quiet"], env=env, cwd=BOT_DIR)
+    # The domain is a directory of topic files (bot/domain/); Rasa's default would look for domain.yml.
+    domain = "domain" if (BOT_DIR / "domain").is_dir() else "domain.yml"
+    _run([RASA, "train", "--domain", domain, "--data", "data", "--out", "models", "--quiet"], env=env, cwd=BOT_DIR)
 
 
 @dataclass

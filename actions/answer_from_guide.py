@@ -47,10 +47,12 @@ def is_follow_up(text: str, result: Any, current: str) -> bool:
     another service, or the search is very sure of another guide.
     """
     top = _top(result)
-    if top is None or top.guide_id == current or names_guide(text, current):
+    if top is None or top.guide_id == current:
         return True
-    if result.decision == "answer" and result.confidence >= NEW_TOPIC_CONFIDENCE:
-        return False
+    if result.decision == "answer" and (result.confidence >= NEW_TOPIC_CONFIDENCE or names_guide(text, top.guide_id)):
+        return False  # the search is sure of another guide the question names ("结婚证怎么领" after 补领结婚证)
+    if names_guide(text, current):
+        return True
     return not any(names_guide(text, h.guide_id) for h in result.hits if h.guide_id != current)
 
 

@@ -90,6 +90,7 @@ GUIDES = {
         make_guide("hpf-purchase-withdrawal", "住房公积金购房提取"),
         make_guide("hpf-retirement-withdrawal", "住房公积金退休提取"),
         make_guide("marriage-registration", "结婚登记"),
+        make_guide("marriage-certificate-replacement", "补领婚姻登记证", aliases=["结婚证丢了", "补结婚证"]),
     ]
 }
 

@@ -242,3 +242,11 @@ def test_an_unsure_faq_hit_is_not_quoted_for_a_vague_follow_up(kb, dispatcher):
     run(dispatcher, make_tracker("这个呢", slots={"current_guide_id": "id-card-replacement"}))
     assert dispatcher.messages[0]["text"].startswith("居民身份证补领的简要说明。")
     assert turn_of(dispatcher)["section"] == "overview"
+
+
+def test_a_question_naming_a_related_guide_the_search_is_sure_of_moves_there(kb, dispatcher):
+    # "结婚" names both the current guide (补领结婚证) and the one the search is sure of (结婚登记).
+    kb.script("结婚怎么登记", SearchResult([hit("marriage-registration", 0.8)], "process", 0.8, "answer"))
+    slots = {"current_guide_id": "marriage-certificate-replacement"}
+    events = run(dispatcher, make_tracker("结婚怎么登记", slots=slots))
+    assert slot_events(events)["current_guide_id"] == "marriage-registration"

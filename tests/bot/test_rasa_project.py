@@ -46,21 +46,39 @@ def test_training_data_is_valid() -> None:
 
 def test_nlu_cross_validation_macro_f1(tmp_path: Path) -> None:
     proc = rasa(
-        "test", "nlu", "--domain", "domain", "--nlu", "data", "--cross-validation", "--folds", str(FOLDS),
-        "--out", str(tmp_path),
+        "test",
+        "nlu",
+        "--domain",
+        "domain",
+        "--nlu",
+        "data",
+        "--cross-validation",
+        "--folds",
+        str(FOLDS),
+        "--out",
+        str(tmp_path),
     )
     assert proc.returncode == 0, tail(proc)
     report = json.loads((tmp_path / "intent_report.json").read_text(encoding="utf-8"))
     f1 = report["macro avg"]["f1-score"]
-    weak = {k: round(v["f1-score"], 2) for k, v in report.items() if isinstance(v, dict) and v.get("f1-score", 1) < 0.85}
+    weak = {
+        k: round(v["f1-score"], 2) for k, v in report.items() if isinstance(v, dict) and v.get("f1-score", 1) < 0.85
+    }
     print(f"intent macro F1 over {FOLDS} held-out folds: {f1:.3f}; weak intents: {weak}")  # noqa: T201
     assert f1 >= MIN_INTENT_MACRO_F1, weak
 
 
 def test_conversations_follow_the_stories(model_dir: Path, tmp_path: Path) -> None:
     proc = rasa(
-        "test", "core", "--model", str(model_dir), "--stories", "tests",
-        "--out", str(tmp_path), "--fail-on-prediction-errors",
+        "test",
+        "core",
+        "--model",
+        str(model_dir),
+        "--stories",
+        "tests",
+        "--out",
+        str(tmp_path),
+        "--fail-on-prediction-errors",
     )
     failed = tmp_path / "failed_test_stories.yml"
     detail = failed.read_text(encoding="utf-8") if failed.exists() else ""

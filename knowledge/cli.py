@@ -67,6 +67,25 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from knowledge.building import rebuild
+    from knowledge.importers import import_path
+
+    report = import_path(Path(args.path))
+    for rej in report.rejected:
+        out(f"rejected {rej}")
+    out(f"{report.kind}: {len(report.entries)} imported, {len(report.rejected)} rejected from {report.source}")
+    if not report.entries:
+        return 1
+    build = rebuild(Path(args.index) if args.index else None, extra=report.entries)
+    if build.up_to_date:
+        out(f"up to date: {build.index_dir} ({build.n_entries} entries, {build.n_chunks} chunks)")
+    else:
+        out(f"built {build.index_dir}: {build.n_entries} entries, {build.n_chunks} chunks, {build.embedded} embedded, "
+            f"{build.store} store, {build.seconds:.1f}s")
+    return 0
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     import time
 
@@ -122,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guide", help="restrict to one guide id")
     p.add_argument("--json", action="store_true", help="print a JSON list of hits")
     p.set_defaults(func=_cmd_search)
+    p = sub.add_parser("import", help="import guides (folder/.yaml), documents (.jsonl/.csv) or item records")
+    p.add_argument("path")
+    p.add_argument("--index", help="index to import into (default: settings.index_dir)")
+    p.set_defaults(func=_cmd_import)
     p = sub.add_parser("eval", help="evaluate hybrid and single retrievers on the development set")
     p.add_argument("--index")
     p.add_argument("--devset", help="folder of dev-set YAML files (default: knowledge/devset)")
@@ -131,6 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from knowledge.index import IndexError_
+    from knowledge.loader import GuideLoadError
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
-    return int(args.func(args))
+    for noisy in ("bm25s", "sentence_transformers", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if args.verbose else logging.ERROR)
+    try:
+        return int(args.func(args))
+    except (GuideLoadError, IndexError_, FileNotFoundError, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2

@@ -17,6 +17,14 @@ LexicalKind = Literal["words", "chars"]
 TOKENIZERS: dict[str, Callable[[str], list[str]]] = {"words": word_tokens, "chars": bigram_tokens}
 
 
+def _bm25s() -> Any:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import, which floods the CLI and the services' logs.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 class BM25Index:
     def __init__(self, kind: LexicalKind, bm25: Any, n_docs: int) -> None:
         self.kind = kind
@@ -26,8 +34,7 @@ class BM25Index:
 
     @classmethod
     def build(cls, kind: LexicalKind, texts: Sequence[str]) -> BM25Index:
-        import bm25s
-
+        bm25s = _bm25s()
         tokenize = TOKENIZERS[kind]
         corpus = [tokenize(t) or [""] for t in texts]
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
@@ -45,6 +52,5 @@ class BM25Index:
 
     @classmethod
     def load(cls, kind: LexicalKind, path: Path, n_docs: int) -> BM25Index:
-        import bm25s
-
+        bm25s = _bm25s()
         return cls(kind, bm25s.BM25.load(str(path)), n_docs)

@@ -1,0 +1,38 @@
+import pytest
+
+from knowledge.aspects import detect_aspect
+from knowledge.textproc import bigram_tokens, canonical_terms, normalize, word_tokens
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("要带什么", "materials"),
+        ("补身份证要带些啥子东西", "materials"),
+        ("换个身份证工本费要好多钱哦", "fees"),
+        ("要等几天才拿得到", "time"),
+        ("观山湖哪点可以办", "place"),
+        ("驾照到期了咋个换", "process"),
+        ("我才来四个月，能办居住证不", "conditions"),
+        ("可以在手机上办吗", "online"),
+        ("有没有咨询电话", "phone"),
+        ("低保是什么", "overview"),
+        ("", None),
+        ("居民身份证补领", None),
+    ],
+)
+def test_detect_aspect(question: str, aspect: str | None) -> None:
+    assert detect_aspect(question) == aspect
+
+
+def test_synonyms_meet_official_terms() -> None:
+    assert "社会保险" in canonical_terms(normalize("社保断了"))
+    assert "住房公积金" in word_tokens("公积金咋个取")
+    assert "居民身份证" in word_tokens("身份证掉了")
+    assert "驾驶证" in word_tokens("驾照过期")
+
+
+def test_stopwords_dropped_and_bigrams() -> None:
+    assert "的" not in word_tokens("我的身份证")
+    assert bigram_tokens("补办") == ["补办", "补领"] or "补办" in bigram_tokens("补办")
+    assert normalize("Ａ，b！ c") == "abc"

@@ -18,7 +18,7 @@ def post_message(body: ChatRequest, sessions: SessionmakerDep, rasa: RasaDep, se
     Each bot message has `text`, optional `buttons` and, when it states facts from a guide, `source`.
     """
     return service.handle_message(
-        sessions=sessions, rasa=rasa, max_chars=settings.max_message_chars,
+        sessions=sessions, rasa=rasa, settings=settings,
         session_id=body.session_id, text=body.text, channel="web",
     )
 

@@ -15,7 +15,9 @@ from api.conversations import service as conversations
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.db import session_scope
 from api.errors import AppError
+from api.handover import service as handover_service
 from api.service_requests import flows as service_request_flows
+from govchat.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ def handle_message(
     *,
     sessions: sessionmaker[Session],
     rasa: RasaClient,
-    max_chars: int,
+    settings: Settings,
     session_id: str,
     text: str,
     channel: str,
@@ -81,6 +83,7 @@ def handle_message(
     text = text.strip()
     if not text:
         raise EmptyMessage(EMPTY_TEXT)
+    max_chars = settings.max_message_chars
     if len(text) > max_chars:
         raise MessageTooLong(f"您的消息有 {len(text)} 个字，超过了 {max_chars} 字的上限，请精简后再发送。")
 
@@ -88,6 +91,8 @@ def handle_message(
         conversation = conversations.get_or_create(
             session=session, session_id=session_id, channel=channel, user_ref=user_ref
         )
+        if conversation.state == ConversationState.CLOSED:
+            conversations.reopen(session=session, conversation=conversation)  # staff closed it; the bot answers again
         citizen = conversations.add_message(session=session, conversation=conversation, role=Role.CITIZEN, text=text)
         state = ConversationState(conversation.state)
         conversation_id, citizen_id = conversation.id, citizen.id
@@ -135,8 +140,12 @@ def handle_message(
                         latency_ms=latency_ms, **facts,
                     )
                 )
-                if facts.get("handed_over"):
+                if facts.get("handed_over") and conversation.state == ConversationState.BOT:
                     conversations.request_handover(session=session, conversation=conversation)
+                    if notice := handover_service.notice_if_closed(
+                        session=session, conversation=conversation, settings=settings
+                    ):
+                        stored.append(notice)
         messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
         state = ConversationState(conversation.state)
     if reply is None:

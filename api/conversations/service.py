@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.conversations.models import Conversation, ConversationState, Message, Role
@@ -11,12 +12,18 @@ from api.db import utcnow
 
 
 def get_or_create(*, session: Session, session_id: str, channel: str, user_ref: str | None = None) -> Conversation:
-    conversation = session.scalar(select(Conversation).where(Conversation.session_id == session_id))
-    if conversation is None:
-        conversation = Conversation(session_id=session_id, channel=channel, user_ref=user_ref)
-        session.add(conversation)
-        session.flush()
-    return conversation
+    conversation = get_by_session_id(session=session, session_id=session_id)
+    if conversation is not None:
+        return conversation
+    # Two replicas (or a double click) may create the same conversation at once: the unique session_id lets
+    # exactly one insert win, and both then read the winner's row.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Conversation)
+        .values(session_id=session_id, channel=channel, user_ref=user_ref)
+        .on_conflict_do_nothing(index_elements=[Conversation.session_id])
+    )
+    return session.scalars(select(Conversation).where(Conversation.session_id == session_id)).one()
 
 
 def get_by_session_id(*, session: Session, session_id: str) -> Conversation | None:
@@ -36,6 +43,13 @@ def request_handover(*, session: Session, conversation: Conversation) -> None:
         conversation.state = ConversationState.WAITING
         conversation.handover_requested_at = utcnow()
         session.flush()
+
+
+def reopen(*, session: Session, conversation: Conversation) -> None:
+    conversation.state = ConversationState.BOT
+    conversation.assigned_staff_id = None
+    conversation.handover_requested_at = None
+    session.flush()
 
 
 def messages_after(

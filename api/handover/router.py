@@ -1,5 +1,6 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks, Request
 
+from api.channels.wechat import service as wechat_service
 from api.conversations import service as conversations
 from api.conversations.models import Role
 from api.db import SessionDep, utcnow
@@ -50,12 +51,20 @@ def claim(conversation_id: int, staff: AgentOrAdmin, session: SessionDep) -> Tra
 
 
 @router.post("/{conversation_id}/reply", response_model=StaffMessage, status_code=201, summary="回复群众")
-def reply(conversation_id: int, body: ReplyRequest, staff: AgentOrAdmin, session: SessionDep) -> StaffMessage:
+def reply(
+    conversation_id: int, body: ReplyRequest, staff: AgentOrAdmin, session: SessionDep, request: Request,
+    background: BackgroundTasks,
+) -> StaffMessage:
     conversation = service.get(session=session, conversation_id=conversation_id)
     message = service.reply(session=session, conversation=conversation, staff=staff.user, text=body.text,
                             admin=staff.is_admin)
     staff_service.record(session=session, actor=staff.user, action="handover_reply", target_type="conversation",
                          target_id=conversation.id, detail={"message_id": message.id}, ip=staff.ip)
+    # Runs after the commit: WeChat citizens get the reply pushed; web and mini-program clients poll for it.
+    background.add_task(
+        wechat_service.deliver_staff_reply, request_state=request.app.state, session_id=conversation.session_id,
+        openid=conversation.user_ref, text=message.text,
+    )
     return StaffMessage(id=message.id, text=message.text, created_at=message.created_at)
 
 

@@ -82,11 +82,6 @@ def test_many_sessions_in_parallel_on_both_replicas(
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    reason="conversations.get_or_create selects then inserts: the first message of one session arriving at two "
-    "replicas at once can violate the unique session_id (needs INSERT ... ON CONFLICT or a retry); see issue 8 report",
-    strict=False,
-)
 def test_first_message_of_one_session_at_two_replicas_at_once(
     replicas: tuple[TestClient, TestClient], fake_rasa: FakeRasa
 ) -> None:

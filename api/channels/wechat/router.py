@@ -90,7 +90,7 @@ def post_message(
 ) -> ChatResponse:
     settings = context.settings
     return chat_service.handle_message(
-        sessions=sessions, rasa=rasa, max_chars=settings.max_message_chars,
+        sessions=sessions, rasa=rasa, settings=settings,
         session_id=tokens.session_id_for(secret=settings.secret_key.get_secret_value(), openid=openid, kind="mp"),
         text=body.text, channel="wechat", user_ref=openid,
     )

@@ -92,6 +92,22 @@ def handle_push(
         logger.exception("wechat push processing failed")
 
 
+def deliver_staff_reply(*, request_state: object, session_id: str, openid: str | None, text: str) -> None:
+    """Staff replies to a customer-service conversation reach the citizen through WeChat's send API.
+
+    Mini-program conversations need nothing here: the page polls the chat API. Never raises (a background task).
+    """
+    context: WeChatContext | None = getattr(request_state, "wechat", None)
+    if context is None or not openid or not session_id.startswith("wxkf-") or not context.api.configured:
+        return
+    try:
+        context.api.send_text(openid, text)
+    except WeChatApiError as exc:
+        logger.warning("staff reply not delivered to wechat (errcode %d)", exc.errcode)
+    except Exception:
+        logger.exception("staff reply to wechat failed")
+
+
 def _answer(
     *, context: WeChatContext, sessions: sessionmaker[Session], rasa: RasaClient, limiter: RateLimiter,
     message: InboundMessage,
@@ -113,7 +129,7 @@ def _answer(
     )
     try:
         response = chat_service.handle_message(
-            sessions=sessions, rasa=rasa, max_chars=settings.max_message_chars, session_id=session_id,
+            sessions=sessions, rasa=rasa, settings=settings, session_id=session_id,
             text=message.content or "", channel="wechat", user_ref=message.from_user,
         )
     except AppError as exc:  # empty or over-long message: tell the citizen why

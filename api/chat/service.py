@@ -142,10 +142,10 @@ def handle_message(
                 )
                 if facts.get("handed_over") and conversation.state == ConversationState.BOT:
                     conversations.request_handover(session=session, conversation=conversation)
-                    if notice := handover_service.notice_if_closed(
+                    if out_of_hours := handover_service.notice_if_closed(
                         session=session, conversation=conversation, settings=settings
                     ):
-                        stored.append(notice)
+                        stored.append(out_of_hours)
         messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
         state = ConversationState(conversation.state)
     if reply is None:

@@ -39,20 +39,13 @@ WINDOW_SLOTS = (OFFICE, DATE, PERIOD)
 FORM_SLOTS = (NAME, ID_NUMBER, PHONE, MODE, *WINDOW_SLOTS, MATERIALS, CONSENT, CONFIRMED)
 YES_NO_SLOTS = (MATERIALS, CONSENT, CONFIRMED)
 
-# Intents that are not answers: the rules handle them while the form waits.
+# Intents that are never answers: the rules handle them while the form waits.
 CONTROL_INTENTS = frozenset(
-    {
-        "stop",
-        "correct_field",
-        "request_human",
-        "track_request",
-        "cancel_request",
-        "start_service_request",
-        "submit_service_request",
-        "choose_guide",
-        "wrong_guide",
-    }
+    {"stop", "correct_field", "request_human", "start_service_request", "submit_service_request"}
 )
+# Intents NLU may guess for an answer (an 18-digit number looks like "choose_guide" to it): an answer that is
+# unmistakable for the requested slot wins over these.
+SOFT_INTENTS = frozenset({"track_request", "cancel_request", "choose_guide", "wrong_guide"})
 QUESTION_INTENTS = frozenset({"ask_service", "nlu_fallback", "out_of_scope"})
 
 
@@ -85,6 +78,8 @@ def _strong_answer(slot: str, text: str) -> bool:
         return fields.parse_period(text) is not None
     if slot == NAME:
         return 2 <= len(text) <= 5 and not fields.looks_like_question(text)
+    if slot in YES_NO_SLOTS:
+        return fields.parse_yes_no(text) is not None
     return False
 
 
@@ -98,6 +93,8 @@ def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
         if entity.get("entity") == slot and entity.get("value") is not None:
             return {slot: entity["value"]}
     if intent in CONTROL_INTENTS or not text or text.startswith("/"):
+        return {}
+    if intent in SOFT_INTENTS and not _strong_answer(slot, text):
         return {}
     if slot in YES_NO_SLOTS:
         if intent == "affirm":
@@ -178,6 +175,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         try:
             return {NAME: validate_person_name(str(value))}
         except IdentityError as exc:
@@ -187,6 +186,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_id_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         try:
             return {ID_NUMBER: validate_id_number(str(value), today=today())}
         except IdentityError as exc:
@@ -196,6 +197,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         try:
             return {PHONE: validate_mobile(str(value))}
         except IdentityError as exc:
@@ -205,6 +208,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_mode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         mode = fields.parse_mode(str(value))
         guide = load_guide(tracker.get_slot(GUIDE))
         if mode is None:
@@ -226,6 +231,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_office(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         guide = load_guide(tracker.get_slot(GUIDE))
         names = [location.name for location in guide.locations] if guide else []
         text = str(value).strip()
@@ -238,6 +245,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     async def validate_sr_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         day = fields.parse_date(str(value), today=today())
         if day is None:
             say(dispatcher, texts.DATE_UNCLEAR)
@@ -266,6 +275,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     async def validate_sr_period(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         free = await _free_slots(tracker)
         day = tracker.get_slot(DATE)
         available = [s["period"] for s in free or [] if s["day"] == day]
@@ -281,6 +292,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_materials_ok(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         if value is True:
             return {MATERIALS: True}
         say(dispatcher, texts.MATERIALS_MISSING if value is False else texts.YES_NO_UNCLEAR)
@@ -289,6 +302,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         if value is True:
             return {CONSENT: True}
         say(dispatcher, texts.CONSENT_REFUSED if value is False else texts.YES_NO_UNCLEAR)
@@ -297,6 +312,8 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
         if value is True:
             return {CONFIRMED: True}
         say(dispatcher, texts.NOT_CONFIRMED if value is False else texts.YES_NO_UNCLEAR)

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.service_request import fields, gateway, texts
-from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, TZ, say
+from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, SOFT_INTENTS, TZ, say
 
 TRACKING_NO, VERIFIER = "sr_tracking_no", "sr_verifier"
 
@@ -27,9 +27,9 @@ class ActionStartLookup(Action):
         return [SlotSet(TRACKING_NO, found), SlotSet(VERIFIER, None)]
 
 
-class _LookupFormValidation(FormValidationAction):
-    def name(self) -> str:  # pragma: no cover - subclasses name themselves
-        raise NotImplementedError
+class _LookupFormMixin:
+    """Shared by the tracking and cancelling forms. A mixin, not an Action: rasa-sdk registers every Action
+    subclass it finds, and an abstract one would break the server's start."""
 
     def _answer(self, slot: str, tracker: Tracker) -> dict[str, Any]:
         message = tracker.latest_message or {}
@@ -38,6 +38,8 @@ class _LookupFormValidation(FormValidationAction):
         if slot == TRACKING_NO and (found := fields.find_tracking_no(text)):
             return {TRACKING_NO: found}
         if tracker.get_slot("requested_slot") != slot or intent in CONTROL_INTENTS or not text:
+            return {}
+        if slot == VERIFIER and intent in SOFT_INTENTS and not fields.parse_verifier(text):
             return {}
         if slot == VERIFIER and (verifier := fields.parse_verifier(text)) and len(text) <= 12:
             return {VERIFIER: verifier}
@@ -58,6 +60,8 @@ class _LookupFormValidation(FormValidationAction):
     def validate_sr_tracking_no(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:  # a reset, not an answer
+            return {}
         found = fields.find_tracking_no(str(value))
         if found is None:
             say(dispatcher, texts.TRACKING_NO_INVALID)
@@ -66,6 +70,8 @@ class _LookupFormValidation(FormValidationAction):
     def validate_sr_verifier(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:  # a reset, not an answer
+            return {}
         verifier = fields.parse_verifier(str(value))
         if verifier is None or len(str(value).strip()) > 12:
             say(dispatcher, texts.VERIFIER_INVALID)
@@ -73,12 +79,12 @@ class _LookupFormValidation(FormValidationAction):
         return {VERIFIER: verifier}
 
 
-class ValidateTrackRequestForm(_LookupFormValidation):
+class ValidateTrackRequestForm(_LookupFormMixin, FormValidationAction):
     def name(self) -> str:
         return "validate_track_request_form"
 
 
-class ValidateCancelRequestForm(_LookupFormValidation):
+class ValidateCancelRequestForm(_LookupFormMixin, FormValidationAction):
     def name(self) -> str:
         return "validate_cancel_request_form"
 

@@ -203,3 +203,21 @@ def test_button_payload_entities_fill_the_slot(dispatcher: CollectingDispatcher,
         entities=[{"entity": "sr_date", "value": day}],
     )
     assert values["sr_date"] == day
+
+
+def test_slots_reset_when_the_form_starts_are_not_validated(dispatcher: CollectingDispatcher) -> None:
+    """rasa-sdk validates every slot set since the last message, including the resets of the start action."""
+    resets = [{"event": "slot", "name": name, "value": None} for name in form.FORM_SLOTS]
+    start = tracker("/start_service_request", intent="start_service_request", slots=GUIDE, requested=None)
+    start.events = [{"event": "user", "text": "/start_service_request"}, *resets]
+    events = asyncio.run(form.ValidateServiceRequestForm().run(dispatcher, start, DOMAIN))
+    assert texts(dispatcher) == []  # no "身份证号码应为18位" for a value nobody typed
+    assert slot_values(events).get("requested_slot") in (None, "sr_name")
+
+
+def test_an_unmistakable_answer_wins_over_a_doubtful_intent(dispatcher: CollectingDispatcher) -> None:
+    # The trained model took this ID number for "choose_guide" (0.52) in a run through the real Rasa server.
+    values = run_form(dispatcher, "520102199001011234", "sr_id_number", intent="choose_guide")
+    assert values["sr_id_number"] is None and "校验码不对" in texts(dispatcher)[0]
+    values = run_form(dispatcher, "第二个", "sr_id_number", intent="choose_guide")
+    assert "sr_id_number" not in values

@@ -20,6 +20,21 @@ def content_key(model: str, text: str) -> str:
 class EmbeddingCache:
     """SQLite table (key -> float32 bytes); safe for concurrent builds and cheap to extend."""
 
+    batch = 256
+
+    def lookup(self, model: str, texts: Sequence[str]) -> dict[int, np.ndarray]:
+        """Cached vectors by position, for callers that must not embed (benchmarks)."""
+        keys = [content_key(model, t) for t in texts]
+        where = {k: i for i, k in enumerate(keys)}
+        out: dict[int, np.ndarray] = {}
+        with self._connect() as db:
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for key, blob in db.execute(f"SELECT key, vec FROM emb WHERE key IN ({marks})", part):  # noqa: S608
+                    out[where[key]] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -37,19 +52,23 @@ class EmbeddingCache:
         found: dict[str, np.ndarray] = {}
         with self._connect() as db:
             for start in range(0, len(keys), 500):
-                part = keys[start : start + 500]
-                marks = ",".join("?" * len(part))
-                for key, blob in db.execute(f"SELECT key, vec FROM emb WHERE key IN ({marks})", part):  # noqa: S608
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, blob in db.execute(f"SELECT key, vec FROM emb WHERE key IN ({marks})", chunk):  # noqa: S608
                     found[key] = np.frombuffer(blob, dtype=np.float32)
-        missing = sorted({k: i for i, k in enumerate(keys) if k not in found or found[k].shape[0] != dim}.items())
-        if missing:
-            new = np.asarray(encode([texts[i] for _, i in missing]), dtype=np.float32)
+        missing = sorted({k: i for i, k in enumerate(keys) if k not in found or found[k].shape[0] != dim}.items(),
+                         key=lambda kv: kv[1])
+        # Embed and store in batches so an interrupted build keeps what it already computed.
+        for start in range(0, len(missing), self.batch):
+            part = missing[start : start + self.batch]
+            new = np.asarray(encode([texts[i] for _, i in part]), dtype=np.float32)
             with self._connect() as db:
                 db.executemany(
                     "INSERT OR REPLACE INTO emb (key, vec) VALUES (?, ?)",
-                    [(k, new[j].tobytes()) for j, (k, _) in enumerate(missing)],
+                    [(k, new[j].tobytes()) for j, (k, _) in enumerate(part)],
                 )
-            for j, (k, _) in enumerate(missing):
+            for j, (k, _) in enumerate(part):
                 found[k] = new[j]
+            logger.info("embedded %d/%d new texts", min(start + self.batch, len(missing)), len(missing))
         out = np.vstack([found[k] for k in keys]) if keys else np.zeros((0, dim), dtype=np.float32)
         return out.astype(np.float32, copy=False), len(missing)

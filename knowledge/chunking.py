@@ -91,7 +91,8 @@ def chunk_entry(entry: Entry) -> list[Chunk]:
         faqs = []
     # A short chunk of the names citizens use: close to colloquial questions in embedding space.
     names = "、".join(dict.fromkeys([entry.title, *entry.aliases]))
-    chunks = [Chunk(f"{entry.id}#names", entry.id, entry.title, "overview", SECTION_TITLES["overview"], names, entry.url)]
+    overview_title = SECTION_TITLES["overview"]
+    chunks = [Chunk(f"{entry.id}#names", entry.id, entry.title, "overview", overview_title, names, entry.url)]
     chunks += [
         Chunk(f"{entry.id}#{name}", entry.id, entry.title, name, SECTION_TITLES[name], text, entry.url)
         for name, text in sections.items()

@@ -126,7 +126,7 @@ def _packaged_module_class() -> type:
             Path(output_path, self.config_file_name).write_text(json.dumps({"kind": self.kind}))
 
         @classmethod
-        def load(cls, model_name_or_path: str, **kwargs: Any) -> PackagedEncoder:
+        def load(cls, model_name_or_path: str, *args: Any, **kwargs: Any) -> PackagedEncoder:  # type: ignore[override]
             config = json.loads(Path(model_name_or_path, cls.config_file_name).read_text())
             return cls(kind=config["kind"])
 

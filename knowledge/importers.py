@@ -184,7 +184,8 @@ def _collect(report: ImportReport, rows: Iterator[tuple[int, dict[str, Any] | No
             report.rejected.append(Rejected(report.source, line, reason))
             continue
         if doc.id in seen:
-            report.rejected.append(Rejected(report.source, line, f"duplicate id {doc.id!r} (first on line {seen[doc.id]})"))
+            reason = f"duplicate id {doc.id!r} (first on line {seen[doc.id]})"
+            report.rejected.append(Rejected(report.source, line, reason))
             continue
         seen[doc.id] = line
         report.entries.append(doc)

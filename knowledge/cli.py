@@ -105,14 +105,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         cal = replace(cal, embedder=kb.embedder)
-        cal.save()
+        if not args.no_save:
+            cal.save()
         kb.calibration = cal
-        out(f"fitted and saved calibration: weights={cal.weights} answer_at={cal.answer_at} "
+        out(f"fitted{'' if args.no_save else ' and saved'} calibration: weights={cal.weights} answer_at={cal.answer_at} "
             f"clarify_at={cal.clarify_at}")
     n_oos = sum(q.guide is None for q in questions)
     out(f"dev set: {len(questions) - n_oos} in-scope + {n_oos} out-of-scope questions; embedder {kb.embedder}; "
         f"{seconds:.1f}s for all retrievers")
-    out(ev.table([ev.evaluate(kb, scored, m, cal) for m in ev.METHODS]))
+    rows = [ev.evaluate(kb, scored, m, cal) for m in ev.METHODS]
+    if args.cv:
+        rows.insert(1, ev.cross_validate(kb, scored, cal))
+    out(ev.table(rows))
     return 0
 
 
@@ -149,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index")
     p.add_argument("--devset", help="folder of dev-set YAML files (default: knowledge/devset)")
     p.add_argument("--fit", action="store_true", help="fit fusion weights, confidence and thresholds, save them")
+    p.add_argument("--cv", action="store_true", help="add a 3-fold cross-validated row for the hybrid")
+    p.add_argument("--no-save", action="store_true", help="with --fit: report, but keep calibration.json")
     p.set_defaults(func=_cmd_eval)
     return parser
 

@@ -19,7 +19,7 @@ from knowledge.search import Method, Signals, features, rank
 logger = logging.getLogger(__name__)
 
 DEVSET_DIR = Path(__file__).resolve().parent / "devset"
-METHODS: tuple[Method, ...] = ("hybrid", "dense", "words", "chars")
+METHODS: tuple[Method, ...] = ("hybrid", "rrf", "dense", "words", "chars")
 
 
 @dataclass(frozen=True)
@@ -174,3 +174,15 @@ def table(rows: list[Metrics]) -> str:
                 m.answered_precision)
         lines.append(f"| {m.method} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
     return "\n".join(lines)
+
+
+def cross_validate(kb: KnowledgeBase, scored: list[Scored], cal: Calibration, folds: int = 3) -> Metrics:
+    """Fit weights, confidence and thresholds on (folds-1)/folds of the questions, score the rest; averaged."""
+    results = []
+    for f in range(folds):
+        train = [s for i, s in enumerate(scored) if i % folds != f]
+        test = [s for i, s in enumerate(scored) if i % folds == f]
+        fitted = fit_confidence(kb, train, fit_weights(kb, train, cal))
+        results.append(evaluate(kb, test, "hybrid", fitted))
+    mean = {k: float(np.mean([getattr(m, k) for m in results])) for k in vars(results[0]) if k != "method"}
+    return Metrics(method=f"hybrid, {folds}-fold CV", **mean)

@@ -18,7 +18,8 @@ from knowledge.textproc import bigram_set, expand, normalize
 
 logger = logging.getLogger(__name__)
 
-Method = Literal["hybrid", "dense", "words", "chars"]
+Method = Literal["hybrid", "rrf", "dense", "words", "chars"]
+RRF_K = 60
 RETRIEVERS = ("dense", "words", "chars", "alias")
 DENSE_CANDIDATES = 100
 LEXICAL_CANDIDATES = 100
@@ -136,6 +137,13 @@ def _normalised(scores: dict[int, float]) -> dict[int, float]:
 
 def rank(sig: Signals, method: Method, cal: Calibration) -> list[tuple[int, float]]:
     """Entry positions with scores, best first."""
+    if method == "rrf":  # plain reciprocal rank fusion, kept as the baseline the weighted fusion must beat
+        rrf: dict[int, float] = defaultdict(float)
+        for name in RETRIEVERS:
+            ordered = sorted(sig.guide_scores[name].items(), key=lambda kv: -kv[1])
+            for r, (pos, _) in enumerate(ordered, 1):
+                rrf[pos] += 1.0 / (RRF_K + r)
+        return sorted(rrf.items(), key=lambda kv: -kv[1])
     if method != "hybrid":
         return sorted(sig.guide_scores[method].items(), key=lambda kv: -kv[1])
     fused: dict[int, float] = defaultdict(float)

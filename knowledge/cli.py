@@ -108,8 +108,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         if not args.no_save:
             cal.save()
         kb.calibration = cal
-        out(f"fitted{'' if args.no_save else ' and saved'} calibration: weights={cal.weights} answer_at={cal.answer_at} "
-            f"clarify_at={cal.clarify_at}")
+        saved = "" if args.no_save else " and saved"
+        out(f"fitted{saved} calibration: weights={cal.weights} answer_at={cal.answer_at} clarify_at={cal.clarify_at}")
     n_oos = sum(q.guide is None for q in questions)
     out(f"dev set: {len(questions) - n_oos} in-scope + {n_oos} out-of-scope questions; embedder {kb.embedder}; "
         f"{seconds:.1f}s for all retrievers")

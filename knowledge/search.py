@@ -187,7 +187,11 @@ def features(sig: Signals, ranking: list[tuple[int, float]]) -> dict[str, float]
 
 
 def best_chunk(index: LoadedIndex, sig: Signals, pos: int, rows: list[int]) -> int:
-    """The asked-about section if the guide has it, else its chunk most similar to the question."""
+    """The asked-about section if the guide has it, else its chunk most similar to the question.
+
+    The "names" chunk (title and aliases) helps finding a guide but says nothing, so it is never quoted.
+    """
+    rows = [r for r in rows if not index.chunks[r].chunk_id.endswith("#names")] or rows
     if sig.aspect is not None:
         for row in rows:
             if index.chunks[row].section == sig.aspect:

@@ -131,3 +131,11 @@ def test_knowledge_import_is_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     assert out.stdout.strip() == "False"
+
+
+def test_names_chunk_is_never_quoted(guides_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _build(index, guides_dir, tmp_path)
+    hit = _kb(index).search("扯证", k=1).hits[0]
+    assert hit.guide_id == "marriage-registration"
+    assert hit.text != "结婚登记、领结婚证、扯证"

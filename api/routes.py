@@ -47,6 +47,10 @@ def mount_routes(app: FastAPI) -> None:
     v1.include_router(retention_router.router, prefix="/retention", tags=["retention"], dependencies=_admins)
     v1.include_router(analytics_router.router, prefix="/analytics", tags=["analytics"], dependencies=_analysts)
     v1.include_router(
+        feedback_router.service_router, prefix="/ratings", tags=["feedback"],
+        dependencies=[Depends(require_service_token)],
+    )
+    v1.include_router(
         feedback_router.router, prefix="/ratings", tags=["feedback"], dependencies=[Depends(ratelimit.limit_ip)]
     )
     # Called by the action server with GOVCHAT_SERVICE_TOKEN; the citizen never calls it directly.

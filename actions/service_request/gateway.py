@@ -50,10 +50,10 @@ def _client() -> httpx.AsyncClient:
     )
 
 
-async def _call(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+async def _call(method: str, path: str, *, prefix: str = PREFIX, **kwargs: Any) -> dict[str, Any]:
     try:
         async with _client() as client:
-            response = await client.request(method, PREFIX + path, **kwargs)
+            response = await client.request(method, prefix + path, **kwargs)
     except httpx.HTTPError as exc:
         logger.warning("gateway %s %s failed: %s", method, path, type(exc).__name__)
         raise GatewayUnavailable(str(exc)) from exc
@@ -85,3 +85,8 @@ async def lookup(*, tracking_no: str, verifier: str) -> dict[str, Any]:
 
 async def cancel(*, tracking_no: str, verifier: str) -> dict[str, Any]:
     return await _call("POST", f"/{tracking_no}/cancel", json={"verifier": verifier})
+
+
+async def rate_from_chat(*, tracking_no: str, session_id: str, level: str) -> dict[str, Any]:
+    payload = {"tracking_no": tracking_no, "session_id": session_id, "level": level}
+    return await _call("POST", "/from-chat", prefix="/api/v1/ratings", json=payload)

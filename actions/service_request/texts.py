@@ -71,3 +71,10 @@ LOOKUP_UNAVAILABLE = "抱歉，办件系统暂时无法查询，请稍后再试�
 STATUS = "您的“{title}”申请（受理编号 {no}）当前状态：{status}。"
 CANCELLED = "已为您取消“{title}”申请（受理编号 {no}）。{slot_note}如需办理，可以随时重新申请。"
 CANCEL_UNAVAILABLE = "抱歉，系统暂时无法取消，您的申请状态没有改变，请稍后再试。"
+
+RATE_HOW = (
+    "感谢您愿意评价！办件办结后，请点击办结通知下方的评价按钮；"
+    "也可以在网页上用受理编号和身份证号或手机号后4位评价。"
+)
+RATE_UNAVAILABLE = "抱歉，评价暂时没有提交成功，请稍后再点一次评价按钮。"
+RATE_THANKS = "感谢您的评价！"

@@ -118,7 +118,9 @@ def handle_message(
         # Status changes staff made to this conversation's requests come first (api/service_requests/flows.py).
         for notice in service_request_flows.take_status_notices(session=session, session_id=session_id):
             stored.append(
-                conversations.add_message(session=session, conversation=conversation, role=Role.BOT, text=notice)
+                conversations.add_message(
+                    session=session, conversation=conversation, role=Role.BOT, text=notice.text, buttons=notice.buttons
+                )
             )
         if reply is None:
             stored.append(

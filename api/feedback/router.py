@@ -5,15 +5,29 @@ from fastapi import APIRouter, status
 
 from api.db import SessionDep
 from api.feedback import service
-from api.feedback.schemas import RatingCreate, RatingRead
+from api.feedback.models import Rating
+from api.feedback.schemas import ChatRatingCreate, RatingCreate, RatingRead
 
 router = APIRouter()
+# For the action server only (mounted with the service-credential dependency).
+service_router = APIRouter()
 
 
-@router.post("", response_model=RatingRead, status_code=status.HTTP_201_CREATED, summary="提交好差评")
-def create_rating(body: RatingCreate, session: SessionDep) -> RatingRead:
-    rating = service.create(session=session, data=body)
+def _read(rating: Rating) -> RatingRead:
     return RatingRead(
         id=rating.id, level=rating.level, score=rating.score, comment=rating.comment,
         needs_follow_up=rating.needs_follow_up, created_at=rating.created_at, message=service.thank_you(rating),
     )
+
+
+@router.post("", response_model=RatingRead, status_code=status.HTTP_201_CREATED, summary="提交好差评")
+def create_rating(body: RatingCreate, session: SessionDep) -> RatingRead:
+    return _read(service.create(session=session, data=body))
+
+
+@service_router.post(
+    "/from-chat", response_model=RatingRead, status_code=status.HTTP_201_CREATED,
+    summary="对话中点击评价按钮（动作服务调用，需服务凭证）",
+)
+def create_rating_from_chat(body: ChatRatingCreate, session: SessionDep) -> RatingRead:
+    return _read(service.create_from_chat(session=session, data=body))

@@ -25,3 +25,13 @@ class RatingRead(BaseModel):
     needs_follow_up: bool
     created_at: dt.datetime
     message: str
+
+
+class ChatRatingCreate(BaseModel):
+    """A rating the action server posts for the citizen who clicked a rating button in the chat: the request
+    must have been made from that same conversation (``session_id``)."""
+
+    tracking_no: str = Field(min_length=1, max_length=40)
+    session_id: str = Field(min_length=1, max_length=128)
+    level: RatingLevel
+    comment: str | None = Field(default=None, max_length=500)

@@ -1,5 +1,6 @@
 """Storing ratings. One per conversation or request; poor ones are flagged for staff follow-up."""
 
+import hmac
 import logging
 from collections.abc import Sequence
 
@@ -11,7 +12,7 @@ from api.conversations import service as conversations
 from api.db import utcnow
 from api.feedback.exceptions import AlreadyRated, InvalidRating, NotRatable, RatingTargetNotFound
 from api.feedback.models import FOLLOW_UP_LEVELS, SCORES, Rating, RatingLevel
-from api.feedback.schemas import RatingCreate
+from api.feedback.schemas import ChatRatingCreate, RatingCreate
 from api.service_requests import service as requests_service
 from api.service_requests.models import RequestStatus
 
@@ -51,14 +52,35 @@ def create(*, session: Session, data: RatingCreate) -> Rating:
         rating.request_id = request.id
         target = f"request {request.tracking_no}"
 
+    return _store(session=session, rating=rating, target=target)
+
+
+def _store(*, session: Session, rating: Rating, target: str) -> Rating:
     try:
         with session.begin_nested():
             session.add(rating)
             session.flush()
     except IntegrityError:
         raise AlreadyRated(ALREADY_RATED_TEXT) from None
-    logger.info("rating %s for %s%s", level.value, target, " (needs follow-up)" if rating.needs_follow_up else "")
+    logger.info("rating %s for %s%s", rating.level, target, " (needs follow-up)" if rating.needs_follow_up else "")
     return rating
+
+
+def create_from_chat(*, session: Session, data: ChatRatingCreate) -> Rating:
+    """A rating button under a request's "已办结" notice: the conversation that made the request is the proof."""
+    request = requests_service.get_by_tracking_no(session=session, tracking_no=data.tracking_no)
+    if request is None or request.session_id is None or not hmac.compare_digest(
+        request.session_id.encode(), data.session_id.encode()
+    ):
+        raise RatingTargetNotFound("没有找到这个对话中的办件，请通过受理编号和验证信息评价。")
+    if request.status not in RATABLE_STATUSES:
+        raise NotRatable("办件办结后才能评价，届时欢迎您对我们的服务提出意见。")
+    level = RatingLevel(data.level)
+    rating = Rating(
+        request_id=request.id, level=level, score=SCORES[level], comment=(data.comment or "").strip() or None,
+        needs_follow_up=level in FOLLOW_UP_LEVELS,
+    )
+    return _store(session=session, rating=rating, target=f"request {request.tracking_no} (chat)")
 
 
 def thank_you(rating: Rating) -> str:

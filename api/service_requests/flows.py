@@ -4,6 +4,9 @@ The chat flow calls ``take_status_notices`` inside the transaction that stores t
 marked as delivered only if the reply carrying it is stored too.
 """
 
+import json
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -13,12 +16,36 @@ from api.service_requests.models import RequestStatus, ServiceRequest, StatusCha
 _NOTICES: dict[str, str] = {
     RequestStatus.ACCEPTED: "您的“{title}”申请（受理编号 {no}）已受理，工作人员正在安排办理。",
     RequestStatus.IN_PROGRESS: "您的“{title}”申请（受理编号 {no}）正在办理中。",
-    RequestStatus.COMPLETED: "您的“{title}”申请（受理编号 {no}）已办结。欢迎您对本次服务进行评价（好差评）。",
+    RequestStatus.COMPLETED: (
+        "您的“{title}”申请（受理编号 {no}）已办结。欢迎您点击下方按钮对本次服务进行评价（好差评）。"
+    ),
     RequestStatus.REJECTED: (
         "很抱歉，您的“{title}”申请（受理编号 {no}）未予受理，原因：{reason}。如有疑问，可拨打 12345 咨询。"
     ),
     RequestStatus.CANCELLED: "您的“{title}”申请（受理编号 {no}）已取消。{reason_sentence}",
 }
+
+
+RATING_LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+# A finished request invites a 好差评 rating; the buttons go through Rasa to action_rate_request.
+_RATABLE = frozenset({RequestStatus.COMPLETED, RequestStatus.REJECTED})
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+    buttons: list[dict[str, str]] | None = None
+
+
+def rating_buttons(tracking_no: str) -> list[dict[str, str]]:
+    return [
+        {
+            "title": level,
+            "payload": "/rate_request" + json.dumps({"rating_level": level, "sr_tracking_no": tracking_no},
+                                                    ensure_ascii=False),
+        }
+        for level in RATING_LEVELS
+    ]
 
 
 def notice_text(change: StatusChange, request: ServiceRequest) -> str:
@@ -30,7 +57,7 @@ def notice_text(change: StatusChange, request: ServiceRequest) -> str:
     )
 
 
-def take_status_notices(*, session: Session, session_id: str) -> list[str]:
+def take_status_notices(*, session: Session, session_id: str) -> list[Notice]:
     """Notices for status changes not yet shown in this conversation, oldest first; marks them shown."""
     rows = session.execute(
         select(StatusChange, ServiceRequest)
@@ -47,4 +74,12 @@ def take_status_notices(*, session: Session, session_id: str) -> list[str]:
         .values(notified_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return [notice_text(change, request) for change, request in rows]
+    notices = []
+    for n, (change, request) in enumerate(rows):
+        # Rating buttons only under the newest notice of a finished request (one rating per request).
+        later = any(r.id == request.id for _, r in rows[n + 1 :])
+        ratable = change.to_status in _RATABLE and not later
+        notices.append(
+            Notice(notice_text(change, request), rating_buttons(request.tracking_no) if ratable else None)
+        )
+    return notices

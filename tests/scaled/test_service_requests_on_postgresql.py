@@ -81,6 +81,7 @@ def test_lifecycle_and_notices(pg_sessions: sessionmaker[Session]) -> None:
         service.change_status(session=session, tracking_no=tracking_no, to="completed", actor="staff:1")
     with session_scope(pg_sessions) as session:
         notices = flows.take_status_notices(session=session, session_id="pg-chat")
-    assert len(notices) == 2 and "已办结" in notices[1]
+    assert len(notices) == 2 and "已办结" in notices[1].text
+    assert notices[0].buttons is None and [b["title"] for b in notices[1].buttons or []][0] == "非常满意"
     with session_scope(pg_sessions) as session:
         assert flows.take_status_notices(session=session, session_id="pg-chat") == []

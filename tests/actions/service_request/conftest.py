@@ -32,7 +32,7 @@ class FakeGateway:
     created: dict[str, dict[str, Any]] = field(default_factory=dict)
     refuse: tuple[int, str, str] | None = None
     full_days: set[str] = field(default_factory=set)
-    # Scripted answers of /lookup and /{no}/cancel: (status, body).
+    # Scripted answers of /lookup, /{no}/cancel and /ratings/from-chat: (status, body).
     lookup_reply: tuple[int, dict[str, Any]] = (404, {"code": "request_not_found", "detail": "没有找到"})
 
     def slots(self) -> list[dict[str, Any]]:
@@ -67,7 +67,7 @@ class FakeGateway:
                 **body,
             }
             return httpx.Response(201, json=self.created[key])
-        if path.endswith("/lookup") or path.endswith("/cancel"):
+        if path.endswith(("/lookup", "/cancel", "/from-chat")):
             status, body = self.lookup_reply
             return httpx.Response(status, json=body)
         raise AssertionError(f"unexpected call {request.method} {path}")

@@ -10,7 +10,7 @@ from typing import Any
 from rasa_sdk import Action
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.service_request import control, submit, tracking
+from actions.service_request import control, rating, submit, tracking
 from tests.actions.service_request.conftest import FILLED, OFFICE, FakeGateway, bookable, slot_values, texts, tracker
 
 
@@ -254,3 +254,20 @@ def test_lookup_form_validation(dispatcher: CollectingDispatcher) -> None:
         )
     )
     assert slot_values(events)["sr_verifier"] is None and "后4位" in texts(dispatcher)[-1]
+
+
+def test_rating_button_in_the_chat(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+    fake_gateway.lookup_reply = (201, {"message": "感谢您的评价！很抱歉没能让您满意，工作人员会尽快联系您。"})
+    entities = [
+        {"entity": "rating_level", "value": "不满意"},
+        {"entity": "sr_tracking_no", "value": "GZ20261126ABCD2345"},
+    ]
+    run(rating.ActionRateRequest(), dispatcher, intent="rate_request", entities=entities, form=None)
+    assert "工作人员会尽快联系您" in texts(dispatcher)[0]
+    sent = fake_gateway.requests[0]
+    assert sent.url.path == "/api/v1/ratings/from-chat"
+    assert json.loads(sent.content) == {
+        "tracking_no": "GZ20261126ABCD2345", "session_id": "web-citizen-1", "level": "不满意"
+    }
+    run(rating.ActionRateRequest(), dispatcher, text="我要评价办件", intent="rate_request", form=None)
+    assert "办结通知下方的评价按钮" in texts(dispatcher)[1] and len(fake_gateway.requests) == 1

@@ -83,3 +83,43 @@ def test_rate_a_request_after_it_is_completed(client: TestClient, migrated_setti
     with sessions() as session:
         rating = session.scalars(select(Rating)).one()
         assert rating.request_id is not None and rating.conversation_id is None
+
+
+def test_rating_buttons_in_the_chat_rate_the_request_of_that_conversation(
+    client: TestClient, migrated_settings: Settings
+) -> None:
+    created = client.post(
+        "/api/v1/service-requests", json=request_body(session_id="chat-rate-1"),
+        headers={**AUTH, "Idempotency-Key": "rate-chat-1"},
+    ).json()
+    tracking_no = created["tracking_no"]
+    url = URL + "/from-chat"
+    body = {"tracking_no": tracking_no, "session_id": "chat-rate-1", "level": "不满意"}
+    assert client.post(url, json=body).status_code == 401  # the action server's credential is required
+    early = client.post(url, json=body, headers=AUTH)
+    assert early.status_code == 409 and early.json()["code"] == "not_ratable"
+    with session_scope(_sessions(migrated_settings)) as session:
+        for to in ("accepted", "completed"):
+            requests_service.change_status(session=session, tracking_no=tracking_no, to=to, actor="staff:1")
+    other = client.post(url, json={**body, "session_id": "someone-else"}, headers=AUTH)
+    assert other.status_code == 404  # only the conversation that made the request
+    ok = client.post(url, json=body, headers=AUTH)
+    assert ok.status_code == 201 and ok.json()["needs_follow_up"] is True and "联系您" in ok.json()["message"]
+    assert client.post(url, json=body, headers=AUTH).json()["code"] == "already_rated"
+
+
+def test_the_completed_notice_carries_rating_buttons(client: TestClient, migrated_settings: Settings) -> None:
+    tracking_no = client.post(
+        "/api/v1/service-requests", json=request_body(session_id="chat-rate-2"),
+        headers={**AUTH, "Idempotency-Key": "rate-chat-2"},
+    ).json()["tracking_no"]
+    with session_scope(_sessions(migrated_settings)) as session:
+        for to in ("accepted", "completed"):
+            requests_service.change_status(session=session, tracking_no=tracking_no, to=to, actor="staff:1")
+    messages = client.post("/api/v1/chat", json={"session_id": "chat-rate-2", "text": "你好"}).json()["messages"]
+    assert messages[0]["buttons"] is None and "已受理" in messages[0]["text"]
+    assert "已办结" in messages[1]["text"]
+    assert [b["title"] for b in messages[1]["buttons"]] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    assert messages[1]["buttons"][3]["payload"] == (
+        '/rate_request{"rating_level": "不满意", "sr_tracking_no": "' + tracking_no + '"}'
+    )

@@ -1,0 +1,37 @@
+"""好差评 from the chat: the five buttons under a request's "已办结" notice."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.service_request import fields, gateway, texts
+from actions.service_request.form import say
+
+LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+
+
+class ActionRateRequest(Action):
+    def name(self) -> str:
+        return "action_rate_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        message = tracker.latest_message or {}
+        entities = {e.get("entity"): e.get("value") for e in message.get("entities") or []}
+        level = entities.get("rating_level")
+        tracking_no = fields.find_tracking_no(str(entities.get("sr_tracking_no") or message.get("text") or ""))
+        if level not in LEVELS or tracking_no is None:
+            say(dispatcher, texts.RATE_HOW)
+            return []
+        try:
+            rated = await gateway.rate_from_chat(tracking_no=tracking_no, session_id=tracker.sender_id, level=level)
+        except gateway.GatewayUnavailable:
+            say(dispatcher, texts.RATE_UNAVAILABLE)
+            return []
+        except gateway.GatewayRefused as refused:
+            say(dispatcher, refused.detail)
+            return []
+        say(dispatcher, str(rated.get("message") or texts.RATE_THANKS))
+        return []

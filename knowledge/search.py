@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -87,12 +88,15 @@ class Searcher:
         for row, pos in enumerate(index.chunk_guide.tolist()):
             self.rows_by_entry[pos].append(row)
         self.position = {e.id: i for i, e in enumerate(index.entries)}
+        self._embed_lock = threading.Lock()
         import faiss
 
         faiss.omp_set_num_threads(1)  # one query at a time: threads only add contention
 
     def embed_query(self, query: str) -> np.ndarray:
-        vec = self.model.encode_query([query], normalize_embeddings=True, convert_to_numpy=True)
+        # The packaged engines are not documented as thread-safe; one query at a time is also fastest on 2 cores.
+        with self._embed_lock:
+            vec = self.model.encode_query([query], normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vec, dtype=np.float32)
 
     def signals(self, query: str, *, only: int | None = None) -> Signals:

@@ -139,3 +139,25 @@ def test_names_chunk_is_never_quoted(guides_dir: Path, tmp_path: Path) -> None:
     hit = _kb(index).search("扯证", k=1).hits[0]
     assert hit.guide_id == "marriage-registration"
     assert hit.text != "结婚登记、领结婚证、扯证"
+
+
+def test_concurrent_warm_up_and_search(guides_dir: Path, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = tmp_path / "index"
+    _build(index, guides_dir, tmp_path)
+    kb = KnowledgeBase(index, "fake", Calibration())
+    loads = []
+
+    class Counting(FakeEmbedder):
+        def __init__(self) -> None:
+            loads.append(1)
+
+    def run(_: int) -> str:
+        kb.warm_up(model=Counting() if not loads else None)
+        return kb.search("结婚登记").hits[0].guide_id
+
+    kb.warm_up(model=Counting())
+    with ThreadPoolExecutor(4) as pool:
+        assert set(pool.map(run, range(16))) == {"marriage-registration"}
+    assert len(loads) == 1

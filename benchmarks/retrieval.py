@@ -5,8 +5,8 @@
 
 Sample corpus: the shipped guides, real e5 embeddings (cached under data_dir/cache).
 Scaled corpus: the Guangdong item records (../shared/data) plus synthetic variants up to ``--chunks``; vectors
-are real e5 embeddings where cached (at most ``--max-embed`` new ones are computed), the rest are derived from
-real ones with noise, so the vector distribution stays realistic without embedding 100,000 texts.
+are real e5 embeddings for ``--max-embed`` Guangdong chunks (computed once, then cached), the rest are derived
+from real ones with noise, so the vector distribution stays realistic without embedding 100,000 texts.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def scaled_corpus(
     texts = [c.search_text for c in chunks]
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite")
     known = cache.lookup("e5", texts)
-    todo = [i for i in range(len(texts)) if i not in known][:max_embed]
+    todo = [i for i in range(len(texts)) if i not in known][: max(0, max_embed - len(known))]
     if todo:
         vecs, _ = cache.embed("e5", [texts[i] for i in todo],
                               lambda t: model.encode_document(t, batch_size=64, normalize_embeddings=True), 384)
@@ -195,7 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", type=int, default=100_000, help="size of the scaled corpus (0 to skip)")
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--max-embed", type=int, default=1500, help="new real embeddings allowed for the scaled corpus")
+    parser.add_argument(
+        "--max-embed", type=int, default=1500,
+        help="real e5 vectors wanted for the scaled corpus (cached ones count; the rest are derived)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     from knowledge.embedders import load_embedder

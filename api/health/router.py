@@ -19,9 +19,14 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _check_index(index_dir: Path) -> None:
-    if not (index_dir / "current").exists() and not any(index_dir.glob("*/manifest.json")):
-        raise FileNotFoundError(f"no knowledge index in {index_dir}")
+def _check_index(index_dir: Path, embedder: str) -> None:
+    """The index exists and was built with the configured embedder (the action server refuses any other)."""
+    from knowledge.embedders import canonical_name  # the knowledge package loads nothing heavy on import
+    from knowledge.index import ForeignIndexError, IndexMeta
+
+    meta = IndexMeta.read(index_dir.resolve())
+    if meta.embedder != canonical_name(embedder):
+        raise ForeignIndexError(f"index built with {meta.embedder}, but {embedder} is configured")
 
 
 @router.get("/readyz", summary="依赖服务就绪", response_model=None)
@@ -44,9 +49,9 @@ def readyz(settings: SettingsDep, rasa: RasaDep, sessions: SessionmakerDep) -> J
     except Exception as exc:  # any driver error means "not ready"
         checks["database"] = f"unavailable: {exc}"
     try:
-        _check_index(settings.index_dir)
+        _check_index(settings.index_dir, settings.embedder)
         checks["index"] = "ok"
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # knowledge.index errors are RuntimeErrors
         checks["index"] = f"unavailable: {exc}"
     failing = [name for name, state in checks.items() if state != "ok"]
     if failing:

@@ -14,6 +14,10 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from govchat.settings import ROOT, Settings
 
+# One knowledge index for every test that starts real processes: built once (a cold build embeds ~1,000 chunks),
+# then `python -m knowledge build` finds it up to date, in this run and the next.
+TEST_INDEX_DIR = ROOT / "var" / "test-index"
+
 FakeRasaHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
 

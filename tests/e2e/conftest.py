@@ -12,6 +12,7 @@ import pytest
 
 from govchat.settings import Settings
 from govchat.stack import Stack, prepare
+from tests.conftest import TEST_INDEX_DIR
 
 
 def free_port() -> int:
@@ -28,6 +29,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         environment="test",
         data_dir=data_dir,
+        index_dir=TEST_INDEX_DIR,
         port=gateway_port,
         rasa_url=f"http://127.0.0.1:{free_port()}",
         action_server_url=f"http://127.0.0.1:{free_port()}",

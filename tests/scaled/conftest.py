@@ -1,7 +1,6 @@
 """PostgreSQL and Redis for the scaled tests: started by scripts/services.sh when not running, a fresh database
 per test session (dropped at the end), and the scaled cluster of two replicas for the replica tests."""
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +9,7 @@ import pytest
 
 from benchmarks.cluster import Cluster, create_databases, drop_databases, start_cluster, start_services
 from govchat.settings import Settings
+from tests.conftest import TEST_INDEX_DIR
 
 
 @pytest.fixture(scope="session")
@@ -44,9 +44,7 @@ def pg_settings(pg_url: str, redis_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """Two Rasa servers and two gateways against one PostgreSQL and one Redis, sharing one action server."""
-    # GOVCHAT_TEST_INDEX_DIR: reuse a built index while iterating (building one takes minutes on 2 busy cores).
-    index_dir = Path(os.environ["GOVCHAT_TEST_INDEX_DIR"]) if os.environ.get("GOVCHAT_TEST_INDEX_DIR") else None
-    running = start_cluster("scaled", tmp_path_factory.mktemp("govchat-scaled"), replicas=2, index_dir=index_dir)
+    running = start_cluster("scaled", tmp_path_factory.mktemp("govchat-scaled"), replicas=2, index_dir=TEST_INDEX_DIR)
     try:
         yield running
     except Exception:

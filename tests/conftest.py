@@ -1,6 +1,10 @@
-"""Fixtures shared by every test package: isolated settings, a migrated database and a gateway with a fake Rasa."""
+"""Fixtures shared by every test package: isolated settings, a migrated database, a gateway with a fake Rasa, and
+(session-scoped, only for the tests that ask) the real system started once: action server, Rasa server and gateway,
+each its own process, by the same code as `make run` (govchat.stack), on free ports and a temporary data directory.
+"""
 
 import json
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from govchat.settings import ROOT, Settings
+from govchat.stack import Stack, prepare
 
 # One knowledge index for every test that starts real processes: built once (a cold build embeds ~1,000 chunks),
 # then `python -m knowledge build` finds it up to date, in this run and the next.
@@ -71,3 +76,49 @@ def fake_rasa() -> FakeRasa:
 def client(migrated_settings: Settings, fake_rasa: FakeRasa) -> Iterator[TestClient]:
     with TestClient(create_app(migrated_settings, rasa_transport=fake_rasa.transport())) as test_client:
         yield test_client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("govchat-e2e")
+    gateway_port = free_port()
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        index_dir=TEST_INDEX_DIR,
+        port=gateway_port,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        action_server_url=f"http://127.0.0.1:{free_port()}",
+        rasa_token="e2e-rasa-token",
+        service_token="e2e-service-token",
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(stack_settings: Settings) -> Iterator[Stack]:
+    prepare(stack_settings)
+    running = Stack(stack_settings, Path(stack_settings.data_dir) / "logs")
+    try:
+        running.start()
+        running.wait_ready()
+        yield running
+    except Exception:
+        for log in sorted(running.log_dir.glob("*.log")):
+            tail = log.read_text(errors="replace")[-3000:]
+            print(f"----- {log.name} -----\n{tail}")  # noqa: T201 - shown by pytest on failure
+        raise
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.settings.gateway_url, timeout=30.0) as client:
+        yield client

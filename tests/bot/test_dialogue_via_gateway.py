@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import gateway, stack, stack_settings  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 

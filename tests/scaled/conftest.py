@@ -36,8 +36,11 @@ def pg_url(services: dict[str, str]) -> Iterator[str]:
 
 @pytest.fixture
 def pg_settings(pg_url: str, redis_url: str, tmp_path: Path) -> Settings:
+    # Rate limits off: these tests send many messages from one client address, and the counters live in the shared
+    # Redis across tests; the limits themselves are tested with their own settings.
     return Settings(
-        environment="test", data_dir=tmp_path, index_dir=tmp_path / "index", database_url=pg_url, redis_url=redis_url
+        environment="test", data_dir=tmp_path, index_dir=tmp_path / "index", database_url=pg_url, redis_url=redis_url,
+        rate_limit_per_ip="", rate_limit_per_session="", rate_limit_per_openid="",
     )
 
 

@@ -92,15 +92,14 @@ def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
     for entity in message.get("entities") or []:
         if entity.get("entity") == slot and entity.get("value") is not None:
             return {slot: entity["value"]}
-    if intent in CONTROL_INTENTS or not text or text.startswith("/"):
+    if intent in CONTROL_INTENTS or not text:
         return {}
-    if intent in SOFT_INTENTS and not _strong_answer(slot, text):
+    # Typed "好的" or the form's own buttons (payload "/affirm", "/deny") answer a yes/no question.
+    if slot in YES_NO_SLOTS and intent in ("affirm", "deny"):
+        return {slot: intent == "affirm"}
+    if text.startswith("/") or (intent in SOFT_INTENTS and not _strong_answer(slot, text)):
         return {}
     if slot in YES_NO_SLOTS:
-        if intent == "affirm":
-            return {slot: True}
-        if intent == "deny":
-            return {slot: False}
         answer = fields.parse_yes_no(text)
         if answer is None and (intent in QUESTION_INTENTS or fields.looks_like_question(text)):
             return {}

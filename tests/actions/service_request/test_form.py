@@ -221,3 +221,11 @@ def test_an_unmistakable_answer_wins_over_a_doubtful_intent(dispatcher: Collecti
     assert values["sr_id_number"] is None and "校验码不对" in texts(dispatcher)[0]
     values = run_form(dispatcher, "第二个", "sr_id_number", intent="choose_guide")
     assert "sr_id_number" not in values
+
+
+@pytest.mark.parametrize(("payload", "intent", "expected"), [("/affirm", "affirm", True), ("/deny", "deny", False)])
+@pytest.mark.parametrize("requested", ["sr_materials_ok", "sr_consent", "sr_confirmed"])
+def test_the_forms_own_yes_no_buttons_answer(requested: str, payload: str, intent: str, expected: bool) -> None:
+    # Clicking 已备齐 / 同意 / 确认提交 sends the payload, not the title: it must fill the slot like typed text.
+    answer = form.extract_answer(requested, tracker(payload, intent=intent, requested=requested))
+    assert answer == {requested: expected}

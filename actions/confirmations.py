@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.handover import hand_over, now_in_china
+from actions.handover import hand_over, utc_now
 from actions.turn_facts import turn
 
 ANYTHING_ELSE = "好的。请问还有什么可以帮您？您可以直接说想办理的事项。"
@@ -17,7 +17,7 @@ DECLINED_HUMAN = "好的，那您可以换个说法再问我，说出要办的�
 
 
 class ActionAffirm(Action):
-    now = staticmethod(now_in_china)
+    now = staticmethod(utc_now)
 
     def name(self) -> str:
         return "action_affirm"

@@ -15,7 +15,6 @@ from api.conversations import service as conversations
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.db import session_scope
 from api.errors import AppError
-from api.handover import service as handover_service
 from api.service_requests import flows as service_request_flows
 from govchat.settings import Settings
 
@@ -142,12 +141,8 @@ def handle_message(
                         latency_ms=latency_ms, **facts,
                     )
                 )
-                if facts.get("handed_over") and conversation.state == ConversationState.BOT:
+                if facts.get("handed_over"):
                     conversations.request_handover(session=session, conversation=conversation)
-                    if out_of_hours := handover_service.notice_if_closed(
-                        session=session, conversation=conversation, settings=settings
-                    ):
-                        stored.append(out_of_hours)
         messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
         state = ConversationState(conversation.state)
     if reply is None:

@@ -5,7 +5,7 @@ from api.conversations import service as conversations
 from api.conversations.models import Role
 from api.db import SessionDep, utcnow
 from api.dependencies import SettingsDep
-from api.handover import office_hours, service
+from api.handover import service
 from api.handover.exceptions import NotHolder
 from api.handover.schemas import (
     CallbackAccepted,
@@ -21,6 +21,7 @@ from api.review.masking import mask_optional_phone
 from api.review.schemas import Transcript
 from api.staff import service as staff_service
 from api.staff.dependencies import AgentOrAdmin
+from govchat import office_hours
 
 # Staff (agents and admins): mounted with the role dependency in api/routes.py.
 router = APIRouter()

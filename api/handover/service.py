@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from api.conversations import service as conversations
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.db import utcnow
-from api.handover import office_hours
 from api.handover.exceptions import ClaimedByOther, InvalidPhone, NotHolder, NotWaiting
 from api.handover.schemas import InboxItem
 from api.review.exceptions import ConversationNotFound
 from api.review.masking import mask_message, mask_optional_phone
 from api.staff.models import StaffUser
 from api.staff.service import aware
+from govchat import office_hours
 from govchat.settings import Settings
 
 CLAIMED_TEXT = "人工客服已接入，正在为您服务，请稍候。"
@@ -29,7 +29,7 @@ _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def hours(settings: Settings) -> office_hours.OfficeHours:
-    return office_hours.parse(settings.office_hours, settings.office_timezone)
+    return office_hours.from_settings(settings)
 
 
 def get(*, session: Session, conversation_id: int) -> Conversation:
@@ -142,15 +142,3 @@ def leave_callback(*, session: Session, session_id: str, phone: str) -> Conversa
         conversation.handover_requested_at = utcnow()
     session.flush()
     return conversation
-
-
-def notice_if_closed(*, session: Session, conversation: Conversation, settings: Settings,
-                     now: datetime | None = None) -> Message | None:
-    """For the chat flow to call right after a handover is requested: outside office hours the citizen is told
-    when staff will reply and that they can leave a phone number."""
-    now = now or utcnow()
-    office = hours(settings)
-    if office.is_open(now):
-        return None
-    return conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM,
-                                     text=office_hours.closed_notice(office, now))

@@ -200,7 +200,7 @@ def test_not_understood_asks_to_rephrase_once_then_offers_then_hands_over(kb, di
 
     run(dispatcher, make_tracker("呃那个啥", slots={"failed_turns": 2, "handover_offered": True}))
     assert turn_of(dispatcher)["handover"] is True
-    assert "工作日 9:00-17:00" in dispatcher.messages[-1]["text"] or "分钟内接入" in dispatcher.messages[-1]["text"]
+    assert "人工服务时间" in dispatcher.messages[-1]["text"] or "分钟内接入" in dispatcher.messages[-1]["text"]
 
 
 def test_low_nlu_confidence_still_answers_when_the_search_is_sure(kb, dispatcher):

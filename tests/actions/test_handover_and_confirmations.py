@@ -4,8 +4,13 @@ import datetime as dt
 import pytest
 
 from actions.confirmations import ActionAffirm, ActionDeny
-from actions.handover import CHINA_TIME, ActionHandover, is_office_hours, next_opening
+from actions.handover import ActionHandover, handover_text
+from govchat import office_hours
 from tests.actions.conftest import make_tracker, slot_events, turn_of
+
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
+# The defaults of GOVCHAT_OFFICE_HOURS: weekdays 09:00-12:00 and 14:00-17:30, China time.
+OFFICE = office_hours.parse("1-5 09:00-12:00,14:00-17:30", "Asia/Shanghai")
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -15,17 +20,20 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 @pytest.mark.parametrize(
     ("moment", "open_", "next_"),
     [
-        (at(23, 10), True, "明天9:00"),
-        (at(23, 8, 59), False, "今天9:00"),
-        (at(23, 17), False, "明天9:00"),
-        (at(27, 18), False, "周一9:00"),  # Friday evening
-        (at(28, 11), False, "周一9:00"),  # Saturday
-        (at(29, 20), False, "明天9:00"),  # Sunday evening
+        (at(23, 10), True, "11月23日（周一）14:00"),
+        (at(23, 8, 59), False, "11月23日（周一）09:00"),
+        (at(23, 17, 30), False, "11月24日（周二）09:00"),
+        (at(27, 18), False, "11月30日（周一）09:00"),  # Friday evening
+        (at(28, 11), False, "11月30日（周一）09:00"),  # Saturday
     ],
 )
-def test_office_hours(moment, open_, next_):
-    assert is_office_hours(moment) is open_
-    assert next_opening(moment) == next_
+def test_handover_text_follows_the_configured_office_hours(moment, open_, next_):
+    text = handover_text(OFFICE, moment)
+    if open_:
+        assert "正在为您转接人工客服" in text and "5分钟内接入" in text
+    else:
+        assert "非工作时间" in text and "周一至周五 09:00-12:00、14:00-17:30" in text and next_ in text
+        assert "12345" in text
 
 
 def handover_action(moment: dt.datetime) -> ActionHandover:
@@ -47,7 +55,7 @@ def test_handover_in_office_hours_says_what_happens_next(dispatcher):
 def test_handover_out_of_hours_names_the_hours_and_next_opening(dispatcher):
     asyncio.run(handover_action(at(28, 11)).run(dispatcher, make_tracker("人工", intent="request_human"), {}))
     text = dispatcher.messages[0]["text"]
-    assert "非工作时间" in text and "工作日 9:00-17:00" in text and "周一9:00" in text and "12345" in text
+    assert "非工作时间" in text and "09:00" in text and "12345" in text
     assert turn_of(dispatcher)["handover"] is True
 
 

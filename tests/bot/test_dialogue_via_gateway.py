@@ -100,6 +100,6 @@ def test_rephrase_then_offer_then_handover_and_silence(chat: httpx.Client) -> No
     offer = citizen.say("就是那个东西嘛")["messages"][-1]
     assert "转接人工" in offer["text"] and offer["buttons"][0]["payload"] == "/request_human"
     handed = citizen.say("转人工")
-    assert "工作日 9:00-17:00" in handed["messages"][-1]["text"] or "分钟内接入" in handed["messages"][-1]["text"]
+    assert "人工服务时间" in handed["messages"][-1]["text"] or "分钟内接入" in handed["messages"][-1]["text"]
     assert handed["state"] != "bot"
     assert citizen.say("还在吗")["messages"] == []  # staff hold the conversation: the bot stays silent

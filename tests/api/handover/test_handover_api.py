@@ -5,8 +5,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.handover import office_hours
-from govchat.settings import Settings
+from govchat import office_hours
 from tests.api.staff.factories import PHONE, make_staff, staff_client
 from tests.api.staff.factories import StaffClient as Staff
 
@@ -142,19 +141,3 @@ def test_office_hours_rules() -> None:
     notice = office_hours.closed_notice(hours, friday_evening)
     assert "11月28日（周六）09:00" in notice and "手机号码" in notice
     assert hours.describe() == "周一至周五 09:00-12:00、14:00-17:30；周六 09:00-12:00"
-
-
-def test_notice_if_closed_tells_the_citizen(client: TestClient, migrated_settings: Settings) -> None:
-    from api.conversations import service as conversations
-    from api.db import session_scope
-    from api.handover import service
-
-    with session_scope(client.app.state.sessionmaker) as session:
-        conversation = conversations.get_or_create(session=session, session_id="night", channel="web")
-        sunday = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
-        message = service.notice_if_closed(session=session, conversation=conversation, settings=migrated_settings,
-                                           now=sunday)
-        assert message is not None and "非工作时间" in message.text
-        monday_10 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-        assert service.notice_if_closed(session=session, conversation=conversation, settings=migrated_settings,
-                                        now=monday_10) is None

@@ -1,9 +1,15 @@
-"""Office hours as one setting, e.g. ``1-5 09:00-12:00,14:00-17:30; 6 09:00-12:00`` (ISO weekdays, 1 = Monday)."""
+"""When staff answer handovers, as one setting read by the gateway and the action server alike.
+
+GOVCHAT_OFFICE_HOURS, e.g. ``1-5 09:00-12:00,14:00-17:30; 6 09:00-12:00`` (ISO weekdays, 1 = Monday)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dtime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from govchat.settings import Settings
 
 _WEEKDAYS = "一二三四五六日"
 
@@ -82,3 +88,7 @@ def closed_notice(hours: OfficeHours, now: datetime) -> str:
             if opening else "下一个工作日")
     return (f"现在是非工作时间（人工服务时间：{hours.describe()}），工作人员将在 {when} 后尽快回复您。"
             "您也可以留下手机号码，我们会给您回电。")
+
+
+def from_settings(settings: "Settings") -> OfficeHours:
+    return parse(settings.office_hours, settings.office_timezone)

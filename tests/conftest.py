@@ -104,7 +104,10 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def stack(stack_settings: Settings) -> Iterator[Stack]:
     prepare(stack_settings)
-    running = Stack(stack_settings, Path(stack_settings.data_dir) / "logs")
+    # A small session bound, so the e2e tests see Rasa start new sessions (bot/channels/govchat.py).
+    running = Stack(
+        stack_settings, Path(stack_settings.data_dir) / "logs", extra_env={"GOVCHAT_MAX_SESSION_EVENTS": "40"}
+    )
     try:
         running.start()
         running.wait_ready()

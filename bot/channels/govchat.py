@@ -17,6 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,10 @@ TOKEN_ENV = "GOVCHAT_RASA_TOKEN"
 DEFAULT_TOKEN = "dev-rasa-token"
 MAX_SENDER_CHARS = 200
 MAX_MESSAGE_CHARS = 5000  # the gateway enforces the real, smaller limit
+# Rasa reads, replays and serialises every event of the current session on each message, so latency grows with
+# the conversation (docs/performance.md). Past this many events, with no form in progress, a new session starts;
+# carry_over_slots_to_new_session keeps the context (current guide) in the new one.
+MAX_SESSION_EVENTS = int(os.environ.get("GOVCHAT_MAX_SESSION_EVENTS", "200"))
 
 
 def _buttons(raw: Any) -> Optional[List[Dict[Text, Text]]]:
@@ -102,19 +107,29 @@ class GovchatInput(InputChannel):
             await on_new_message(
                 UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
             )
-            nlu = await self._parse_of_this_message(request, sender)
+            tracker = await self._tracker(request, sender)
+            nlu = self._parse_of_this_message(tracker)
+            if tracker is not None and len(tracker.events) > MAX_SESSION_EVENTS and not tracker.active_loop_name:
+                await on_new_message(
+                    UserMessage("/session_start", GovchatOutput(), sender, input_channel=self.name(), metadata=metadata)
+                )
             return response.json({"messages": collector.messages, "nlu": nlu})
 
         return hook
 
     @staticmethod
-    async def _parse_of_this_message(request: Request, sender: Text) -> Dict[Text, Any]:
-        """What NLU understood, read back from the tracker once the message is handled."""
-        empty: Dict[Text, Any] = {"intent": None, "confidence": None, "entities": []}
+    async def _tracker(request: Request, sender: Text) -> Optional[DialogueStateTracker]:
+        """The conversation's current session, read back once the message is handled."""
         agent = getattr(request.app.ctx, "agent", None)
         if agent is None or agent.tracker_store is None:
-            return empty
-        tracker = await agent.tracker_store.retrieve(sender)
+            return None
+        tracker: Optional[DialogueStateTracker] = await agent.tracker_store.retrieve(sender)
+        return tracker
+
+    @staticmethod
+    def _parse_of_this_message(tracker: Optional[DialogueStateTracker]) -> Dict[Text, Any]:
+        """What NLU understood of the message just handled."""
+        empty: Dict[Text, Any] = {"intent": None, "confidence": None, "entities": []}
         if tracker is None:
             return empty
         parse = tracker.latest_message.parse_data if tracker.latest_message else {}

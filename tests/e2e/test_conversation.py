@@ -5,6 +5,8 @@ import uuid
 import httpx
 import pytest
 
+from govchat.stack import Stack
+
 pytestmark = pytest.mark.e2e
 
 
@@ -47,3 +49,20 @@ def test_over_long_message_is_refused_before_rasa(gateway: httpx.Client) -> None
     response = gateway.post("/api/v1/chat", json={"session_id": "e2e-long", "text": "办" * 501})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_long_conversation_starts_new_sessions_and_keeps_the_guide(gateway: httpx.Client, stack: Stack) -> None:
+    """Rasa's work per message grows with the session's events; the channel bounds them (40 events in this stack)."""
+    session_id = f"e2e-long-{uuid.uuid4().hex}"
+    say(gateway, session_id, "身份证丢了怎么补办")
+    follow_ups = ["要带什么材料", "那要多少钱", "在哪里办", "可以网上办吗", "要多久"] * 2
+    for text in follow_ups:
+        sources = [m["source"] for m in say(gateway, session_id, text)["messages"] if m.get("source")]
+        assert sources and sources[0]["guide_id"] == "id-card-replacement", text
+    tracker = httpx.get(
+        f"{stack.settings.rasa_url}/conversations/{session_id}/tracker",
+        params={"token": stack.settings.rasa_token.get_secret_value(), "include_events": "ALL"},
+        timeout=30,
+    ).json()
+    sessions = [e for e in tracker["events"] if e["event"] == "session_started"]
+    assert len(sessions) >= 2, len(tracker["events"])

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,8 @@ def build_index(
 
     builds = _builds_dir(index_dir)
     builds.mkdir(parents=True, exist_ok=True)
-    target = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{digest[:12]}-{os.getpid()}"
+    # Unique even for two builds of one corpus in the same second (a forced rebuild): the swap must never collide.
+    target = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{digest[:12]}-{uuid.uuid4().hex[:8]}"
     tmp = target.with_name(target.name + ".partial")
     tmp.mkdir()
     try:

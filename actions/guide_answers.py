@@ -12,18 +12,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from knowledge import Guide
 
-SECTION_TITLES: dict[str, str] = {
-    "overview": "事项概述",
-    "conditions": "受理条件",
-    "materials": "申请材料",
-    "process": "办理流程",
-    "time": "办理时限",
-    "fees": "收费标准",
-    "place": "办理地点和时间",
-    "phone": "咨询电话",
-    "online": "网上办理",
-    "faq": "常见问题",
-}
 
 _WEEKEND = re.compile(r"周末|周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|双休")
 _MAX_ITEMS = 5

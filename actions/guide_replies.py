@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import guide_answers, slots
 from actions.knowledge_base import find_guide
 from actions.turn_facts import SAMPLE_NOTICE, source, turn
+from knowledge.aspects import SECTION_TITLES
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def answer_with_guide(
         return []
     title = guide.title if guide is not None else hit.title
     url = guide.url if guide is not None else getattr(hit, "url", None)
-    section_title = guide_answers.SECTION_TITLES.get(section, section)
+    section_title = SECTION_TITLES.get(section, section)
     text = f"{body}\n\n来源：《{title}》办事指南 · {section_title}（{SAMPLE_NOTICE}）"
     facts = turn(
         guide_id=guide_id,

@@ -109,6 +109,16 @@ def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
     return {slot: text}
 
 
+def _yes_or_ask_again(slot: str, value: Any, dispatcher: CollectingDispatcher, *, refused: str) -> dict[str, Any]:
+    """A yes/no question: yes fills the slot; no or an unclear answer says why, and the form asks again."""
+    if value is None:  # a reset, not an answer
+        return {}
+    if value is True:
+        return {slot: True}
+    say(dispatcher, refused if value is False else texts.YES_NO_UNCLEAR)
+    return {slot: None}
+
+
 async def _free_slots(tracker: Tracker) -> list[dict[str, Any]] | None:
     """Free places at the chosen office, or None when the gateway cannot be reached."""
     office, guide_id = tracker.get_slot(OFFICE), tracker.get_slot(GUIDE)
@@ -291,32 +301,17 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_materials_ok(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
-        if value is None:  # a reset, not an answer
-            return {}
-        if value is True:
-            return {MATERIALS: True}
-        say(dispatcher, texts.MATERIALS_MISSING if value is False else texts.YES_NO_UNCLEAR)
-        return {MATERIALS: None}
+        return _yes_or_ask_again(MATERIALS, value, dispatcher, refused=texts.MATERIALS_MISSING)
 
     def validate_sr_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
-        if value is None:  # a reset, not an answer
-            return {}
-        if value is True:
-            return {CONSENT: True}
-        say(dispatcher, texts.CONSENT_REFUSED if value is False else texts.YES_NO_UNCLEAR)
-        return {CONSENT: None}
+        return _yes_or_ask_again(CONSENT, value, dispatcher, refused=texts.CONSENT_REFUSED)
 
     def validate_sr_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
-        if value is None:  # a reset, not an answer
-            return {}
-        if value is True:
-            return {CONFIRMED: True}
-        say(dispatcher, texts.NOT_CONFIRMED if value is False else texts.YES_NO_UNCLEAR)
-        return {CONFIRMED: None}
+        return _yes_or_ask_again(CONFIRMED, value, dispatcher, refused=texts.NOT_CONFIRMED)
 
 
 # --- questions ----------------------------------------------------------------------------------------------

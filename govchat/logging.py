@@ -49,3 +49,5 @@ def configure_logging(level: str = "INFO", *, json_format: bool = False) -> None
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # One line per outbound request (readiness polls, WeChat calls) drowns what matters; failures still log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

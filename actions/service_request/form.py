@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -109,6 +110,19 @@ def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
     return {slot: text}
 
 
+def _identity_checked(
+    slot: str, value: Any, dispatcher: CollectingDispatcher, check: Callable[[str], str]
+) -> dict[str, Any]:
+    """Name, ID number, mobile: the normalised value, or the validator's Chinese message and the form asks again."""
+    if value is None:  # a reset, not an answer
+        return {}
+    try:
+        return {slot: check(str(value))}
+    except IdentityError as exc:
+        say(dispatcher, str(exc))
+        return {slot: None}
+
+
 def _yes_or_ask_again(slot: str, value: Any, dispatcher: CollectingDispatcher, *, refused: str) -> dict[str, Any]:
     """A yes/no question: yes fills the slot; no or an unclear answer says why, and the form asks again."""
     if value is None:  # a reset, not an answer
@@ -184,35 +198,17 @@ class ValidateServiceRequestForm(FormValidationAction):
     def validate_sr_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
-        if value is None:  # a reset, not an answer
-            return {}
-        try:
-            return {NAME: validate_person_name(str(value))}
-        except IdentityError as exc:
-            say(dispatcher, str(exc))
-            return {NAME: None}
+        return _identity_checked(NAME, value, dispatcher, validate_person_name)
 
     def validate_sr_id_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
-        if value is None:  # a reset, not an answer
-            return {}
-        try:
-            return {ID_NUMBER: validate_id_number(str(value), today=today())}
-        except IdentityError as exc:
-            say(dispatcher, str(exc))
-            return {ID_NUMBER: None}
+        return _identity_checked(ID_NUMBER, value, dispatcher, lambda text: validate_id_number(text, today=today()))
 
     def validate_sr_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
-        if value is None:  # a reset, not an answer
-            return {}
-        try:
-            return {PHONE: validate_mobile(str(value))}
-        except IdentityError as exc:
-            say(dispatcher, str(exc))
-            return {PHONE: None}
+        return _identity_checked(PHONE, value, dispatcher, validate_mobile)
 
     def validate_sr_mode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

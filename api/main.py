@@ -5,6 +5,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 import httpx
 from fastapi import FastAPI, Request, Response
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTr
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway_threads
         engine = make_engine(settings.database_url)
         app.state.settings = settings
         app.state.engine = engine

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr = SecretStr("dev-rasa-token")
     rasa_timeout_seconds: float = 15.0
+    # Sync routes run in a thread pool and hold a thread while Rasa answers; with AnyIO's default 40 threads,
+    # the 41st citizen queues inside the gateway before Rasa even sees the message.
+    gateway_threads: int = Field(default=128, ge=8)
     action_server_url: str = "http://127.0.0.1:5055"
     gateway_url: str = ""  # how the action server reaches the gateway; empty: http://127.0.0.1:{port}
     # Rasa endpoints file in bot/: endpoints.yml (SQLite tracker store) or endpoints.scaled.yml (PostgreSQL + Redis)

@@ -38,6 +38,8 @@ class RasaClient:
             base_url=settings.rasa_url,
             timeout=httpx.Timeout(settings.rasa_timeout_seconds, connect=3.0),
             headers={"Authorization": f"Bearer {settings.rasa_token.get_secret_value()}"},
+            # One connection per gateway thread that may be waiting on Rasa.
+            limits=httpx.Limits(max_connections=settings.gateway_threads),
             transport=transport,
         )
         self._token = settings.rasa_token.get_secret_value()

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     gateway_url: str = ""  # how the action server reaches the gateway; empty: http://127.0.0.1:{port}
     # Rasa endpoints file in bot/: endpoints.yml (SQLite tracker store) or endpoints.scaled.yml (PostgreSQL + Redis)
     rasa_endpoints: str = "endpoints.yml"
+    # SQLAlchemy URL of Rasa's tracker store; Rasa is started with it and the retention job cleans it. Empty: the
+    # SQLite file data_dir/rasa-tracker.db, or with endpoints.scaled.yml and a PostgreSQL database_url, the
+    # sibling database `<gateway database>_rasa` on the same server.
+    rasa_tracker_url: str = ""
 
     # Knowledge base
     guides_dir: Path = ROOT / "knowledge" / "guides"
@@ -80,6 +84,12 @@ class Settings(BaseSettings):
     def _fill_paths_and_refuse_dev_secrets(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'govchat.db'}"
+        if not self.rasa_tracker_url:
+            if self.rasa_endpoints != "endpoints.yml" and self.database_url.startswith("postgresql"):
+                url, sep, query = self.database_url.partition("?")
+                self.rasa_tracker_url = f"{url}_rasa{sep}{query}"
+            else:
+                self.rasa_tracker_url = f"sqlite:///{self.data_dir / 'rasa-tracker.db'}"
         if not self.gateway_url:
             self.gateway_url = f"http://127.0.0.1:{self.port}"
         if self.index_dir == Path(""):

@@ -51,7 +51,9 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
         GOVCHAT_GATEWAY_URL=settings.gateway_url,
         GOVCHAT_SERVICE_TOKEN=settings.service_token.get_secret_value(),
         GOVCHAT_PORT=str(settings.port),
-        GOVCHAT_RASA_TRACKER_DB=str(settings.data_dir / "rasa-tracker.db"),
+        GOVCHAT_RASA_TRACKER_URL=settings.rasa_tracker_url,
+        # endpoints.yml takes the SQLite file itself (its `db`), not a URL
+        GOVCHAT_RASA_TRACKER_DB=settings.rasa_tracker_url.removeprefix("sqlite:///"),
         GOVCHAT_REDIS_URL=settings.redis_url,
         GOVCHAT_RASA_ENDPOINTS=settings.rasa_endpoints,
         RASA_TELEMETRY_ENABLED="false",
@@ -67,18 +69,19 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def scaled_rasa_env(settings: Settings) -> dict[str, str]:
-    """The variables of bot/endpoints.scaled.yml, derived from the gateway's database and Redis URLs.
+    """The variables of bot/endpoints.scaled.yml, derived from the tracker store's URL and the Redis URL.
 
-    Rasa's trackers go to a sibling database named `<gateway database>_rasa` on the same PostgreSQL server (its
-    `events` table stays apart from the gateway's schema); its lock store uses Redis database 1 of the same server.
+    Rasa's trackers go by default to a sibling database named `<gateway database>_rasa` on the same PostgreSQL
+    server (settings.rasa_tracker_url; its `events` table stays apart from the gateway's schema); its lock store uses
+    Redis database 1 of the same server.
     """
-    if settings.rasa_endpoints == "endpoints.yml" or not settings.database_url.startswith("postgresql"):
+    if settings.rasa_endpoints == "endpoints.yml" or not settings.rasa_tracker_url.startswith("postgresql"):
         return {}
-    db = httpx.URL(settings.database_url.replace("postgresql+psycopg://", "postgresql://", 1))
+    db = httpx.URL(settings.rasa_tracker_url.replace("postgresql+psycopg://", "postgresql://", 1))
     env = {
         "GOVCHAT_RASA_DB_HOST": db.host or "127.0.0.1",
         "GOVCHAT_RASA_DB_PORT": str(db.port or 5432),
-        "GOVCHAT_RASA_DB_NAME": f"{db.path.strip('/')}_rasa",
+        "GOVCHAT_RASA_DB_NAME": db.path.strip("/"),
         "GOVCHAT_RASA_DB_USER": db.username,
         "GOVCHAT_RASA_DB_PASSWORD": db.password,
     }

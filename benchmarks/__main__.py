@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
 import json
 import logging
 import os
@@ -173,16 +172,9 @@ def long_conversation(cluster: Cluster, length: int) -> list[list[Any]]:
 
 
 def run_retrieval() -> None:
-    try:
-        retrieval = importlib.import_module("benchmarks.retrieval")
-    except ModuleNotFoundError:
-        out("\n### Retrieval\n\n(benchmarks/retrieval.py has not landed yet)")
-        return
-    main = getattr(retrieval, "main", None)
-    if main is None:
-        out("\n### Retrieval\n\n(benchmarks/retrieval.py has no main())")
-        return
-    main([])
+    from benchmarks import retrieval
+
+    retrieval.main([])
 
 
 def bench_profile(

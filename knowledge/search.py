@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import defaultdict
@@ -25,6 +26,9 @@ RETRIEVERS = ("dense", "words", "chars", "alias")
 DENSE_CANDIDATES = 100
 LEXICAL_CANDIDATES = 100
 NORM_DEPTH = 20
+# Button follow-ups ("需要哪些材料", "在哪里办") and common questions repeat across citizens; a hit skips the
+# query embedding, which is most of a search's CPU time.
+QUERY_CACHE_SIZE = 4096
 
 
 @dataclass
@@ -92,12 +96,15 @@ class Searcher:
         import faiss
 
         faiss.omp_set_num_threads(1)  # one query at a time: threads only add contention
+        self.embed_query = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
 
-    def embed_query(self, query: str) -> np.ndarray:
+    def _embed_query(self, query: str) -> np.ndarray:
         # The packaged engines are not documented as thread-safe; one query at a time is also fastest on 2 cores.
         with self._embed_lock:
             vec = self.model.encode_query([query], normalize_embeddings=True, convert_to_numpy=True)
-        return np.asarray(vec, dtype=np.float32)
+        vec = np.asarray(vec, dtype=np.float32)
+        vec.setflags(write=False)  # shared by every later caller of the same query
+        return vec
 
     def signals(self, query: str, *, only: int | None = None) -> Signals:
         """Run every retriever; ``only`` restricts to one entry position (follow-up questions)."""

@@ -161,3 +161,25 @@ def test_concurrent_warm_up_and_search(guides_dir: Path, tmp_path: Path) -> None
     with ThreadPoolExecutor(4) as pool:
         assert set(pool.map(run, range(16))) == {"marriage-registration"}
     assert len(loads) == 1
+
+
+def test_a_repeated_question_is_embedded_once(guides_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _build(index, guides_dir, tmp_path)
+    embedder = FakeEmbedder()
+    calls: list[str] = []
+
+    def counting(texts: list[str], **kw: object) -> np.ndarray:
+        calls.extend(texts)
+        return FakeEmbedder.encode(embedder, texts)
+
+    embedder.encode_query = counting  # type: ignore[method-assign]
+    kb = KnowledgeBase(index, "fake", Calibration())
+    kb.warm_up(model=embedder)
+    calls.clear()  # warm-up's own query
+    first = kb.search("那要多少钱", guide_id="id-card-replacement")
+    again = kb.search("那要多少钱", guide_id="id-card-replacement")
+    assert calls == ["那要多少钱"]
+    assert first.hits[0].section == again.hits[0].section == "fees"
+    with pytest.raises(ValueError, match="read-only"):
+        kb.searcher.embed_query("那要多少钱")[0, 0] = 1.0  # callers share the cached vector

@@ -15,3 +15,4 @@ class RetentionReport(BaseModel):
     messages_affected: int
     oldest_affected: datetime | None
     skipped_open_handover: int
+    tracker_events_to_delete: int  # Rasa's tracker store (settings.rasa_tracker_url)

@@ -6,7 +6,13 @@
   anonymised: ID numbers, phone numbers and extracted names are masked in every message, entities dropped, the
   channel user id and call-back phone cleared and the session id replaced, so the conversation can no longer be
   linked to a person while the statistics stay.
-Conversations still waiting for or held by staff are never touched. "Older" means last activity (updated_at).
+- Rasa's tracker events (raw text too) are deleted for every sender whose dialogue is past retention: Rasa's sender
+  id is the gateway's session id (api/chat/service.py), so a sender goes with its conversation when that is deleted
+  or anonymised, and a sender the gateway does not know (warm-up messages, conversations removed before this job
+  covered Rasa) goes after the shorter period. All of a sender's events go, as a partial tracker would replay a
+  broken dialogue state.
+Conversations still waiting for or held by staff are never touched. "Older" means last activity (updated_at; for
+Rasa's events, the sender's last event).
 """
 
 import logging
@@ -17,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.conversations.models import Conversation, ConversationState, Message
 from api.db import utcnow
+from api.retention import tracker
 from api.retention.schemas import RetentionReport
 from api.review.masking import mask_message
 from govchat.settings import Settings
@@ -51,10 +58,35 @@ def _candidates(session: Session, settings: Settings, now: datetime) -> tuple[li
     return list(to_delete), list(to_anonymise), skipped
 
 
+def _tracker_events(session: Session, settings: Settings, now: datetime, affected: list[int], dry_run: bool) -> int:
+    """Counts (dry run) or deletes the tracker events of senders past retention; run before the anonymisation,
+    which replaces the session ids that link senders to conversations."""
+    # The shorter period: candidates are past their own period already (by the gateway's last activity), and a
+    # sender the gateway does not know needs only that one.
+    before = now - timedelta(days=min(settings.retention_anonymous_days, settings.retention_identified_days))
+    with tracker.open_store(settings.rasa_tracker_url) as engine:
+        if engine is None:
+            logger.info("retention: Rasa's tracker store has no events table yet")
+            return 0
+        stale = tracker.stale_senders(engine, before.timestamp())
+        past = set(affected)
+        expired: list[str] = []
+        for start in range(0, len(stale), tracker.BATCH):
+            batch = stale[start:start + tracker.BATCH]
+            known = dict(session.execute(
+                select(Conversation.session_id, Conversation.id).where(Conversation.session_id.in_(batch))
+            ).all())
+            expired += [sender for sender in batch if sender not in known or known[sender] in past]
+        if dry_run:
+            return tracker.count_events(engine, expired, before.timestamp())
+        return tracker.delete_events(engine, expired, before.timestamp())
+
+
 def run(*, session: Session, settings: Settings, dry_run: bool, now: datetime | None = None) -> RetentionReport:
     now = now or utcnow()
     to_delete, to_anonymise, skipped = _candidates(session, settings, now)
     affected = to_delete + to_anonymise
+    tracker_events = _tracker_events(session, settings, now, affected, dry_run)
     messages = session.scalar(
         select(func.count()).select_from(Message).where(Message.conversation_id.in_(affected))
     ) if affected else 0
@@ -67,6 +99,7 @@ def run(*, session: Session, settings: Settings, dry_run: bool, now: datetime | 
         identified_cutoff=now - timedelta(days=settings.retention_identified_days),
         anonymous_to_delete=len(to_delete), identified_to_anonymise=len(to_anonymise),
         messages_affected=messages or 0, oldest_affected=oldest, skipped_open_handover=skipped,
+        tracker_events_to_delete=tracker_events,
     )
     if dry_run:
         return report
@@ -75,8 +108,8 @@ def run(*, session: Session, settings: Settings, dry_run: bool, now: datetime | 
     for conversation_id in to_anonymise:
         _anonymise(session, conversation_id)
     session.flush()
-    logger.info("retention: deleted %d anonymous and anonymised %d identified conversations",
-                len(to_delete), len(to_anonymise))
+    logger.info("retention: deleted %d anonymous and anonymised %d identified conversations, %d Rasa tracker events",
+                len(to_delete), len(to_anonymise), tracker_events)
     return report
 
 

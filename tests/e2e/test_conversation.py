@@ -64,5 +64,10 @@ def test_long_conversation_starts_new_sessions_and_keeps_the_guide(gateway: http
         params={"token": stack.settings.rasa_token.get_secret_value(), "include_events": "ALL"},
         timeout=30,
     ).json()
-    sessions = [e for e in tracker["events"] if e["event"] == "session_started"]
-    assert len(sessions) >= 2, len(tracker["events"])
+    events = tracker["events"]
+    starts = [i for i, e in enumerate(events) if e["event"] == "session_started"]
+    assert len(starts) >= 2, len(events)
+    # A new session starts short (each slot carried once), so 11 messages of ~10 events need only a few sessions
+    # and the last one stays near the bound; Rasa's own carry-over made every message start a longer one.
+    assert len(starts) <= 5, [len(events), len(starts)]
+    assert len(events) - starts[-1] <= 40 + 30, len(events) - starts[-1]

@@ -34,8 +34,13 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr = SecretStr("dev-rasa-token")
     rasa_timeout_seconds: float = 15.0
-    # Sync routes run in a thread pool and hold a thread while Rasa answers; with AnyIO's default 40 threads,
-    # the 41st citizen queues inside the gateway before Rasa even sees the message.
+    # Messages one gateway has in Rasa at once. Rasa is CPU-bound: more in flight only makes every reply slower
+    # (and past the timeout, fail), so the rest wait here, in order, at most rasa_queue_seconds, then get the
+    # busy reply.
+    rasa_concurrency: int = Field(default=8, ge=1)
+    rasa_queue_seconds: float = Field(default=20.0, gt=0)
+    # Sync routes hold a thread while they wait; AnyIO's default 40 would let a burst of chat messages starve the
+    # staff console and the health checks.
     gateway_threads: int = Field(default=128, ge=8)
     action_server_url: str = "http://127.0.0.1:5055"
     gateway_url: str = ""  # how the action server reaches the gateway; empty: http://127.0.0.1:{port}

@@ -1,6 +1,7 @@
 """HTTP client for the Rasa server's govchat channel (bot/channels/govchat.py)."""
 
 import logging
+import threading
 from typing import Any
 
 import httpx
@@ -38,13 +39,16 @@ class RasaClient:
             base_url=settings.rasa_url,
             timeout=httpx.Timeout(settings.rasa_timeout_seconds, connect=3.0),
             headers={"Authorization": f"Bearer {settings.rasa_token.get_secret_value()}"},
-            # One connection per gateway thread that may be waiting on Rasa.
-            limits=httpx.Limits(max_connections=settings.gateway_threads),
             transport=transport,
         )
         self._token = settings.rasa_token.get_secret_value()
+        self._in_flight = threading.BoundedSemaphore(settings.rasa_concurrency)
+        self._queue_seconds = settings.rasa_queue_seconds
 
     def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> RasaReply:
+        if not self._in_flight.acquire(timeout=self._queue_seconds):
+            logger.warning("rasa busy: no free slot within %.0f s", self._queue_seconds)
+            raise RasaUnavailable("queue full")
         try:
             response = self._client.post(
                 "/webhooks/govchat/webhook", json={"sender": sender, "message": text, "metadata": metadata}
@@ -54,6 +58,8 @@ class RasaClient:
         except (httpx.HTTPError, ValueError, ValidationError) as exc:
             logger.warning("rasa request failed: %s", exc)
             raise RasaUnavailable(str(exc)) from exc
+        finally:
+            self._in_flight.release()
 
     def status(self) -> dict[str, Any]:
         """Rasa's /status: answers only once a model is loaded. Raises RasaUnavailable otherwise."""

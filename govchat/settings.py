@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     # (and past the timeout, fail), so the rest wait here, in order, at most rasa_queue_seconds, then get the
     # busy reply.
     rasa_concurrency: int = Field(default=8, ge=1)
-    rasa_queue_seconds: float = Field(default=20.0, gt=0)
+    rasa_queue_seconds: float = Field(default=10.0, gt=0)  # + rasa_timeout_seconds: under nginx's 30 s
     # Sync routes hold a thread while they wait; AnyIO's default 40 would let a burst of chat messages starve the
     # staff console and the health checks.
     gateway_threads: int = Field(default=128, ge=8)

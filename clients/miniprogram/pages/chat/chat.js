@@ -37,7 +37,8 @@ Page({
       wx.request(Object.assign({
         url: config.apiBase + path,
         header: { Authorization: "Bearer " + app.globalData.token },
-        timeout: 20000,
+        // Above the gateway's longest answer: queue (GOVCHAT_RASA_QUEUE_SECONDS, 10 s) + Rasa timeout (15 s).
+        timeout: 30000,
         success: (res) => {
           if (res.statusCode === 401) {  // token expired: log in again once
             app.forgetLogin();

@@ -8,7 +8,8 @@ BENCH_TARGET=gateway (default) posts to the gateway's /api/v1/chat; BENCH_TARGET
 Rasa server's govchat channel directly (what the gateway itself calls), so the two can be compared at equal load.
 BENCH_HOSTS is a comma-separated list: with several replicas every message goes to the next one in turn (a
 round-robin load balancer without stickiness: any replica serves any message of any conversation).
-BENCH_THINK_SECONDS: pause between a citizen's messages (default 0: closed loop, measures capacity).
+BENCH_THINK_SECONDS: a citizen's pause before each message, reading the reply and typing (0.5x to 1.5x of it at random;
+default 0: closed loop, measures capacity).
 """
 
 import itertools
@@ -16,7 +17,8 @@ import os
 import random
 import uuid
 
-from locust import HttpUser, between, constant, task
+import gevent
+from locust import HttpUser, constant, task
 
 HOSTS = [h for h in os.environ.get("BENCH_HOSTS", "http://127.0.0.1:8000").split(",") if h]
 TARGET = os.environ.get("BENCH_TARGET", "gateway")
@@ -43,12 +45,14 @@ _next_host = itertools.count()
 
 class Citizen(HttpUser):
     host = HOSTS[0]
-    wait_time = constant(0) if THINK <= 0 else between(THINK * 0.5, THINK * 1.5)
+    wait_time = constant(0)  # the pause is before every message (_send), not only between conversations
 
     def on_start(self) -> None:
         self.session_id = f"bench-{uuid.uuid4().hex}"
 
     def _send(self, text: str, name: str) -> None:
+        if THINK > 0:
+            gevent.sleep(random.uniform(THINK * 0.5, THINK * 1.5))
         host = HOSTS[next(_next_host) % len(HOSTS)]
         if TARGET == "rasa":
             url = f"{host}/webhooks/govchat/webhook"

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 BOT_DIR = ROOT / "bot"
 PROJECT_PYTHON = ROOT / ".venv" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+KEEP_MODELS = 3  # trained models kept in bot/models: the one served and two to roll back to
 
 
 class StackError(RuntimeError):
@@ -126,10 +127,18 @@ def prepare(settings: Settings) -> None:
     env = child_env(settings)
     _run([PROJECT_PYTHON, "-m", "alembic", "upgrade", "heads"], env=env)
     _run([PROJECT_PYTHON, "-m", "knowledge", "build"], env=env)
-    # Rasa compares its fingerprint with the newest model and skips training when nothing changed.
-    # The domain is a directory of topic files (bot/domain/); Rasa's default would look for domain.yml.
+    # Rasa 3.6 writes a new model on every `train`, but takes unchanged components from its cache (.rasa/cache), so
+    # an unchanged project costs ~25 s. The domain is a directory of topic files (bot/domain/).
     domain = "domain" if (BOT_DIR / "domain").is_dir() else "domain.yml"
     _run([RASA, "train", "--domain", domain, "--data", "data", "--out", "models", "--quiet"], env=env, cwd=BOT_DIR)
+    prune_models(BOT_DIR / "models")
+
+
+def prune_models(folder: Path, keep: int = KEEP_MODELS) -> None:
+    """Remove all but the newest `keep` models (45 MB each); a running Rasa has its model unpacked already."""
+    models = sorted(folder.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[keep:]:
+        old.unlink(missing_ok=True)
 
 
 @dataclass

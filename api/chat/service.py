@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Any, Literal
 
+from sqlalchemy import null, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.chat.rasa import RasaClient, RasaMessage, RasaUnavailable
@@ -110,9 +111,15 @@ def handle_message(
     latency_ms = int((time.perf_counter() - started) * 1000)
 
     with session_scope(sessions) as session:
-        conversation = session.get_one(Conversation, conversation_id)
-        citizen = session.get_one(Message, citizen_id)
-        citizen.latency_ms = latency_ms
+        conversation = session.get_one(Conversation, conversation_id)  # fresh: staff may have taken it meanwhile
+        # The citizen's message is only written to: one UPDATE, without reading the row back first.
+        citizen_facts: dict[str, Any] = {"latency_ms": latency_ms}
+        if reply is not None:
+            citizen_facts.update(
+                # null(): SQL NULL, as the ORM left it; a plain None would store JSON 'null'
+                intent=reply.nlu.intent, confidence=reply.nlu.confidence, entities=reply.nlu.entities or null()
+            )
+        session.execute(update(Message).where(Message.id == citizen_id).values(**citizen_facts))
         stored: list[Message] = []
         # Status changes staff made to this conversation's requests come first (api/service_requests/flows.py).
         for notice in service_request_flows.take_status_notices(session=session, session_id=session_id):
@@ -129,9 +136,6 @@ def handle_message(
                 )
             )
         else:
-            citizen.intent = reply.nlu.intent
-            citizen.confidence = reply.nlu.confidence
-            citizen.entities = reply.nlu.entities or None
             for rasa_message in reply.messages:
                 facts = _bot_message_facts(rasa_message)
                 stored.append(

@@ -1,0 +1,56 @@
+"""bot/rasa_main.py: the reused action response validator rejects and accepts exactly what Rasa's own check does."""
+
+import os
+import subprocess
+import textwrap
+
+import pytest
+
+from govchat.settings import ROOT
+
+pytestmark = pytest.mark.e2e
+
+CHECK = textwrap.dedent(
+    """
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+    from rasa_main import reuse_action_response_validator
+
+    action = RemoteAction("action_x", None)
+    responses = [
+        {"events": [{"event": "slot", "name": "guide", "value": "g1"}], "responses": [{"text": "好的"}]},
+        {"events": [], "responses": []},
+        {"events": "not a list", "responses": []},
+        {"events": [{"no_event_key": 1}], "responses": []},
+        {"events": [{"event": "slot", "name": "guide", "value": "g1"}], "responses": "x"},
+        {"events": [], "responses": [], "unknown": {"deep": [1, 2]}},
+    ]
+
+    def outcome(response):
+        try:
+            return action._validate_action_result(response)
+        except jsonschema.ValidationError as error:
+            return ("error", error.message, list(error.absolute_path))
+
+    before = [outcome(r) for r in responses]
+    assert reuse_action_response_validator()
+    after = [outcome(r) for r in responses]
+    assert after == before, (before, after)
+    assert [o is True for o in after] == [True, True, False, False, False, True], after
+    print("ok")
+    """
+)
+
+
+def test_patched_validator_matches_rasa() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "bot")}
+    proc = subprocess.run(
+        [str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", CHECK],
+        env=env,
+        cwd=ROOT / "bot",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout + proc.stderr[-3000:]

@@ -16,10 +16,8 @@ pytestmark = pytest.mark.e2e
 
 BOT = ROOT / "bot"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-# The goal is 0.90 (issue 4); measured 0.872-0.880 with 3 folds on the current data (docs/dialogue.md). The test keeps
-# the report and fails on a regression below the floor; it does not claim the goal.
+# Issue 4's goal; measured 0.93 with 3 folds (docs/dialogue.md). Folds are shuffled without a seed (about +-0.01).
 INTENT_MACRO_F1_GOAL = 0.90
-INTENT_MACRO_F1_FLOOR = 0.80
 FOLDS = 3
 
 
@@ -70,7 +68,7 @@ def test_nlu_cross_validation_macro_f1(tmp_path: Path) -> None:
     print(  # noqa: T201 - the report, shown with -s and kept in the CI log on failure
         f"intent macro F1 over {FOLDS} held-out folds: {f1:.3f} (goal {INTENT_MACRO_F1_GOAL}); weak intents: {weak}"
     )
-    assert f1 >= INTENT_MACRO_F1_FLOOR, weak
+    assert f1 >= INTENT_MACRO_F1_GOAL, weak
 
 
 def test_conversations_follow_the_stories(model_dir: Path, tmp_path: Path) -> None:

@@ -168,8 +168,8 @@ class Stack:
             ),
             "rasa": (
                 [
-                    # `rasa run` with Rasa's action response check made cheap (bot/rasa_main.py: ~20 ms CPU less
-                    # per custom action call, same validation)
+                    # `rasa run` with two CPU fixes to Rasa 3.6, same behaviour (bot/rasa_main.py): the action
+                    # response check and the event class lookup
                     RASA_PYTHON, "rasa_main.py", "run", "--enable-api", "--auth-token", s.rasa_token.get_secret_value(),
                     "--port", str(_port(s.rasa_url)), "--model", "models",
                     "--credentials", "credentials.yml", "--endpoints", s.rasa_endpoints,

@@ -54,3 +54,43 @@ def test_patched_validator_matches_rasa() -> None:
         check=False,
     )
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout + proc.stderr[-3000:]
+
+
+EVENTS = textwrap.dedent(
+    """
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+    from rasa_main import remember_event_classes
+
+    names = ["user", "action", "slot", "bot", "session_started", "active_loop", "followup"]
+    before = [Event.resolve_by_type(n) for n in names]
+    assert remember_event_classes()
+    assert [Event.resolve_by_type(n) for n in names] == before
+    assert [Event.resolve_by_type(n) for n in names] == before  # remembered
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    try:
+        Event.resolve_by_type("no_such_event")
+    except ValueError as error:
+        assert "Unknown event name 'no_such_event'" in str(error)
+    else:
+        raise AssertionError("an unknown event name must still raise")
+    events = [UserUttered("你好", {"name": "greet", "confidence": 0.9}), ActionExecuted("utter_greet"), SlotSet("a", 1)]
+    assert Event.from_parameters(events[0].as_dict()) == events[0]
+    assert [Event.from_parameters(e.as_dict()) for e in events] == events
+    print("ok")
+    """
+)
+
+
+def test_remembered_event_classes_match_rasa() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "bot")}
+    proc = subprocess.run(
+        [str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", EVENTS],
+        env=env,
+        cwd=ROOT / "bot",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout + proc.stderr[-3000:]

@@ -26,7 +26,9 @@ def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTr
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway_threads
-        engine = make_engine(settings.database_url)
+        engine = make_engine(
+            settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)

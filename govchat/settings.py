@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     port: int = 8000
     public_url: str = ""  # e.g. https://govchat.example.gov.cn; used in links sent to citizens
     database_url: str = ""  # empty: SQLite file in data_dir
+    # PostgreSQL connections each gateway keeps open. Beyond the pool, SQLAlchemy opens a connection per checkout and
+    # closes it again; a pool smaller than the busy threads meant a new PostgreSQL backend for many chat messages.
+    # Replicas x (pool + overflow) + Rasa's must stay under PostgreSQL's max_connections (docs/deployment.md).
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
     redis_url: str = ""  # empty: in-process state (single gateway replica)
     max_message_chars: int = Field(default=500, ge=1)
     secret_key: SecretStr = SecretStr("dev-secret-key-change-me")

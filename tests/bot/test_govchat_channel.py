@@ -1,12 +1,10 @@
 """The govchat input channel, run in the Rasa environment (Python 3.10) where its imports live."""
 
-import os
-import subprocess
 import textwrap
 
 import pytest
 
-from govchat.settings import ROOT
+from tests.bot.rasa_env import run_in_rasa_env
 
 pytestmark = pytest.mark.e2e
 
@@ -41,13 +39,4 @@ CHECK = textwrap.dedent(
 
 
 def test_output_keeps_each_utterance_together_and_input_checks_the_token() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "bot"), "GOVCHAT_RASA_TOKEN": "chan-token"}
-    proc = subprocess.run(
-        [str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", CHECK],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout + proc.stderr[-3000:]
+    run_in_rasa_env(CHECK, GOVCHAT_RASA_TOKEN="chan-token")

@@ -1,12 +1,10 @@
-"""bot/rasa_main.py: the reused action response validator rejects and accepts exactly what Rasa's own check does."""
+"""bot/rasa_main.py: both CPU fixes behave exactly as Rasa does (action response validation, event class lookup)."""
 
-import os
-import subprocess
 import textwrap
 
 import pytest
 
-from govchat.settings import ROOT
+from tests.bot.rasa_env import run_in_rasa_env
 
 pytestmark = pytest.mark.e2e
 
@@ -43,17 +41,7 @@ CHECK = textwrap.dedent(
 
 
 def test_patched_validator_matches_rasa() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "bot")}
-    proc = subprocess.run(
-        [str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", CHECK],
-        env=env,
-        cwd=ROOT / "bot",
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout + proc.stderr[-3000:]
+    run_in_rasa_env(CHECK)
 
 
 EVENTS = textwrap.dedent(
@@ -83,14 +71,4 @@ EVENTS = textwrap.dedent(
 
 
 def test_remembered_event_classes_match_rasa() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "bot")}
-    proc = subprocess.run(
-        [str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", EVENTS],
-        env=env,
-        cwd=ROOT / "bot",
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout + proc.stderr[-3000:]
+    run_in_rasa_env(EVENTS)

@@ -1,12 +1,10 @@
 """The USE sentence featurizer of bot/config.yml, run in the Rasa environment (Python 3.10) where its imports live."""
 
-import os
-import subprocess
 import textwrap
 
 import pytest
 
-from govchat.settings import ROOT
+from tests.bot.rasa_env import run_in_rasa_env
 
 pytestmark = pytest.mark.e2e
 
@@ -45,13 +43,4 @@ CHECK = textwrap.dedent(
 
 
 def test_sentence_vectors_mean_what_the_sentence_means() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "bot")}
-    proc = subprocess.run(
-        [str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", CHECK],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout + proc.stderr[-3000:]
+    run_in_rasa_env(CHECK)

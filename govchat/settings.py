@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # sibling database `<gateway database>_rasa` on the same server.
     rasa_tracker_url: str = ""
 
+    # Statutory holidays and 调休 working weekends (format in api/service_requests/holidays.yml). Empty: that
+    # shipped sample, which covers 2026 only.
+    holidays_file: Path | None = None
+
     # Knowledge base
     guides_dir: Path = ROOT / "knowledge" / "guides"
     index_dir: Path = Path("")  # empty: data_dir / "index"

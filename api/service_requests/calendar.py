@@ -1,11 +1,23 @@
 """Working days and appointment periods of the service halls.
 
 Statutory holidays and the weekend days made working days (调休) change every year with the State Council's
-notice; the tables below must be kept up to date by the deployment (示例数据，以国务院办公厅通知为准).
+notice, so they are data: holidays.yml beside this module (示例数据，以国务院办公厅通知为准), or the deployment's own
+copy at GOVCHAT_HOLIDAYS_FILE, updated each year without a code change.
 """
 
 import datetime as dt
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import yaml
+
+from govchat.settings import get_settings
+
+logger = logging.getLogger(__name__)
+SHIPPED_HOLIDAYS = Path(__file__).with_name("holidays.yml")
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -22,20 +34,58 @@ PERIODS: tuple[str, ...] = (
 DEFAULT_CAPACITY = 5  # citizens per period and office unless staff set another capacity
 BOOKING_DAYS_AHEAD = 14  # how far ahead a citizen can book
 
-HOLIDAYS: frozenset[dt.date] = frozenset(
-    [dt.date(2026, 1, d) for d in (1, 2, 3)]
-    + [dt.date(2026, 2, d) for d in range(15, 24)]
-    + [dt.date(2026, 4, d) for d in (4, 5, 6)]
-    + [dt.date(2026, 5, d) for d in range(1, 6)]
-    + [dt.date(2026, 6, d) for d in (19, 20, 21)]
-    + [dt.date(2026, 9, d) for d in (25, 26, 27)]
-    + [dt.date(2026, 10, d) for d in range(1, 8)]
-    + [dt.date(2027, 1, 1)]
-)
-EXTRA_WORKDAYS: frozenset[dt.date] = frozenset(
-    [dt.date(2026, 1, 4), dt.date(2026, 2, 14), dt.date(2026, 2, 28), dt.date(2026, 5, 9),
-     dt.date(2026, 9, 20), dt.date(2026, 10, 10)]
-)
+
+@dataclass(frozen=True)
+class HolidayTable:
+    years: frozenset[int]  # years covered in full
+    holidays: frozenset[dt.date]
+    workdays: frozenset[dt.date]  # weekend days made working days (调休)
+
+
+class HolidayTableError(ValueError):
+    pass
+
+
+def load_holiday_table(path: Path) -> HolidayTable:
+    """Read a holiday table (format in the shipped holidays.yml); errors name the file and the entry."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        years = frozenset(int(y) for y in data.get("years") or [])
+        holidays = frozenset(day for entry in data.get("holidays") or [] for day in _days(entry))
+        workdays = frozenset(day for entry in data.get("workdays") or [] for day in _days(entry))
+    except (OSError, yaml.YAMLError, TypeError, ValueError) as exc:
+        raise HolidayTableError(f"{path}: {exc}") from exc
+    if both := sorted(holidays & workdays):
+        raise HolidayTableError(f"{path}: both a holiday and a workday: {', '.join(map(str, both))}")
+    if weekdays := sorted(d for d in workdays if d.weekday() < 5):
+        raise HolidayTableError(f"{path}: workdays must be weekend days: {', '.join(map(str, weekdays))}")
+    return HolidayTable(years=years, holidays=holidays, workdays=workdays)
+
+
+def _days(entry: object) -> list[dt.date]:
+    if isinstance(entry, dt.date):
+        return [entry]
+    first, sep, last = str(entry).partition("..")
+    start = dt.date.fromisoformat(first.strip())
+    end = dt.date.fromisoformat(last.strip()) if sep else start
+    if end < start:
+        raise ValueError(f"range ends before it starts: {entry}")
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+@lru_cache
+def holiday_table() -> HolidayTable:
+    path = get_settings().holidays_file or SHIPPED_HOLIDAYS
+    return load_holiday_table(path)
+
+
+@lru_cache
+def _warn_uncovered(year: int) -> None:
+    logger.warning(
+        "the holiday table does not cover %d: only weekends count as days off there; add %d (GOVCHAT_HOLIDAYS_FILE)",
+        year,
+        year,
+    )
 
 
 def now() -> dt.datetime:
@@ -43,9 +93,12 @@ def now() -> dt.datetime:
 
 
 def is_working_day(day: dt.date) -> bool:
-    if day in EXTRA_WORKDAYS:
+    table = holiday_table()
+    if day.year not in table.years:
+        _warn_uncovered(day.year)
+    if day in table.workdays:
         return True
-    return day.weekday() < 5 and day not in HOLIDAYS
+    return day.weekday() < 5 and day not in table.holidays
 
 
 def period_start(day: dt.date, period: str) -> dt.datetime:

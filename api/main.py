@@ -13,7 +13,7 @@ from api.chat.rasa import RasaClient
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.routes import mount_routes
-from api.service_requests.calendar import SHIPPED_HOLIDAYS, load_holiday_table
+from api.service_requests.calendar import holidays_path, load_holiday_table
 from govchat.logging import request_id_var
 from govchat.settings import Settings, get_settings
 
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTr
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway_threads
-        load_holiday_table(settings.holidays_file or SHIPPED_HOLIDAYS)  # a broken table stops start-up, not a booking
+        load_holiday_table(holidays_path(settings))  # a broken table stops start-up, not a booking
         engine = make_engine(
             settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from govchat.settings import get_settings
+from govchat.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 SHIPPED_HOLIDAYS = Path(__file__).with_name("holidays.yml")
@@ -73,10 +73,13 @@ def _days(entry: object) -> list[dt.date]:
     return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
 
 
+def holidays_path(settings: Settings) -> Path:
+    return settings.holidays_file or SHIPPED_HOLIDAYS
+
+
 @lru_cache
 def holiday_table() -> HolidayTable:
-    path = get_settings().holidays_file or SHIPPED_HOLIDAYS
-    return load_holiday_table(path)
+    return load_holiday_table(holidays_path(get_settings()))
 
 
 @lru_cache

@@ -18,6 +18,7 @@ import csv
 import json
 import logging
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -83,6 +84,7 @@ class LoadResult:
     p50: float
     p95: float
     p99: float
+    locust_cpu_seconds: float  # the load generator's own CPU (user + system): it shares the cores it measures
 
 
 def run_locust(
@@ -102,13 +104,16 @@ def run_locust(
         "-r", str(max(users // 2, 1)), "-t", f"{seconds}s", "--stop-timeout", "30", "--csv", str(prefix),
         "--loglevel", "WARNING",
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(args, env=env, cwd=ROOT, check=False, capture_output=True, timeout=seconds + 120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
         total = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
     return LoadResult(
         profile=profile, target=target, users=users,
         requests=int(total["Request Count"]), failures=int(total["Failure Count"]),
         rps=float(total["Requests/s"]), p50=float(total["50%"]), p95=float(total["95%"]), p99=float(total["99%"]),
+        locust_cpu_seconds=after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime,
     )
 
 

@@ -16,20 +16,18 @@ absolute numbers.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
 import psutil
 
-from benchmarks.__main__ import LOCUST, LOCUSTFILE, out, table
-from benchmarks.cluster import TOKEN, Cluster, make_cluster
+from benchmarks.__main__ import out, run_locust, table
+from benchmarks.cluster import Cluster, make_cluster
 from govchat.settings import ROOT
 from govchat.stack import PROJECT_PYTHON, child_env
 
@@ -101,14 +99,6 @@ def run(args: argparse.Namespace, work: Path) -> list[list[Any]]:
                        cwd=ROOT, check=True, capture_output=True)
         cluster.start()
         hosts = cluster.gateway_urls if args.target == "gateway" else cluster.rasa_urls
-        prefix = work / f"cpu-{uuid.uuid4().hex[:6]}"
-        env = dict(os.environ, BENCH_HOSTS=",".join(hosts), BENCH_TARGET=args.target, BENCH_RASA_TOKEN=TOKEN,
-                   BENCH_THINK_SECONDS="0", BENCH_FORM="1" if args.form else "0")
-        command = [
-            str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "--only-summary", "-u", str(args.users),
-            "-r", str(args.users), "-t", f"{args.duration}s", "--stop-timeout", "30", "--csv", str(prefix),
-            "--loglevel", "WARNING",
-        ]
         spies = []
         if args.pyspy:
             args.pyspy.mkdir(parents=True, exist_ok=True)
@@ -117,21 +107,20 @@ def run(args: argparse.Namespace, work: Path) -> list[list[Any]]:
                 output = args.pyspy / f"{args.profile}-{args.target}-{name}.{suffix}"
                 spies.append(pyspy(pid, args.duration, output, args.pyspy_format))
         before = snapshot(cluster)
-        locust = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, _, usage = os.wait4(locust.pid, 0)
-        locust.returncode = 0
+        load = run_locust(
+            profile=args.profile, target=args.target, hosts=hosts, users=args.users, seconds=args.duration,
+            think=0, form=args.form, work=work,
+        )
         after = snapshot(cluster)
         for spy in spies:
             if spy is not None:
                 spy.wait(timeout=120)
-        with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
-            total = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
-        messages = int(total["Request Count"]) - int(total["Failure Count"])
+        messages = load.requests - load.failures
         seconds = used(before, after)
-        seconds["locust"] = usage.ru_utime + usage.ru_stime
+        seconds["locust"] = load.locust_cpu_seconds
         all_cpu = sum(seconds.values())
-        out(f"\n{args.profile} -> {args.target}: {messages} messages ({total['Failure Count']} failed) in "
-            f"{args.duration} s = {float(total['Requests/s']):.1f} msg/s, p50 {total['50%']} ms; "
+        out(f"\n{args.profile} -> {args.target}: {messages} messages ({load.failures} failed) in "
+            f"{args.duration} s = {load.rps:.1f} msg/s, p50 {load.p50:.0f} ms; "
             f"CPU of all processes {all_cpu:.1f} s of {args.duration * psutil.cpu_count()} core-seconds")
         rows = [
             [args.profile, args.target, name, round(sec, 1), round(sec * 1000 / max(messages, 1), 1),

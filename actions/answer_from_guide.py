@@ -61,6 +61,20 @@ def alternatives(result: Any, chosen: str) -> list[str]:
     return [h.guide_id for h in result.hits if h.guide_id != chosen][:3] if result is not None else []
 
 
+def answer_top_hit(dispatcher: CollectingDispatcher, *, result: Any, question: str) -> list[EventType]:
+    """Answer from the open search's best guide, offering the others it found for "不是这个"."""
+    top = result.hits[0]
+    return answer_with_guide(
+        dispatcher,
+        guide_id=top.guide_id,
+        aspect=result.aspect,
+        question=question,
+        hit=top,
+        result=result,
+        alternatives=alternatives(result, top.guide_id),
+    )
+
+
 def usable_hit(hit: Any, result: Any, aspect: str | None) -> Any:
     """A FAQ chunk answers a question without an aspect only when the search is sure of it."""
     if hit is not None and aspect is None and hit.section == "faq" and result.decision != "answer":
@@ -126,15 +140,7 @@ class ActionAnswerFromGuide(Action):
                 )
 
         if result.decision == "answer" and top is not None:
-            return answer_with_guide(
-                dispatcher,
-                guide_id=top.guide_id,
-                aspect=aspect,
-                question=text,
-                hit=top,
-                result=result,
-                alternatives=alternatives(result, top.guide_id),
-            )
+            return answer_top_hit(dispatcher, result=result, question=text)
         if result.decision == "clarify" and len(result.hits) > 1:
             return clarify(dispatcher, result=result, aspect=aspect)
         return not_understood(dispatcher, tracker, result=result, aspect=aspect)

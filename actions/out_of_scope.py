@@ -15,8 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge_base
-from actions.answer_from_guide import alternatives, question_text
-from actions.guide_replies import answer_with_guide
+from actions.answer_from_guide import answer_top_hit, question_text
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +39,6 @@ class ActionOutOfScope(Action):
         top = result.hits[0] if result is not None and result.hits else None
         if top is not None and result.decision == "answer" and result.confidence >= OVERRULE_CONFIDENCE:
             logger.info("out_of_scope overruled: search answer %s at %.3f", top.guide_id, result.confidence)
-            return answer_with_guide(
-                dispatcher,
-                guide_id=top.guide_id,
-                aspect=result.aspect,
-                question=text,
-                hit=top,
-                result=result,
-                alternatives=alternatives(result, top.guide_id),
-            )
+            return answer_top_hit(dispatcher, result=result, question=text)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

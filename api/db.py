@@ -19,7 +19,13 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+    # none_as_null: None is stored as SQL NULL (what the ORM leaves for an unset column), never as JSON 'null',
+    # also when a Core INSERT or UPDATE passes None explicitly.
+    type_annotation_map = {
+        dict[str, Any]: JSON(none_as_null=True),
+        list[Any]: JSON(none_as_null=True),
+        datetime: DateTime(timezone=True),
+    }
 
 
 def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 10) -> Engine:

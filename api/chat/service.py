@@ -7,13 +7,13 @@ import logging
 import time
 from typing import Any, Literal
 
-from sqlalchemy import null, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.chat.rasa import RasaClient, RasaMessage, RasaUnavailable
 from api.chat.schemas import Button, ChatMessage, ChatResponse, Source
 from api.conversations import service as conversations
-from api.conversations.models import Conversation, ConversationState, Message, Role
+from api.conversations.models import ConversationState, Message, Role
 from api.db import session_scope
 from api.errors import AppError
 from api.service_requests import flows as service_request_flows
@@ -70,6 +70,28 @@ def _bot_message_facts(message: RasaMessage) -> dict[str, Any]:
     return facts
 
 
+def _bot_row(
+    conversation_id: int,
+    *,
+    text: str,
+    buttons: list[Any] | None = None,
+    source: dict[str, Any] | None = None,
+    guide_id: str | None = None,
+    section: str | None = None,
+    score: float | None = None,
+    decision: str | None = None,
+    fell_back: bool = False,
+    handed_over: bool = False,
+    latency_ms: int | None = None,
+) -> dict[str, Any]:
+    """One bot message as an INSERT row; every row has every key, so a turn's messages go in one statement."""
+    return {
+        "conversation_id": conversation_id, "role": Role.BOT, "text": text, "buttons": buttons, "source": source,
+        "guide_id": guide_id, "section": section, "score": score, "decision": decision, "fell_back": fell_back,
+        "handed_over": handed_over, "latency_ms": latency_ms,
+    }
+
+
 def handle_message(
     *,
     sessions: sessionmaker[Session],
@@ -88,14 +110,13 @@ def handle_message(
         raise MessageTooLong(f"您的消息有 {len(text)} 个字，超过了 {max_chars} 字的上限，请精简后再发送。")
 
     with session_scope(sessions) as session:
-        conversation = conversations.get_or_create(
+        conversation_id, state = conversations.begin_turn(
             session=session, session_id=session_id, channel=channel, user_ref=user_ref
         )
-        if conversation.state == ConversationState.CLOSED:
-            conversations.reopen(session=session, conversation=conversation)  # staff closed it; the bot answers again
-        citizen = conversations.add_message(session=session, conversation=conversation, role=Role.CITIZEN, text=text)
-        state = ConversationState(conversation.state)
-        conversation_id, citizen_id = conversation.id, citizen.id
+        [citizen] = conversations.insert_messages(
+            session=session, rows=[{"conversation_id": conversation_id, "role": Role.CITIZEN, "text": text}]
+        )
+        citizen_id = citizen.id
 
     if state != ConversationState.BOT:
         # Staff hold (or are about to take) the conversation: the assistant stays silent.
@@ -111,44 +132,33 @@ def handle_message(
     latency_ms = int((time.perf_counter() - started) * 1000)
 
     with session_scope(sessions) as session:
-        conversation = session.get_one(Conversation, conversation_id)  # fresh: staff may have taken it meanwhile
         # The citizen's message is only written to: one UPDATE, without reading the row back first.
         citizen_facts: dict[str, Any] = {"latency_ms": latency_ms}
         if reply is not None:
             citizen_facts.update(
-                # null(): SQL NULL, as the ORM left it; a plain None would store JSON 'null'
-                intent=reply.nlu.intent, confidence=reply.nlu.confidence, entities=reply.nlu.entities or null()
+                intent=reply.nlu.intent, confidence=reply.nlu.confidence, entities=reply.nlu.entities or None
             )
         session.execute(update(Message).where(Message.id == citizen_id).values(**citizen_facts))
-        stored: list[Message] = []
         # Status changes staff made to this conversation's requests come first (api/service_requests/flows.py).
-        for notice in service_request_flows.take_status_notices(session=session, session_id=session_id):
-            stored.append(
-                conversations.add_message(
-                    session=session, conversation=conversation, role=Role.BOT, text=notice.text, buttons=notice.buttons
-                )
-            )
+        rows = [
+            _bot_row(conversation_id, text=notice.text, buttons=notice.buttons)
+            for notice in service_request_flows.take_status_notices(session=session, session_id=session_id)
+        ]
         if reply is None:
-            stored.append(
-                conversations.add_message(
-                    session=session, conversation=conversation, role=Role.BOT, text=BUSY_TEXT,
-                    fell_back=True, latency_ms=latency_ms,
-                )
-            )
+            rows.append(_bot_row(conversation_id, text=BUSY_TEXT, fell_back=True, latency_ms=latency_ms))
         else:
-            for rasa_message in reply.messages:
-                facts = _bot_message_facts(rasa_message)
-                stored.append(
-                    conversations.add_message(
-                        session=session, conversation=conversation, role=Role.BOT,
-                        text=rasa_message.text or "", buttons=rasa_message.buttons or None,
-                        latency_ms=latency_ms, **facts,
-                    )
+            rows.extend(
+                _bot_row(
+                    conversation_id, text=m.text or "", buttons=m.buttons or None, latency_ms=latency_ms,
+                    **_bot_message_facts(m),
                 )
-                if facts.get("handed_over"):
-                    conversations.request_handover(session=session, conversation=conversation)
+                for m in reply.messages
+            )
+        stored = conversations.insert_messages(session=session, rows=rows)
+        state = conversations.end_turn(
+            session=session, conversation_id=conversation_id, handover=any(row["handed_over"] for row in rows)
+        )
         messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
-        state = ConversationState(conversation.state)
     if reply is None:
         logger.warning("chat answered with the busy message after %d ms", latency_ms)
     return ChatResponse(session_id=session_id, messages=messages, state=state)

@@ -100,3 +100,39 @@ def test_turn_facts_are_recorded_for_review(client: TestClient, fake_rasa: FakeR
     assert (citizen.role, citizen.intent, citizen.confidence) == (Role.CITIZEN, "ask_service", 0.42)
     assert citizen.latency_ms is not None
     assert (bot.guide_id, bot.section, bot.score, bot.decision) == ("dibao", "fees", 0.5, "answer")
+
+
+def test_absent_buttons_source_and_entities_are_sql_null_not_json_null(client: TestClient) -> None:
+    # Review filters and analytics ask "IS NULL"; a JSON 'null' would slip past them.
+    from sqlalchemy import text
+
+    client.post("/api/v1/chat", json={"session_id": "s-8", "text": "你好"})  # fake Rasa: no buttons, no entities
+    with client.app.state.sessionmaker() as session:
+        rows = session.execute(
+            text("SELECT role, buttons IS NULL, source IS NULL, entities IS NULL FROM messages ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in rows] == [("citizen", 1, 1, 1), ("bot", 1, 1, 1)]
+
+
+def test_a_handover_reply_queues_the_conversation_unless_staff_already_hold_it(
+    client: TestClient, fake_rasa: FakeRasa
+) -> None:
+    from api.conversations.models import Conversation, ConversationState
+
+    fake_rasa.handler = lambda body: {
+        "messages": [{"text": "正在为您转接人工客服。", "custom": {"turn": {"handover": True}}}],
+        "nlu": {"intent": "request_human", "confidence": 0.99, "entities": []},
+    }
+    assert client.post("/api/v1/chat", json={"session_id": "s-9", "text": "转人工"}).json()["state"] == "waiting"
+    with client.app.state.sessionmaker.begin() as session:
+        conversation = session.query(Conversation).filter_by(session_id="s-9").one()
+        assert conversation.handover_requested_at is not None
+        conversation.state = ConversationState.BOT  # handed back; then a staff member takes it during the next turn
+
+    def staff_take_it_meanwhile(body: dict[str, object]) -> dict[str, object]:
+        with client.app.state.sessionmaker.begin() as session:
+            session.query(Conversation).filter_by(session_id="s-9").update({"state": ConversationState.HUMAN})
+        return {"messages": [{"text": "正在为您转接人工客服。", "custom": {"turn": {"handover": True}}}], "nlu": {}}
+
+    fake_rasa.handler = staff_take_it_meanwhile
+    assert client.post("/api/v1/chat", json={"session_id": "s-9", "text": "转人工"}).json()["state"] == "human"

@@ -1,20 +1,19 @@
 """App factory. Run with: uvicorn --factory api.main:create_app"""
 
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from api.chat.rasa import RasaClient
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
+from api.request_id import RequestIdMiddleware
 from api.routes import mount_routes
 from api.service_requests.calendar import holidays_path, load_holiday_table
-from govchat.logging import request_id_var
 from govchat.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -49,17 +48,6 @@ def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTr
         lifespan=lifespan,
     )
     install_error_handlers(app)
-
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-        token = request_id_var.set(rid)
-        try:
-            response = await call_next(request)
-        finally:
-            request_id_var.reset(token)
-        response.headers["x-request-id"] = rid
-        return response
-
+    app.add_middleware(RequestIdMiddleware)
     mount_routes(app)
     return app

@@ -28,7 +28,9 @@ class Base(DeclarativeBase):
     }
 
 
-def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    """The pool arguments apply to PostgreSQL. The gateway passes GOVCHAT_DB_POOL_SIZE and GOVCHAT_DB_MAX_OVERFLOW;
+    the defaults are SQLAlchemy's own, plenty for the command-line tools and tests, which use a connection or two."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

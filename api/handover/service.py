@@ -7,7 +7,7 @@ Staff replies are stored as messages with role=staff, so the citizen's client ge
 import re
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.conversations import service as conversations
@@ -87,8 +87,17 @@ def claim(*, session: Session, conversation: Conversation, staff: StaffUser) -> 
     if conversation.state not in (ConversationState.WAITING, ConversationState.HUMAN):
         raise NotWaiting("该会话没有在等待人工服务。")
     if conversation.state == ConversationState.WAITING:
-        conversation.state = ConversationState.HUMAN
-        conversation.assigned_staff_id = staff.id
+        # Compare and set: two agents may both have read "waiting"; only the UPDATE that still finds it wins.
+        taken = session.scalar(
+            update(Conversation)
+            .where(Conversation.id == conversation.id, Conversation.state == ConversationState.WAITING)
+            .values(state=ConversationState.HUMAN, assigned_staff_id=staff.id, updated_at=utcnow())
+            .returning(Conversation.id)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(conversation)
+        if taken is None:
+            return claim(session=session, conversation=conversation, staff=staff)
         conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM, text=CLAIMED_TEXT)
     session.flush()
     return conversation

@@ -3,8 +3,15 @@
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from api.conversations.models import Conversation, Message, Role
+from api.db import session_scope
+from api.handover import service
+from api.handover.exceptions import ClaimedByOther
+from api.staff.models import StaffUser
 from govchat import office_hours
 from tests.api.staff.factories import PHONE, make_staff, staff_client
 from tests.api.staff.factories import StaffClient as Staff
@@ -141,3 +148,27 @@ def test_office_hours_rules() -> None:
     notice = office_hours.closed_notice(hours, friday_evening)
     assert "11月28日（周六）09:00" in notice and "手机号码" in notice
     assert hours.describe() == "周一至周五 09:00-12:00、14:00-17:30；周六 09:00-12:00"
+
+
+def test_two_agents_claiming_at_once_only_one_gets_it(client: TestClient, fake_rasa: Any) -> None:
+    """Both read the conversation while it waits; the second claim must not silently take it over."""
+    _ask_for_person(client, fake_rasa)
+    first_id, second_id = make_staff(client, "agent1", "agent"), make_staff(client, "agent2", "agent")
+    sessions = client.app.state.sessionmaker  # type: ignore[attr-defined]
+    with sessions() as first, sessions() as second:
+        conversation_id = first.scalar(select(Conversation.id))
+        mine = first.get_one(Conversation, conversation_id)
+        theirs = second.get_one(Conversation, conversation_id)
+        assert mine.state == theirs.state == "waiting"
+        service.claim(session=second, conversation=theirs, staff=second.get_one(StaffUser, second_id))
+        second.commit()
+        with pytest.raises(ClaimedByOther):
+            service.claim(session=first, conversation=mine, staff=first.get_one(StaffUser, first_id))
+        first.rollback()
+    with session_scope(sessions) as session:
+        conversation = session.get_one(Conversation, conversation_id)
+        assert conversation.state == "human" and conversation.assigned_staff_id == second_id
+        greetings = session.scalar(select(func.count()).select_from(Message).where(
+            Message.conversation_id == conversation_id, Message.role == Role.SYSTEM,
+            Message.text == service.CLAIMED_TEXT))
+        assert greetings == 1

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 
 
 _WEEKEND = re.compile(r"周末|周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|双休")
+# Hours that include weekends without naming them, hours that name only weekdays, and weekends named as closed.
+_ALL_WEEK = re.compile(r"24小时|全天|每天|全年无休|节假日照常")
+_WEEKDAYS_ONLY = re.compile(r"周一至周五|星期一至星期五|工作日")
+_WEEKEND_DAY = r"(?:周末|周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|双休日?)"
+_WEEKEND_CLOSED = re.compile(rf"{_WEEKEND_DAY}(?:[、和及与]{_WEEKEND_DAY})?\s*(?:休息|不办公|不对外|闭馆|不受理|除外)")
 _MAX_ITEMS = 5
 
 
@@ -44,12 +49,24 @@ def _hours(g: Guide) -> list[str]:
     return [f"{loc.name}：{loc.hours}" for loc in g.locations[:_MAX_ITEMS]]
 
 
+def _weekend_open(hours: str) -> bool | None:
+    """True/False when the hours text says whether the place opens at weekends; None when it does not say."""
+    if _WEEKEND_CLOSED.search(hours):
+        return False
+    if _WEEKEND.search(hours) or _ALL_WEEK.search(hours):
+        return True
+    return False if _WEEKDAYS_ONLY.search(hours) else None
+
+
 def weekend(g: Guide) -> str:
-    open_weekend = [loc for loc in g.locations if _WEEKEND.search(loc.hours)]
+    open_weekend = [loc for loc in g.locations if _weekend_open(loc.hours)]
     if open_weekend:
         lines = [f"{loc.name}（{loc.address}）：{loc.hours}" for loc in open_weekend[:_MAX_ITEMS]]
         return "周末可以办理，以下地点周末开放：\n" + _numbered(lines)
-    text = "按办事指南，周末一般不办理，请在工作日前往。"
+    if g.locations and all(_weekend_open(loc.hours) is False for loc in g.locations):
+        text = "按办事指南，周末一般不办理，请在工作日前往。"
+    else:  # "以各网点营业时间为准", or no place at all: the guide does not say, so neither do we
+        text = f"办事指南没有写明{g.title}周末能否办理，请以办理地点公布的时间为准。"
     if g.locations:
         text += "\n办理时间：\n" + _numbered(_hours(g))
     if g.online.available:

@@ -40,3 +40,32 @@ def test_phone_and_place():
 def test_faq_answer_keeps_only_the_answer():
     assert guide_answers.faq_answer("问：能代办吗？\n答：可以委托他人。") == "可以委托他人。"
     assert guide_answers.faq_answer("没有格式的文本") == "没有格式的文本"
+
+
+def _with_hours(*hours: str, online: bool = False):
+    locations = [{"name": f"地点{i}", "address": f"地址{i}", "hours": h} for i, h in enumerate(hours, 1)]
+    return make_guide("x", "某事项", locations=locations, online={"available": online})
+
+
+def test_weekend_open_round_the_clock_is_not_called_closed():
+    text = guide_answers.weekend(_with_hours("全天24小时", "周一至周五 9:00-12:00，13:00-17:00（法定节假日除外）"))
+    assert text.startswith("周末可以办理")
+    assert "地点1（地址1）：全天24小时" in text and "地点2" not in text
+
+
+def test_weekend_not_stated_in_the_guide_is_not_guessed():
+    text = guide_answers.weekend(_with_hours("以各银行网点营业时间为准"))
+    assert "周末一般不办理" not in text and "周末可以办理" not in text
+    assert "没有写明" in text and "以各银行网点营业时间为准" in text
+    no_place = guide_answers.weekend(make_guide("x", "某事项", locations=[]))
+    assert "周末一般不办理" not in no_place and "没有写明" in no_place
+
+
+def test_weekend_closed_when_the_hours_say_so():
+    assert guide_answers.weekend(_with_hours("周一至周五 9:00-17:00；周六、周日休息")).startswith(
+        "按办事指南，周末一般不办理"
+    )
+    assert guide_answers.weekend(_with_hours("工作日办公时间")).startswith("按办事指南，周末一般不办理")
+    assert guide_answers.weekend(_with_hours("周一至周五 9:00-17:00；周六 9:00-17:00（法定节假日除外）")).startswith(
+        "周末可以办理"
+    )

@@ -3,9 +3,9 @@
 - Anonymous conversations (no personal data given) older than ``retention_anonymous_days`` are deleted with their
   messages, annotations and ratings (foreign keys cascade).
 - Identified conversations (a service request, a call-back number) older than ``retention_identified_days`` are
-  anonymised: ID numbers, phone numbers and extracted names are masked in every message, entities dropped, the
-  channel user id and call-back phone cleared and the session id replaced, so the conversation can no longer be
-  linked to a person while the statistics stay.
+  anonymised: ID numbers, phone numbers and extracted names are masked in every message and in its rating's
+  comment and follow-up note, entities dropped, the channel user id and call-back phone cleared and the session id
+  replaced, so the conversation can no longer be linked to a person while the statistics stay.
 - Rasa's tracker events (raw text too) are deleted for every sender whose dialogue is past retention: Rasa's sender
   id is the gateway's session id (api/chat/service.py), so a sender goes with its conversation when that is deleted
   or anonymised, and a sender the gateway does not know (warm-up messages, conversations removed before this job
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.conversations.models import Conversation, ConversationState, Message
 from api.db import utcnow
+from api.feedback.models import Rating
 from api.retention import tracker
 from api.retention.schemas import RetentionReport
 from api.review.masking import mask_message
@@ -120,6 +121,10 @@ def _anonymise(session: Session, conversation_id: int) -> None:
     for message in messages:
         message.text = mask_message(message.text, entities)
         message.entities = None
+    # The 好差评 of the conversation: the citizen's comment and the note of the call back are free text too.
+    for rating in session.scalars(select(Rating).where(Rating.conversation_id == conversation_id)):
+        rating.comment = mask_message(rating.comment, entities) if rating.comment else None
+        rating.follow_up_note = mask_message(rating.follow_up_note, entities) if rating.follow_up_note else None
     conversation.user_ref = None
     conversation.callback_phone = None
     conversation.session_id = f"{ANONYMISED_PREFIX}{conversation.id}"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from api.conversations.models import Conversation, ConversationState, Message
 from api.db import session_scope, utcnow
+from api.feedback.models import Rating, RatingLevel
 from api.retention import __main__ as retention_cli
 from api.retention.scheduler import seconds_until
 from govchat.settings import Settings
@@ -75,3 +76,19 @@ def test_seconds_until_next_run() -> None:
     # 02:00 Beijing -> 03:00 is one hour away; 04:00 Beijing -> 23 hours.
     assert seconds_until(3, ZoneInfo("Asia/Shanghai"), datetime(2026, 1, 1, 18, 0, tzinfo=UTC)) == 3600
     assert seconds_until(3, ZoneInfo("Asia/Shanghai"), datetime(2026, 1, 1, 20, 0, tzinfo=UTC)) == 23 * 3600
+
+
+def test_anonymising_masks_the_rating_comment_of_the_conversation(client: TestClient) -> None:
+    """A 好差评 comment is the citizen's own free text: it goes with the conversation's other texts."""
+    ancient = utcnow() - timedelta(days=1000)
+    conversation_id = make_conversation(client, session_id="old-rated", turns=SAMPLE_TURNS, created_at=ancient,
+                                        identified=True)
+    with session_scope(client.app.state.sessionmaker) as session:
+        session.add(Rating(conversation_id=conversation_id, level=RatingLevel.VERY_DISSATISFIED, score=1,
+                           comment=f"身份证 {ID_NUMBER} 电话 {PHONE} 没人接", needs_follow_up=True,
+                           follow_up_note=f"已拨打 {PHONE} 回访", created_at=ancient))
+    assert staff_client(client, "admin").post("/api/v1/retention/run").json()["identified_to_anonymise"] == 1
+    with session_scope(client.app.state.sessionmaker) as session:
+        rating = session.scalars(select(Rating).where(Rating.conversation_id == conversation_id)).one()
+        kept = f"{rating.comment} {rating.follow_up_note}"
+        assert ID_NUMBER not in kept and PHONE not in kept and "138****5678" in kept

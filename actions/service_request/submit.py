@@ -71,6 +71,27 @@ def idempotency_key(sender_id: str, payload: dict[str, Any]) -> str:
     return "rasa-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
+# A request the gateway returns for our key in one of these states is an earlier application with the same answers
+# that has ended (the citizen cancelled it, staff rejected or finished it): this confirmation is a new application.
+ENDED = frozenset({"cancelled", "rejected", "completed"})
+MAX_EARLIER = 20
+
+
+async def create(sender_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Store the request, or find the one an earlier try of this same application stored.
+
+    The key of an application made after an ended one is chained on the ended request's number, so it is new
+    but still the same on every retry.
+    """
+    key = idempotency_key(sender_id, payload)
+    for _ in range(MAX_EARLIER):
+        created = await gateway.create_request(payload, idempotency_key=key)
+        if created.get("status") not in ENDED:
+            return created
+        key = idempotency_key(sender_id, {**payload, "after": created["tracking_no"]})
+    raise gateway.GatewayUnavailable("too many earlier requests with the same contents")
+
+
 class ActionSubmitServiceRequest(Action):
     def name(self) -> str:
         return "action_submit_service_request"
@@ -81,7 +102,7 @@ class ActionSubmitServiceRequest(Action):
             say(dispatcher, texts.NOTHING_TO_SUBMIT)
             return []
         try:
-            created = await gateway.create_request(payload, idempotency_key=idempotency_key(tracker.sender_id, payload))
+            created = await create(tracker.sender_id, payload)
         except gateway.GatewayUnavailable:
             # Unknown outcome: no number shown; the slots stay so "重新提交" sends the same key.
             say(dispatcher, texts.SUBMIT_UNAVAILABLE, RETRY_BUTTONS)

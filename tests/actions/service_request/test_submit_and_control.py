@@ -134,6 +134,22 @@ def test_gateway_down_shows_no_number_and_keeps_the_form_for_a_retry(
     assert len({r.headers["idempotency-key"] for r in fake_gateway.requests}) == 1 and len(fake_gateway.created) == 1
 
 
+def test_applying_again_after_cancelling_stores_a_new_request(
+    dispatcher: CollectingDispatcher, fake_gateway: FakeGateway
+) -> None:
+    run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
+    first = next(iter(fake_gateway.created.values()))
+    first["status"] = "cancelled"  # the citizen cancelled it, then applies again with the same answers
+    run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
+    assert len(fake_gateway.created) == 2
+    second = [r for r in fake_gateway.created.values() if r is not first][0]
+    assert f"受理编号：{second['tracking_no']}" in texts(dispatcher)[1]
+    assert first["tracking_no"] not in texts(dispatcher)[1]
+    # A retry of the new application finds it again instead of making a third.
+    run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
+    assert len(fake_gateway.created) == 2 and texts(dispatcher)[2] == texts(dispatcher)[1]
+
+
 def test_a_slot_taken_meanwhile_asks_for_another(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
     fake_gateway.refuse = (409, "slot_full", "这个时段已经约满了")
     slots = {

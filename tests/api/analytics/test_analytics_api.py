@@ -108,3 +108,21 @@ def test_gaps_without_embedder_say_so(client: TestClient) -> None:
 def test_cluster_function() -> None:
     vectors = np.array([[1, 0], [0.99, 0.1], [0, 1], [0.98, 0.05]], dtype=np.float32)
     assert cluster(vectors, 0.9) == [[0, 1, 3], [2]]
+
+
+def test_chart_exports_do_not_load_the_embedder(client: TestClient) -> None:
+    """Only the gaps export clusters; a per-day CSV must not wait ~20 s for e5 to load."""
+    loads: list[int] = []
+
+    def counting_embedder() -> TopicEmbedder:
+        loads.append(1)
+        return TopicEmbedder()
+
+    client.app.dependency_overrides[get_gap_embedder] = counting_embedder
+    make_conversation(client, session_id="a1", turns=SAMPLE_TURNS)
+    analyst = staff_client(client, "analyst")
+    assert analyst.get("/api/v1/analytics/export/per_day.csv").status_code == 200
+    assert loads == []
+    assert analyst.get("/api/v1/analytics/export/gaps.csv").status_code == 200
+    assert loads == [1]
+    client.app.dependency_overrides.clear()

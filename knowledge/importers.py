@@ -142,7 +142,7 @@ def _is_province_item(row: dict[str, Any]) -> bool:
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:  # exports from Windows tools often start with a BOM
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -158,11 +158,13 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    missing: Any = object()  # a short row's absent columns, told apart from empty ones
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.DictReader(fh, restval=missing)
         for row in reader:
-            if None in row:
-                yield reader.line_num, None, "more values than header columns"
+            if None in row or missing in row.values():
+                count = sum(v is not missing for k, v in row.items() if k is not None) + len(row.get(None) or [])
+                yield reader.line_num, None, f"{count} values for {len(reader.fieldnames or [])} header columns"
                 continue
             yield reader.line_num, dict(row), ""
 

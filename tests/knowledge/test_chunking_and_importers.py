@@ -91,3 +91,24 @@ def test_guangdong_items_import(tmp_path: Path) -> None:
     small = import_path(broken)
     assert len(small.entries) == 2
     assert [(r.line, r.reason.split(" ")[0]) for r in small.rejected] == [(2, "missing"), (3, "duplicate")]
+
+
+def test_csv_rows_with_missing_columns_are_rejected_not_imported_empty(tmp_path: Path) -> None:
+    path = tmp_path / "docs.csv"
+    path.write_text(
+        "id,title,text,department,url\n"
+        "a1,低保问答,低保申请条件,民政,\n"
+        "a2,缺了正文\n",
+        encoding="utf-8",
+    )
+    report = import_path(path)
+    assert [e.id for e in report.entries] == ["a1"]
+    assert [(r.line, r.reason) for r in report.rejected] == [(3, "2 values for 5 header columns")]
+
+
+def test_jsonl_export_with_a_byte_order_mark_keeps_its_first_row(tmp_path: Path) -> None:
+    path = tmp_path / "docs.jsonl"
+    rows = [json.dumps({"id": "x", "title": "标题", "text": "t"}), json.dumps({"id": "y", "title": "标题二"})]
+    path.write_text("\ufeff" + "\n".join(rows) + "\n", encoding="utf-8")
+    report = import_path(path)
+    assert [e.id for e in report.entries] == ["x", "y"] and report.rejected == []

@@ -58,12 +58,11 @@ async def events(
     request: Request,
     sessions: SessionmakerDep,
     session_id: str,
-    after: int = Query(default=0, ge=0),
+    after: int = Query(default=0, ge=0, le=service.MAX_MESSAGE_ID),
     last_event_id: str | None = Header(default=None),
 ) -> Response:
     """Each event's id is the message id, so a reconnecting browser (Last-Event-ID) gets nothing twice."""
-    if last_event_id and last_event_id.isdigit():
-        after = max(after, int(last_event_id))
+    after = service.resume_after(after, last_event_id)
     if not await service.conversation_exists(sessions=sessions, session_id=session_id):
         raise NotFound("没有找到这个会话。")
     return StreamingResponse(

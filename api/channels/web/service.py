@@ -8,6 +8,7 @@ EventSource reconnects with Last-Event-ID; the polling endpoint ``/messages?afte
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from fastapi import Request
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 MAX_STREAM_SECONDS = 300.0
+# Beyond any real message id; a larger ?after= would overflow SQLite's (and PostgreSQL's) integers: a 500.
+MAX_MESSAGE_ID = 2**62
+_EVENT_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _fetch(factory: sessionmaker[Session], session_id: str, after_id: int) -> tuple[list[ChatMessage], str] | None:
@@ -37,7 +41,15 @@ def _fetch(factory: sessionmaker[Session], session_id: str, after_id: int) -> tu
 
 
 async def conversation_exists(*, sessions: sessionmaker[Session], session_id: str) -> bool:
-    return await run_in_threadpool(_fetch, sessions, session_id, 2**62) is not None
+    return await run_in_threadpool(_fetch, sessions, session_id, MAX_MESSAGE_ID) is not None
+
+
+def resume_after(after: int, last_event_id: str | None) -> int:
+    """Where a reconnecting browser resumes. A Last-Event-ID we never sent (too long, or digits such as "²" that
+    ``str.isdigit`` accepts and ``int`` refuses) is ignored rather than failing inside the stream."""
+    if last_event_id and _EVENT_ID.fullmatch(last_event_id):
+        return max(after, int(last_event_id))
+    return after
 
 
 def _event(name: str, data: str, event_id: int | None = None) -> str:

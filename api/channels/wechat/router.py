@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from api.channels.web import service as web_service
 from api.channels.wechat import service, tokens
 from api.channels.wechat.client import WeChatApi
 from api.channels.wechat.crypto import PushCodec, parse_body
@@ -98,7 +99,8 @@ def post_message(
 
 @miniprogram.get("/messages", response_model=MessagesPage, summary="小程序拉取新消息（人工客服回复等）")
 def get_messages(
-    session: SessionDep, openid: OpenidDep, context: WeChatDep, after: int = Query(default=0, ge=0)
+    session: SessionDep, openid: OpenidDep, context: WeChatDep,
+    after: int = Query(default=0, ge=0, le=web_service.MAX_MESSAGE_ID),
 ) -> MessagesPage:
     session_id = tokens.session_id_for(
         secret=context.settings.secret_key.get_secret_value(), openid=openid, kind="mp"

@@ -65,3 +65,18 @@ def test_page_and_assets_are_served_with_a_strict_csp(client: TestClient) -> Non
     assert client.get("/widget.js").status_code == 200
     assert client.get("/static/../router.py").status_code == 404
     assert client.get("/static/nope.js").status_code == 404
+
+
+def test_resume_position_ignores_ids_that_are_not_plain_small_numbers() -> None:
+    assert service.resume_after(3, "17") == 17
+    assert service.resume_after(30, "17") == 30
+    # Too large for the database's integers, or digits int() does not take: ignored rather than a 500.
+    for odd in ("9" * 30, "²", "٣", "-1", "1e3", "", None):
+        assert service.resume_after(5, odd) == 5
+
+
+def test_an_after_beyond_any_message_id_is_a_422_not_a_500(client: TestClient) -> None:
+    client.post("/api/v1/chat", json={"session_id": "sse-big", "text": "你好"})
+    response = client.get("/api/v1/chat/sse-big/events", params={"after": "9" * 30})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"

@@ -68,6 +68,8 @@ def test_mini_program_chat_uses_the_token(wx_client: TestClient, fake_rasa: Fake
     assert fake_rasa.received[0]["metadata"] == {"channel": "wechat"}
     page = wx_client.get("/api/v1/wechat/chat/messages", params={"after": 0}, headers=headers).json()
     assert [m["text"] for m in page["messages"]] == ["收到：社保卡怎么办"]
+    huge = wx_client.get("/api/v1/wechat/chat/messages", params={"after": "9" * 30}, headers=headers)
+    assert huge.status_code == 422 and huge.headers["content-type"] == "application/problem+json"
     for bad in ({}, {"Authorization": "Bearer nope"}, {"Authorization": f"Bearer {token[:-2]}xx"},
                 {"Authorization": f"Basic {token}"}):
         denied = wx_client.post("/api/v1/wechat/chat", json={"text": "hi"}, headers=bad)

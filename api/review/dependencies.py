@@ -3,10 +3,12 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from api.dependencies import SettingsDep
 from api.review.schemas import ConversationFilters
 
 
 def conversation_filters(
+    settings: SettingsDep,
     date_from: Annotated[date | None, Query(description="YYYY-MM-DD")] = None,
     date_to: Annotated[date | None, Query(description="YYYY-MM-DD（含当天）")] = None,
     channel: str | None = None,
@@ -24,7 +26,8 @@ def conversation_filters(
         {"date_from": date_from, "date_to": date_to, "channel": channel or None,
          "state": state or None, "handed_over": handed_over, "fell_back": fell_back, "guide_id": guide_id or None,
          "intent": intent or None, "confidence_below": confidence_below, "rating": rating or None,
-         "annotated": annotated, "q": (q or "").strip() or None}
+         "annotated": annotated, "q": (q or "").strip() or None,
+         "timezone": settings.office_timezone}
     )
 
 

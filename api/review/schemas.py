@@ -21,6 +21,8 @@ class ConversationFilters(BaseModel):
     rating: str | None = None
     annotated: bool | None = None
     q: str | None = Field(default=None, max_length=100)
+    # The office's (GOVCHAT_OFFICE_TIMEZONE): date_from and date_to are days of the staff's calendar, not UTC's.
+    timezone: str = Field(default="UTC", exclude=True)
 
 
 class ConversationSummary(BaseModel):

@@ -3,9 +3,10 @@
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -47,17 +48,17 @@ def _has_message(*conditions: Any) -> Any:
     return exists().where(Message.conversation_id == Conversation.id, *conditions)
 
 
-def _day_start(value: Any) -> datetime:
-    return datetime.combine(value, time.min, tzinfo=UTC)
+def _day_start(value: date, timezone: str) -> datetime:
+    return datetime.combine(value, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def filtered_query(*, filters: ConversationFilters, may_search_numbers: bool) -> Select[Conversation]:
     query = select(Conversation)
     f = filters
     if f.date_from:
-        query = query.where(Conversation.created_at >= _day_start(f.date_from))
+        query = query.where(Conversation.created_at >= _day_start(f.date_from, f.timezone))
     if f.date_to:
-        query = query.where(Conversation.created_at < _day_start(f.date_to) + timedelta(days=1))
+        query = query.where(Conversation.created_at < _day_start(f.date_to + timedelta(days=1), f.timezone))
     if f.channel:
         query = query.where(Conversation.channel == f.channel)
     if f.state:

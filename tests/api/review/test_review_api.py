@@ -169,3 +169,18 @@ def test_formula_cells_are_neutralised(client: TestClient) -> None:
     analyst = staff_client(client, "analyst")
     text = analyst.get("/api/v1/review/export/conversations.csv").content.decode("utf-8-sig")
     assert "'=HYPERLINK" in text
+
+
+def test_date_filters_are_days_in_the_office_time_zone(client: TestClient) -> None:
+    """07:00 on 5 January in Guiyang is 23:00 on 4 January in UTC: staff mean their own calendar day."""
+    early = make_conversation(client, session_id="s-early", created_at=datetime(2026, 1, 4, 23, tzinfo=UTC),
+                              turns=[{"q": "早上好", "a": "您好"}])
+    analyst = staff_client(client, "analyst")
+
+    def ids(**params: object) -> set[int]:
+        return {c["id"] for c in analyst.get("/api/v1/review/conversations", params=params).json()["items"]}
+
+    assert ids(date_from="2026-01-05", date_to="2026-01-05") == {early}
+    assert ids(date_to="2026-01-04") == set()
+    export = analyst.get("/api/v1/review/export/conversations.csv", params={"date_from": "2026-01-05"})
+    assert len(list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))) == 1 + 2

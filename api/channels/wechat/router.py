@@ -160,7 +160,11 @@ async def receive_push(
         codec=codec, raw=raw, fmt=fmt, outer=outer, encrypt_type=encrypt_type,
         msg_signature=msg_signature, timestamp=timestamp, nonce=nonce,
     )
-    if context.deduper.first_time(message.dedupe_key()):
+    # The URL signature does not cover a plaintext body, so each signed query string is good for one push only:
+    # a replay (e.g. from a proxy log) cannot carry another message. WeChat's retries are answered the same way.
+    if not context.deduper.first_time(f"sig:{timestamp}:{nonce}"):
+        logger.info("wechat push with an already used signature; ignored")
+    elif context.deduper.first_time(message.dedupe_key()):
         background.add_task(
             service.handle_push, context=context, sessions=sessions, rasa=rasa, limiter=limiter, message=message
         )

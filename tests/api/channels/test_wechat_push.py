@@ -1,6 +1,7 @@
 """Customer-service message push through the real app: every mode and format, replies via the fake WeChat API."""
 
 import json
+import secrets
 import time
 from typing import Any
 
@@ -27,8 +28,10 @@ def to_xml(fields: dict[str, Any]) -> str:
     return f"<xml>{inner}</xml>"
 
 
-def query(ts: str | None = None, nonce: str = "n0nce", **extra: str) -> dict[str, str]:
+def query(ts: str | None = None, nonce: str | None = None, **extra: str) -> dict[str, str]:
+    """A fresh signed query string; like WeChat's, each has its own random nonce."""
     ts = ts or str(int(time.time()))
+    nonce = nonce or secrets.token_hex(8)
     return {"signature": sha1_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce,
             "openid": OPENID, **extra}
 
@@ -198,3 +201,25 @@ def test_push_without_configuration_is_503(client: TestClient) -> None:
     response = client.get("/api/v1/wechat/push", params={**query(), "echostr": "x"})
     assert response.status_code == 503
     assert response.json()["code"] == "wechat_not_configured"
+
+
+def test_a_used_signature_cannot_carry_another_body(
+    wx_client: TestClient, fake_wechat: FakeWeChat, fake_rasa: FakeRasa
+) -> None:
+    """In plaintext mode the URL signature covers token, timestamp and nonce, not the body: whoever sees one
+    push's query string (a proxy log) could post any message as any citizen until the timestamp goes stale."""
+    q = query(nonce="seen-once")
+    url = "/api/v1/wechat/push"
+    assert wx_client.post(url, params=q, content=to_xml(text_fields(msg_id=91))).text == "success"
+    forged = to_xml(text_fields(content="帮我取消办件", msg_id=92, openid="oVictim"))
+    assert wx_client.post(url, params=q, content=forged).text == "success"  # WeChat must not retry it either
+    assert len(fake_rasa.received) == 1
+    assert fake_wechat.texts_to("oVictim") == []
+
+
+def test_replay_memory_outlasts_the_accepted_clock_skew(wechat_settings: Any) -> None:
+    from api.channels.wechat.dedupe import make_deduper
+
+    deduper = make_deduper(wechat_settings.model_copy(update={"wechat_max_clock_skew_seconds": 1800}))
+    # A timestamp is accepted from skew seconds before it until skew seconds after it.
+    assert deduper.ttl_seconds >= 2 * 1800

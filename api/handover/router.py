@@ -2,7 +2,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 
 from api.channels.wechat import service as wechat_service
 from api.conversations import service as conversations
-from api.conversations.models import Role
+from api.conversations.models import ConversationState, Role
 from api.db import SessionDep, utcnow
 from api.dependencies import SettingsDep
 from api.handover import service
@@ -90,7 +90,8 @@ def reveal_callback_phone(conversation_id: int, staff: AgentOrAdmin, session: Se
     """The citizen left this number to be called back; the agent holding the conversation (or an admin) may see
     it in full to make the call. Each look is audited."""
     conversation = service.get(session=session, conversation_id=conversation_id)
-    if not staff.is_admin and conversation.assigned_staff_id != staff.user.id:
+    holds = conversation.state == ConversationState.HUMAN and conversation.assigned_staff_id == staff.user.id
+    if not staff.is_admin and not holds:  # close keeps assigned_staff_id: the former holder no longer holds it
         raise NotHolder("请先接入该会话，再查看回拨电话。")
     staff_service.record(session=session, actor=staff.user, action="reveal_callback_phone",
                          target_type="conversation", target_id=conversation.id, ip=staff.ip)

@@ -172,3 +172,16 @@ def test_two_agents_claiming_at_once_only_one_gets_it(client: TestClient, fake_r
             Message.conversation_id == conversation_id, Message.role == Role.SYSTEM,
             Message.text == service.CLAIMED_TEXT))
         assert greetings == 1
+
+
+def test_callback_phone_is_only_for_the_agent_still_holding_the_conversation(client: TestClient,
+                                                                              fake_rasa: Any) -> None:
+    _ask_for_person(client, fake_rasa)
+    client.post("/api/v1/handover/callback", json={"session_id": "citizen-1", "phone": PHONE})
+    agent = staff_client(client, "agent")
+    conversation_id = _inbox(agent)["waiting"][0]["id"]
+    agent.post(f"/api/v1/handover/{conversation_id}/claim")
+    assert agent.post(f"/api/v1/handover/{conversation_id}/callback-phone").json()["phone"] == PHONE
+    assert agent.post(f"/api/v1/handover/{conversation_id}/close").status_code == 204
+    after = agent.post(f"/api/v1/handover/{conversation_id}/callback-phone")
+    assert after.status_code == 403 and after.json()["code"] == "not_holder"

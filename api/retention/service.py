@@ -18,7 +18,7 @@ Rasa's events, the sender's last event).
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.conversations.models import Conversation, ConversationState, Message
@@ -53,7 +53,10 @@ def _candidates(session: Session, settings: Settings, now: datetime) -> tuple[li
     skipped = session.scalar(
         select(func.count()).select_from(Conversation).where(
             Conversation.state.in_(_OPEN),
-            Conversation.updated_at < max(anonymous_cutoff, identified_cutoff),
+            or_(
+                and_(Conversation.identified.is_(False), Conversation.updated_at < anonymous_cutoff),
+                and_(Conversation.identified.is_(True), Conversation.updated_at < identified_cutoff),
+            ),
         )
     ) or 0
     return list(to_delete), list(to_anonymise), skipped

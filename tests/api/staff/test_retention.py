@@ -92,3 +92,13 @@ def test_anonymising_masks_the_rating_comment_of_the_conversation(client: TestCl
         rating = session.scalars(select(Rating).where(Rating.conversation_id == conversation_id)).one()
         kept = f"{rating.comment} {rating.follow_up_note}"
         assert ID_NUMBER not in kept and PHONE not in kept and "138****5678" in kept
+
+
+def test_skipped_counts_only_open_conversations_that_are_past_their_own_period(client: TestClient) -> None:
+    old = utcnow() - timedelta(days=400)  # past the anonymous period, not the identified one
+    make_conversation(client, session_id="old-wait", turns=SAMPLE_TURNS, created_at=old,
+                      state=ConversationState.WAITING)
+    make_conversation(client, session_id="old-id-wait", turns=SAMPLE_TURNS, created_at=old, identified=True,
+                      state=ConversationState.HUMAN)
+    report = staff_client(client, "admin").get("/api/v1/retention/report").json()
+    assert report["skipped_open_handover"] == 1

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import guide_answers, slots
 from actions.knowledge_base import find_guide
-from actions.turn_facts import SAMPLE_NOTICE, source, turn
+from actions.turn_facts import OFFICIAL_NOTICE, source, turn
 from knowledge.aspects import SECTION_TITLES
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,9 @@ def answer_with_guide(
     title = guide.title if guide is not None else hit.title
     url = guide.url if guide is not None else getattr(hit, "url", None)
     section_title = SECTION_TITLES.get(section, section)
-    text = f"{body}\n\n来源：《{title}》办事指南 · {section_title}（{SAMPLE_NOTICE}）"
+    # The guide's own provenance (sample guides say 示例数据，以官方发布为准); an imported document has none here.
+    notice = guide.source if guide is not None else OFFICIAL_NOTICE
+    text = f"{body}\n\n来源：《{title}》办事指南 · {section_title}（{notice}）"
     facts = turn(
         guide_id=guide_id,
         section=section,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SAMPLE_NOTICE = "示例数据，以官方发布为准"
+OFFICIAL_NOTICE = "以官方发布为准"
 
 
 def turn(

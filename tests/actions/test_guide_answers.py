@@ -1,5 +1,8 @@
-from actions import guide_answers
-from tests.actions.conftest import GUIDES, make_guide
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import guide_answers, knowledge_base
+from actions.guide_replies import answer_with_guide
+from tests.actions.conftest import GUIDES, FakeKnowledgeBase, Hit, make_guide
 
 ID_CARD = GUIDES["id-card-replacement"]
 FREE = GUIDES["marriage-registration"]
@@ -69,3 +72,22 @@ def test_weekend_closed_when_the_hours_say_so():
     assert guide_answers.weekend(_with_hours("周一至周五 9:00-17:00；周六 9:00-17:00（法定节假日除外）")).startswith(
         "周末可以办理"
     )
+
+
+def test_the_source_line_states_the_guide_s_own_provenance():
+    official = make_guide("official", "某事项", source="贵州省政务服务网（2026年11月发布）")
+    kb = FakeKnowledgeBase()
+    kb.guide = lambda guide_id: {"official": official}[guide_id]  # type: ignore[method-assign]
+    knowledge_base.use_knowledge_base(kb)
+    try:
+        dispatcher = CollectingDispatcher()
+        answer_with_guide(dispatcher, guide_id="official", aspect="fees")
+        text = dispatcher.messages[0]["text"]
+        assert text.endswith("来源：《某事项》办事指南 · 收费标准（贵州省政务服务网（2026年11月发布））")
+        # An imported document (no full guide) is not labelled sample data either.
+        dispatcher = CollectingDispatcher()
+        doc_hit = Hit("item-1", "某导入事项", "materials", "申请材料", "申请书", 0.9)
+        answer_with_guide(dispatcher, guide_id="item-1", aspect="materials", hit=doc_hit)
+        assert "示例数据" not in dispatcher.messages[0]["text"]
+    finally:
+        knowledge_base.use_knowledge_base(None)

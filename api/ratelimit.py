@@ -8,9 +8,9 @@ import logging
 import math
 import threading
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -21,6 +21,10 @@ from govchat.settings import Settings
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
+
+# Wrong verifiers (last 4 of the ID or phone) per tracking number: 10,000 possible values, so a handful of tries
+# for a citizen who mistypes, far too few to search them.
+VERIFY_FAILURES_PER_TRACKING_NO = "10/hour"
 
 
 class RateLimiter:
@@ -34,6 +38,7 @@ class RateLimiter:
             "ip": parse(settings.rate_limit_per_ip) if settings.rate_limit_per_ip else None,
             "session": parse(settings.rate_limit_per_session) if settings.rate_limit_per_session else None,
             "openid": parse(settings.rate_limit_per_openid) if settings.rate_limit_per_openid else None,
+            "verify": parse(VERIFY_FAILURES_PER_TRACKING_NO),
         }
 
     def allow(self, kind: str, key: str) -> bool:
@@ -46,6 +51,17 @@ class RateLimiter:
         except Exception:  # noqa: BLE001 - a Redis outage must not take the chat down with it
             logger.warning("rate limit store unavailable; allowing %s request", kind)
             return True
+
+    def used_up(self, kind: str, key: str) -> bool:
+        """True when the next hit would exceed the limit; counts nothing (count failures with ``allow``)."""
+        item = self._items.get(kind)
+        if item is None:
+            return False
+        try:
+            return not self._limiter.test(item, "govchat", kind, key)
+        except Exception:  # noqa: BLE001
+            logger.warning("rate limit store unavailable; allowing %s request", kind)
+            return False
 
     def retry_after(self, kind: str, key: str) -> int:
         item = self._items.get(kind)
@@ -79,6 +95,13 @@ def get_limiter(app: Any) -> RateLimiter:
                 limiter = RateLimiter(app.state.settings)
                 app.state.rate_limiter = limiter
     return limiter
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    return get_limiter(request.app)
+
+
+LimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 
 def client_ip(request: Request) -> str:

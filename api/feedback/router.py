@@ -1,12 +1,16 @@
 """Citizen side of 好差评: the web page and WeChat post ratings here (no login; verification by session or
 tracking number + last 4 digits)."""
 
+from contextlib import nullcontext
+
 from fastapi import APIRouter, status
 
 from api.db import SessionDep
 from api.feedback import service
 from api.feedback.models import Rating
 from api.feedback.schemas import ChatRatingCreate, RatingCreate, RatingRead
+from api.ratelimit import LimiterDep
+from api.service_requests.dependencies import limited_verification
 
 router = APIRouter()
 # For the action server only (mounted with the service-credential dependency).
@@ -21,8 +25,11 @@ def _read(rating: Rating) -> RatingRead:
 
 
 @router.post("", response_model=RatingRead, status_code=status.HTTP_201_CREATED, summary="提交好差评")
-def create_rating(body: RatingCreate, session: SessionDep) -> RatingRead:
-    return _read(service.create(session=session, data=body))
+def create_rating(body: RatingCreate, session: SessionDep, limiter: LimiterDep) -> RatingRead:
+    # Rating a request checks its tracking number and verifier: the same guessing limit as looking it up.
+    guard = limited_verification(limiter=limiter, tracking_no=body.tracking_no) if body.tracking_no else nullcontext()
+    with guard:
+        return _read(service.create(session=session, data=body))
 
 
 @service_router.post(

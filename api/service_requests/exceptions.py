@@ -1,4 +1,4 @@
-from api.errors import AppError, Conflict, NotFound
+from api.errors import AppError, Conflict, NotFound, TooManyRequests
 
 
 class InvalidField(AppError):
@@ -50,3 +50,9 @@ class ReasonRequired(AppError):
 
 class CannotCancel(Conflict):
     code = "cannot_cancel"
+
+
+class TooManyAttempts(TooManyRequests):
+    """Too many wrong verifiers for one tracking number: refused even with the right one for a while."""
+
+    code = "too_many_attempts"

@@ -4,8 +4,9 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.db import SessionDep
 from api.dependencies import SettingsDep
+from api.ratelimit import LimiterDep
 from api.service_requests import calendar, service
-from api.service_requests.dependencies import IdempotencyKey
+from api.service_requests.dependencies import IdempotencyKey, limited_verification
 from api.service_requests.exceptions import InvalidField
 from api.service_requests.schemas import (
     CancelRequest,
@@ -54,12 +55,18 @@ def list_slots(
 
 
 @router.post("/lookup", response_model=ServiceRequestRead, summary="凭受理编号和身份证号或手机号后4位查询进度")
-def lookup_request(body: Verification, session: SessionDep) -> ServiceRequestRead:
-    request = service.lookup(session=session, tracking_no=body.tracking_no, verifier=body.verifier)
+def lookup_request(body: Verification, session: SessionDep, limiter: LimiterDep) -> ServiceRequestRead:
+    with limited_verification(limiter=limiter, tracking_no=body.tracking_no):
+        request = service.lookup(session=session, tracking_no=body.tracking_no, verifier=body.verifier)
     return ServiceRequestRead.from_model(request)
 
 
 @router.post("/{tracking_no}/cancel", response_model=ServiceRequestRead, summary="受理前取消申请")
-def cancel_request(tracking_no: str, body: CancelRequest, session: SessionDep) -> ServiceRequestRead:
-    request = service.cancel(session=session, tracking_no=tracking_no, verifier=body.verifier, reason=body.reason)
+def cancel_request(
+    tracking_no: str, body: CancelRequest, session: SessionDep, limiter: LimiterDep
+) -> ServiceRequestRead:
+    with limited_verification(limiter=limiter, tracking_no=tracking_no):
+        request = service.cancel(
+            session=session, tracking_no=tracking_no, verifier=body.verifier, reason=body.reason
+        )
     return ServiceRequestRead.from_model(request)

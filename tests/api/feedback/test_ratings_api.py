@@ -123,3 +123,14 @@ def test_the_completed_notice_carries_rating_buttons(client: TestClient, migrate
     assert messages[1]["buttons"][3]["payload"] == (
         '/rate_request{"rating_level": "不满意", "sr_tracking_no": "' + tracking_no + '"}'
     )
+
+
+def test_rating_by_tracking_number_cannot_be_used_to_guess_the_verifier(client: TestClient) -> None:
+    tracking_no = client.post(
+        "/api/v1/service-requests", json=request_body(), headers={**AUTH, "Idempotency-Key": "rate-guess-1"}
+    ).json()["tracking_no"]
+    for n in range(10):
+        body = {"tracking_no": tracking_no, "verifier": f"{n:04d}", "level": "满意"}
+        assert client.post(URL, json=body).status_code == 404
+    right = client.post(URL, json={"tracking_no": tracking_no, "verifier": "2345", "level": "满意"})
+    assert right.status_code == 429 and right.json()["code"] == "too_many_attempts"

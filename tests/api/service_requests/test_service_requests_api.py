@@ -181,3 +181,23 @@ def test_cancel_before_acceptance_only(api: TestClient, sessions: sessionmaker) 
     assert response.status_code == 409 and "已经受理" in response.json()["detail"]
     wrong = api.post(f"{URL}/{second['tracking_no']}/cancel", json={"verifier": "9999"})
     assert wrong.status_code == 404
+
+
+def test_wrong_verifiers_for_one_tracking_number_are_limited(api: TestClient) -> None:
+    """4 digits are 10,000 guesses: without a limit per tracking number, anyone who has seen a number could
+    find the verifier with the chat (a new session per guess) and then read or cancel the request."""
+    tracking_no = api.post(URL, json=request_body(), headers={"Idempotency-Key": "guess-0001"}).json()["tracking_no"]
+    other = api.post(URL, json=request_body(phone="13812345678"), headers={"Idempotency-Key": "guess-0002"}).json()
+    for n in range(10):
+        wrong = api.post(f"{URL}/lookup", json={"tracking_no": tracking_no, "verifier": f"{n:04d}"})
+        assert wrong.status_code == 404
+    for call in (
+        lambda: api.post(f"{URL}/lookup", json={"tracking_no": tracking_no.lower(), "verifier": "2345"}),
+        lambda: api.post(f"{URL}/{tracking_no}/cancel", json={"verifier": "2345"}),
+    ):
+        locked = call()  # even the right verifier, or the last guess would be the one that works
+        assert locked.status_code == 429, locked.text
+        assert locked.headers["content-type"] == "application/problem+json"
+        assert locked.json()["code"] == "too_many_attempts" and "12345" in locked.json()["detail"]
+    fine = api.post(f"{URL}/lookup", json={"tracking_no": other["tracking_no"], "verifier": "5678"})
+    assert fine.status_code == 200  # other requests are not affected

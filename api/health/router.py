@@ -51,7 +51,8 @@ def readyz(settings: SettingsDep, rasa: RasaDep, sessions: SessionmakerDep) -> J
     try:
         _check_index(settings.index_dir, settings.embedder)
         checks["index"] = "ok"
-    except (OSError, RuntimeError) as exc:  # knowledge.index errors are RuntimeErrors
+    # knowledge.index errors are RuntimeErrors; a half-written or foreign meta.json is a ValueError or TypeError.
+    except (OSError, RuntimeError, ValueError, TypeError) as exc:
         checks["index"] = f"unavailable: {exc}"
     failing = [name for name, state in checks.items() if state != "ok"]
     if failing:

@@ -22,15 +22,18 @@ def default_paths() -> tuple[Path, Path, str, Path]:
 
 
 def corpus_guides_dir(index_dir: Path, guides_dir: Path | None) -> Path | None:
-    """The guides folder an index is built from: as given, else as recorded, else the configured one
-    for the default index only (an index made by ``import --index`` holds just what was imported)."""
+    """The guides folder an index is built from: as given, else the configured one for the default index (so a
+    changed ``GOVCHAT_GUIDES_DIR`` is not left unbuilt), else as recorded (an index made by ``import --index``
+    holds just what was imported)."""
     if guides_dir is not None:
         return guides_dir
     default_index, default_guides, _, _ = default_paths()
+    if index_dir == default_index:
+        return default_guides
     try:
         meta = IndexMeta.read(index_dir.resolve())
     except IndexMissingError:
-        return default_guides if index_dir == default_index else None
+        return None
     return Path(meta.guides_dir) if meta.guides_dir else None
 
 

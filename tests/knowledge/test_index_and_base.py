@@ -4,12 +4,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from govchat.settings import get_settings
 from knowledge.base import KnowledgeBase, UnknownGuideError
+from knowledge.building import rebuild
 from knowledge.calibration import Calibration
 from knowledge.index import ForeignIndexError, IndexMissingError, build_index, open_index
 from knowledge.loader import load_guides
 from knowledge.stores import ExactStore, HNSWStore, choose_kind, recall_at_k
-from tests.knowledge.factories import FakeEmbedder
+from tests.knowledge.factories import FakeEmbedder, sample_guides, write_guides
 
 
 def _build(index: Path, guides_dir: Path, tmp_path: Path, embedder: str = "fake", **kw):  # type: ignore[no-untyped-def]
@@ -183,3 +185,20 @@ def test_a_repeated_question_is_embedded_once(guides_dir: Path, tmp_path: Path) 
     assert first.hits[0].section == again.hits[0].section == "fees"
     with pytest.raises(ValueError, match="read-only"):
         kb.searcher.embed_query("那要多少钱")[0, 0] = 1.0  # callers share the cached vector
+
+
+def test_default_index_follows_the_configured_guides_folder(
+    guides_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moved = write_guides(tmp_path / "official", sample_guides()[:1])
+    monkeypatch.setenv("GOVCHAT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GOVCHAT_GUIDES_DIR", str(guides_dir))
+    get_settings.cache_clear()
+    try:
+        rebuild(model=FakeEmbedder(), embedder="fake")
+        monkeypatch.setenv("GOVCHAT_GUIDES_DIR", str(moved))  # the deployment now serves another folder
+        get_settings.cache_clear()
+        report = rebuild(model=FakeEmbedder(), embedder="fake")
+        assert not report.up_to_date and report.n_entries == 1
+    finally:
+        get_settings.cache_clear()

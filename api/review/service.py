@@ -1,6 +1,7 @@
 """Conversation listing, transcripts and annotations. Everything returned here is masked unless `reveal` says not."""
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -249,26 +250,32 @@ def annotate(*, session: Session, message_id: int, data: AnnotationWrite, staff_
     return annotation
 
 
-def question_for(*, session: Session, message: Message) -> Message | None:
-    """The citizen message a bot answer replies to."""
-    return session.scalar(
-        select(Message)
-        .where(Message.conversation_id == message.conversation_id, Message.id < message.id,
-               Message.role == Role.CITIZEN)
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-
-
-def annotated_turns(*, session: Session) -> Iterator[tuple[Annotation, Message, Message | None, list[Any]]]:
-    """(annotation, answer, question, entities of the conversation) for every annotation, oldest first."""
-    for annotation in session.scalars(select(Annotation).order_by(Annotation.id)):
-        answer = session.get(Message, annotation.message_id)
-        if answer is None:
-            continue
-        question = question_for(session=session, message=answer)
-        entities = conversation_entities([m for m in (question, answer) if m is not None])
-        yield annotation, answer, question, entities
+def annotated_turns(
+    *, session: Session, chunk: int = 500
+) -> Iterator[tuple[Annotation, Message, Message | None, list[Any]]]:
+    """(annotation, answer, question, entities of the two) for every annotation, oldest first. The question is the
+    citizen message the answer replies to; answers and questions are read per chunk, not per annotation."""
+    annotations = session.scalars(select(Annotation).order_by(Annotation.id)).all()
+    for start in range(0, len(annotations), chunk):
+        batch = annotations[start:start + chunk]
+        answer_ids = [a.message_id for a in batch]
+        answers = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(answer_ids)))}
+        questions: dict[int, list[Message]] = defaultdict(list)
+        for m in session.scalars(
+            select(Message)
+            .where(Message.conversation_id.in_({a.conversation_id for a in batch}), Message.role == Role.CITIZEN)
+            .order_by(Message.id)
+        ):
+            questions[m.conversation_id].append(m)
+        for annotation in batch:
+            answer = answers.get(annotation.message_id)
+            if answer is None:
+                continue
+            earlier = questions[answer.conversation_id]
+            before = bisect_left(earlier, answer.id, key=lambda m: m.id)
+            question = earlier[before - 1] if before else None
+            entities = conversation_entities([m for m in (question, answer) if m is not None])
+            yield annotation, answer, question, entities
 
 
 def export_rows(*, session: Session, filters: ConversationFilters, may_search_numbers: bool,

@@ -3,10 +3,12 @@
 import csv
 import io
 from datetime import UTC, datetime
+from typing import Any
 
 import yaml
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import event
 
 from tests.api.staff.factories import ID_NUMBER, PHONE, SAMPLE_TURNS, make_conversation, staff_client
 
@@ -184,3 +186,27 @@ def test_date_filters_are_days_in_the_office_time_zone(client: TestClient) -> No
     assert ids(date_to="2026-01-04") == set()
     export = analyst.get("/api/v1/review/export/conversations.csv", params={"date_from": "2026-01-05"})
     assert len(list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))) == 1 + 2
+
+
+def test_annotation_exports_do_not_query_per_annotation(client: TestClient) -> None:
+    conversation_ids = [make_conversation(client, session_id=f"s-many-{i}", turns=SAMPLE_TURNS) for i in range(4)]
+    agent = staff_client(client, "agent")
+    for conversation_id in conversation_ids:
+        for turn in agent.get(f"/api/v1/review/conversations/{conversation_id}").json()["turns"]:
+            agent.put(f"/api/v1/review/messages/{turn['replies'][0]['id']}/annotation", json={"verdict": "correct"})
+    statements: list[str] = []
+    engine = client.app.state.sessionmaker.kw["bind"]  # type: ignore[attr-defined]
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        nlu = agent.get("/api/v1/review/export/rasa-nlu.yml")
+        evaluation = agent.get("/api/v1/review/export/knowledge-eval.yml")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert nlu.status_code == evaluation.status_code == 200
+    assert MASKED_ID in nlu.text and ID_NUMBER not in nlu.text and "那个娃娃上户口呢" in nlu.text
+    assert len(yaml.safe_load(evaluation.text)) == 2  # the same two questions, four times
+    assert len(statements) < 20, statements  # 12 annotations: a query or two each would be 24 or more

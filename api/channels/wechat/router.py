@@ -97,7 +97,8 @@ def post_message(
     )
 
 
-@miniprogram.get("/messages", response_model=MessagesPage, summary="小程序拉取新消息（人工客服回复等）")
+@miniprogram.get("/messages", response_model=MessagesPage, summary="小程序拉取新消息（人工客服回复等）",
+                 dependencies=[Depends(limit_ip)])
 def get_messages(
     session: SessionDep, openid: OpenidDep, context: WeChatDep,
     after: int = Query(default=0, ge=0, le=web_service.MAX_MESSAGE_ID),

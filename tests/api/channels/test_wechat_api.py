@@ -172,3 +172,20 @@ def test_long_replies_are_cut_to_wechats_limit(wechat_settings: Any, fake_wechat
     sent = fake_wechat.texts_to("o-1")[0]
     assert len(sent.encode()) <= 2048 and sent.endswith("…")
     api.close()
+
+
+def test_polling_does_not_use_up_the_citizens_message_limit(
+    wechat_settings: Any, fake_rasa: FakeRasa, fake_wechat: FakeWeChat
+) -> None:
+    """The mini-program polls every 3 s while staff hold the conversation: 20 polls a minute, the whole default
+    per-openid limit. Like the web chat's per-session limit, the per-openid one counts what the citizen sends."""
+    from api.main import create_app
+
+    settings = wechat_settings.model_copy(update={"rate_limit_per_openid": "2/minute"})
+    with TestClient(create_app(settings, rasa_transport=fake_rasa.transport())) as client:
+        headers = {"Authorization": f"Bearer {login(client).json()['token']}"}
+        for _ in range(5):
+            assert client.get("/api/v1/wechat/chat/messages", headers=headers).status_code == 200
+        sent = [client.post("/api/v1/wechat/chat", json={"text": "你好"}, headers=headers).status_code
+                for _ in range(3)]
+    assert sent == [200, 200, 429]

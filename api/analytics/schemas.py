@@ -4,12 +4,13 @@ from pydantic import BaseModel
 
 
 class Series(BaseModel):
-    """One chart: labels on the x axis and one or more named series; every chart exports as CSV."""
+    """One chart: labels on the x axis and one or more named series; every chart exports as CSV. None is "no
+    value" (an average of nothing): a gap in the chart, an empty cell in the CSV."""
 
     key: str
     title: str
     labels: list[str]
-    series: dict[str, list[float]]
+    series: dict[str, list[float | None]]
 
 
 class Overview(BaseModel):

@@ -118,7 +118,7 @@ def _satisfaction(*, session: Session, start: datetime, end: datetime, tz: ZoneI
         Series(key="satisfaction", title="好差评分布", labels=_RATING_ORDER,
                series={"评价数": [levels[level] for level in _RATING_ORDER]}),
         Series(key="satisfaction_trend", title="满意度趋势（平均分，5 分制）", labels=labels,
-               series={"平均分": [round(sum(scores[d]) / len(scores[d]), 2) if scores[d] else 0 for d in labels],
+               series={"平均分": [round(sum(scores[d]) / len(scores[d]), 2) if scores[d] else None for d in labels],
                        "评价数": [len(scores[d]) for d in labels]}),
     ]
 

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 
 from api.analytics.dependencies import get_gap_embedder
 from api.analytics.service import cluster
+from api.db import session_scope
+from api.feedback.models import Rating, RatingLevel
 from tests.api.staff.factories import SAMPLE_TURNS, make_conversation, staff_client
 
 
@@ -126,3 +128,17 @@ def test_chart_exports_do_not_load_the_embedder(client: TestClient) -> None:
     assert analyst.get("/api/v1/analytics/export/gaps.csv").status_code == 200
     assert loads == [1]
     client.app.dependency_overrides.clear()
+
+
+def test_satisfaction_trend_has_no_average_on_days_without_ratings(client: TestClient) -> None:
+    """A day nobody rated has no average; 0 would draw the trend down to below 非常不满意 (1)."""
+    conversation_id = make_conversation(client, session_id="r1", turns=SAMPLE_TURNS)
+    with session_scope(client.app.state.sessionmaker) as session:
+        session.add(Rating(conversation_id=conversation_id, level=RatingLevel.SATISFIED, score=4))
+    analyst = staff_client(client, "analyst")
+    trend = _chart(analyst.get("/api/v1/analytics/overview").json(), "satisfaction_trend")["series"]
+    assert trend["平均分"][-1] == 4 and trend["评价数"][-1] == 1
+    assert trend["平均分"][:-1] == [None] * 29 and trend["评价数"][:-1] == [0] * 29
+    rows = list(csv.reader(io.StringIO(
+        analyst.get("/api/v1/analytics/export/satisfaction_trend.csv").content.decode("utf-8-sig"))))
+    assert rows[1][1] == "" and rows[-1][1] == "4.0"

@@ -9,6 +9,10 @@ class ClaimedByOther(Conflict):
     code = "claimed_by_other"
 
 
+class StateChanged(Conflict):
+    code = "state_changed"
+
+
 class NotHolder(Forbidden):
     code = "not_holder"
 

@@ -6,6 +6,7 @@ Staff replies are stored as messages with role=staff, so the citizen's client ge
 
 import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.conversations import service as conversations
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.db import utcnow
-from api.handover.exceptions import ClaimedByOther, InvalidPhone, NotHolder, NotWaiting
+from api.handover.exceptions import ClaimedByOther, InvalidPhone, NotHolder, NotWaiting, StateChanged
 from api.handover.schemas import InboxItem
 from api.review.exceptions import ConversationNotFound
 from api.review.masking import mask_message, mask_optional_phone
@@ -122,9 +123,7 @@ def hand_back(*, session: Session, conversation: Conversation, staff: StaffUser,
         pass  # nobody claimed it yet: an agent may still send it back to the assistant
     else:
         _require_holder(conversation, staff, admin=admin)
-    conversation.state = ConversationState.BOT
-    conversation.assigned_staff_id = None
-    conversation.handover_requested_at = None
+    _change(session, conversation, state=ConversationState.BOT, assigned_staff_id=None, handover_requested_at=None)
     conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM, text=HANDED_BACK_TEXT)
 
 
@@ -133,8 +132,25 @@ def close(*, session: Session, conversation: Conversation, staff: StaffUser, adm
         raise NotWaiting("该会话已经结束。")
     if conversation.state == ConversationState.HUMAN:
         _require_holder(conversation, staff, admin=admin)
-    conversation.state = ConversationState.CLOSED
+    _change(session, conversation, state=ConversationState.CLOSED)
     conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM, text=CLOSED_TEXT)
+
+
+def _change(session: Session, conversation: Conversation, **values: Any) -> None:
+    """Compare and set: applies `values` only while the state and holder are still the ones the checks saw (another
+    agent may have claimed the conversation since it was read)."""
+    holder = conversation.assigned_staff_id
+    changed = session.scalar(
+        update(Conversation)
+        .where(Conversation.id == conversation.id, Conversation.state == conversation.state,
+               Conversation.assigned_staff_id.is_(None) if holder is None else Conversation.assigned_staff_id == holder)
+        .values(**values, updated_at=utcnow())
+        .returning(Conversation.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(conversation)
+    if changed is None:
+        raise StateChanged("该会话的状态刚被其他工作人员更改，请刷新后重试。")
 
 
 def leave_callback(*, session: Session, session_id: str, phone: str) -> Conversation:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from api.conversations.models import Conversation, Message, Role
 from api.db import session_scope
 from api.handover import service
-from api.handover.exceptions import ClaimedByOther
+from api.handover.exceptions import ClaimedByOther, StateChanged
 from api.staff.models import StaffUser
 from govchat import office_hours
 from tests.api.staff.factories import PHONE, make_staff, staff_client
@@ -185,3 +185,26 @@ def test_callback_phone_is_only_for_the_agent_still_holding_the_conversation(cli
     assert agent.post(f"/api/v1/handover/{conversation_id}/close").status_code == 204
     after = agent.post(f"/api/v1/handover/{conversation_id}/callback-phone")
     assert after.status_code == 403 and after.json()["code"] == "not_holder"
+
+
+@pytest.mark.parametrize("action", ["hand_back", "close"])
+def test_handing_back_or_closing_a_conversation_just_claimed_by_another_agent_is_refused(
+    client: TestClient, fake_rasa: Any, action: str
+) -> None:
+    _ask_for_person(client, fake_rasa)
+    first_id, second_id = make_staff(client, "agent1", "agent"), make_staff(client, "agent2", "agent")
+    sessions = client.app.state.sessionmaker  # type: ignore[attr-defined]
+    with sessions() as first, sessions() as second:
+        conversation_id = first.scalar(select(Conversation.id))
+        stale = first.get_one(Conversation, conversation_id)
+        assert stale.state == "waiting"
+        service.claim(session=second, conversation=second.get_one(Conversation, conversation_id),
+                      staff=second.get_one(StaffUser, second_id))
+        second.commit()
+        with pytest.raises(StateChanged):
+            getattr(service, action)(session=first, conversation=stale, staff=first.get_one(StaffUser, first_id),
+                                     admin=False)
+        first.rollback()
+    with session_scope(sessions) as session:
+        conversation = session.get_one(Conversation, conversation_id)
+        assert conversation.state == "human" and conversation.assigned_staff_id == second_id

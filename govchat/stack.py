@@ -163,7 +163,7 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         commands: dict[str, tuple[list[str | Path], Path]] = {
             "actions": (
-                [PROJECT_PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(_port(s.action_server_url))],
+                [PROJECT_PYTHON, "-m", "actions", "--port", str(_port(s.action_server_url))],
                 ROOT,
             ),
             "rasa": (

@@ -40,6 +40,11 @@ def _clean(value: str) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", value or "")).upper()
 
 
+def _ascii_digits(value: str) -> bool:
+    # str.isdigit() also accepts other scripts' digits (Arabic-Indic ٠١٢, superscripts), which NFKC keeps.
+    return value.isascii() and value.isdigit()
+
+
 def check_digit(first17: str) -> str:
     """The 18th character of an ID number whose first 17 digits are given."""
     total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
@@ -53,7 +58,7 @@ def validate_id_number(value: str, *, today: dt.date | None = None) -> str:
         raise IdentityError("请输入18位居民身份证号码。")
     if len(number) != 18:
         raise IdentityError(f"居民身份证号码应为18位，您输入的是{len(number)}位，请核对后重新输入。")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _ascii_digits(number[:17]) or not (_ascii_digits(number[17]) or number[17] == "X"):
         raise IdentityError("居民身份证号码前17位应为数字，最后一位为数字或字母X，请核对后重新输入。")
     if number[:2] not in _PROVINCES:
         raise IdentityError(f"居民身份证号码前两位“{number[:2]}”不是有效的省份代码，请核对后重新输入。")
@@ -86,7 +91,7 @@ def validate_mobile(value: str) -> str:
         number = number[2:]
     if not number:
         raise IdentityError("请输入11位手机号码。")
-    if not number.isdigit():
+    if not _ascii_digits(number):
         raise IdentityError("手机号码只能包含数字，请核对后重新输入。")
     if number[0] != "1":
         raise IdentityError("手机号码应以1开头；如果是固定电话，请改为提供手机号码。")

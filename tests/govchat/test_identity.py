@@ -48,6 +48,7 @@ def test_valid_id_numbers(raw: str, normalised: str) -> None:
         ("110105194921310020", "不是一个真实的日期"),
         ("52010219900110123X", "校验码不对"),  # two digits of the birth date swapped
         ("440524188001010014", "早于1900年"),  # the standard's own example: valid digits, born 1880
+        ("52٠١٠٢١٩٩٠٠١٠١١٢٣X", "前17位应为数字"),  # Arabic-Indic digits: isdigit() says yes, NFKC keeps them
     ],
 )
 def test_invalid_id_numbers_say_what_is_wrong(raw: str, message_part: str) -> None:
@@ -91,6 +92,7 @@ def test_valid_mobile_numbers(raw: str, normalised: str) -> None:
         ("11012345678", "不是有效的手机号段"),
         ("15412345678", "不是有效的手机号段"),
         ("1381234567a", "只能包含数字"),
+        ("1٣٨١٢٣٤٥٦٧٨", "只能包含数字"),
     ],
 )
 def test_invalid_mobile_numbers_say_what_is_wrong(raw: str, message_part: str) -> None:

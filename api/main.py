@@ -18,6 +18,10 @@ from govchat.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
+# The largest request body read, as nginx's client_max_body_size (deploy/nginx/govchat.conf): chat messages are a
+# few hundred characters and WeChat pushes a few KB, so anything bigger is refused (413) before it is parsed.
+MAX_BODY_BYTES = 1024 * 1024
+
 
 def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTransport | None = None) -> FastAPI:
     """rasa_transport lets tests put a fake Rasa server behind the real client."""
@@ -46,6 +50,7 @@ def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTr
         version="0.1.0",
         description="Gateway between citizens (web chat, WeChat) and the assistant; staff console and requests.",
         lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
     )
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)

@@ -24,7 +24,9 @@ def post_message(body: ChatRequest, sessions: SessionmakerDep, rasa: RasaDep, se
 
 
 @router.get("/{session_id}/messages", response_model=MessagesPage, summary="拉取新消息（人工客服回复等）")
-def get_messages(session: SessionDep, session_id: str, after: int = Query(default=0, ge=0)) -> MessagesPage:
+def get_messages(
+    session: SessionDep, session_id: str, after: int = Query(default=0, ge=0, le=conversations.MAX_MESSAGE_ID)
+) -> MessagesPage:
     conversation = conversations.get_by_session_id(session=session, session_id=session_id)
     if conversation is None:
         raise NotFound("没有找到这个会话。")

@@ -22,8 +22,9 @@ class Source(BaseModel):
 
 class ChatRequest(BaseModel):
     session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
-    # The configured limit (GOVCHAT_MAX_MESSAGE_CHARS) is checked in the service; this caps the parser.
-    text: str = Field(max_length=10_000)
+    # The configured limit (GOVCHAT_MAX_MESSAGE_CHARS) is checked in the service, which tells the citizen both
+    # numbers; the request body itself is capped by the app (api.main.MAX_BODY_BYTES).
+    text: str
 
 
 class ChatMessage(BaseModel):

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.db import utcnow
 
+# Beyond any real message id: a client's ?after= above it is refused (422), as it would overflow SQLite's and
+# PostgreSQL's integers (a 500).
+MAX_MESSAGE_ID = 2**62
+
 
 def begin_turn(
     *, session: Session, session_id: str, channel: str, user_ref: str | None = None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from api.channels.web import service
+from api.conversations import service as conversations
 from api.dependencies import SessionmakerDep
 from api.errors import NotFound
 
@@ -58,7 +59,7 @@ async def events(
     request: Request,
     sessions: SessionmakerDep,
     session_id: str,
-    after: int = Query(default=0, ge=0, le=service.MAX_MESSAGE_ID),
+    after: int = Query(default=0, ge=0, le=conversations.MAX_MESSAGE_ID),
     last_event_id: str | None = Header(default=None),
 ) -> Response:
     """Each event's id is the message id, so a reconnecting browser (Last-Event-ID) gets nothing twice."""

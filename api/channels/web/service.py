@@ -26,8 +26,6 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 MAX_STREAM_SECONDS = 300.0
-# Beyond any real message id; a larger ?after= would overflow SQLite's (and PostgreSQL's) integers: a 500.
-MAX_MESSAGE_ID = 2**62
 _EVENT_ID = re.compile(r"[0-9]{1,18}")
 
 
@@ -41,7 +39,7 @@ def _fetch(factory: sessionmaker[Session], session_id: str, after_id: int) -> tu
 
 
 async def conversation_exists(*, sessions: sessionmaker[Session], session_id: str) -> bool:
-    return await run_in_threadpool(_fetch, sessions, session_id, MAX_MESSAGE_ID) is not None
+    return await run_in_threadpool(_fetch, sessions, session_id, conversations.MAX_MESSAGE_ID) is not None
 
 
 def resume_after(after: int, last_event_id: str | None) -> int:

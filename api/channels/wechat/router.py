@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from api.channels.web import service as web_service
 from api.channels.wechat import service, tokens
 from api.channels.wechat.client import WeChatApi
 from api.channels.wechat.crypto import PushCodec, parse_body
@@ -101,7 +100,7 @@ def post_message(
                  dependencies=[Depends(limit_ip)])
 def get_messages(
     session: SessionDep, openid: OpenidDep, context: WeChatDep,
-    after: int = Query(default=0, ge=0, le=web_service.MAX_MESSAGE_ID),
+    after: int = Query(default=0, ge=0, le=conversations.MAX_MESSAGE_ID),
 ) -> MessagesPage:
     session_id = tokens.session_id_for(
         secret=context.settings.secret_key.get_secret_value(), openid=openid, kind="mp"

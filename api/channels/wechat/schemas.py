@@ -16,7 +16,7 @@ class LoginResponse(BaseModel):
 
 
 class MiniProgramChatRequest(BaseModel):
-    text: str = Field(max_length=10_000)
+    text: str  # the length limit is checked in api.chat.service, which names it
 
 
 class InboundMessage(BaseModel):

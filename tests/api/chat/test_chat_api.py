@@ -58,6 +58,21 @@ def test_bad_input_is_problem_json_in_chinese(client: TestClient) -> None:
     assert malformed.json()["detail"] == "请求内容不是有效的 JSON。"
 
 
+def test_long_messages_are_refused_with_the_configured_limit_and_huge_bodies_before_parsing(client: TestClient) -> None:
+    very_long = client.post("/api/v1/chat", json={"session_id": "s", "text": "长" * 20_000})
+    assert very_long.status_code == 422
+    assert very_long.json()["detail"] == "您的消息有 20000 个字，超过了 500 字的上限，请精简后再发送。"
+    huge = client.post("/api/v1/chat", json={"session_id": "s", "text": "x" * (2 * 1024 * 1024)})
+    assert huge.status_code == 413  # Starlette's plain-text 413, as nginx (client_max_body_size 1m) answers first
+
+
+def test_polling_with_an_impossible_message_id_is_a_422_not_a_500(client: TestClient) -> None:
+    client.post("/api/v1/chat", json={"session_id": "s-10", "text": "你好"})
+    response = client.get("/api/v1/chat/s-10/messages?after=" + "9" * 30)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 def test_handover_silences_the_bot_and_staff_messages_are_polled(client: TestClient, fake_rasa: FakeRasa) -> None:
     fake_rasa.handler = lambda body: {
         "messages": [{"text": "已为您转人工。", "custom": {"turn": {"handover": True}}}], "nlu": {}

@@ -16,6 +16,7 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from api.errors import TooManyRequests
+from api.shared_state import SOCKET_TIMEOUT_SECONDS
 from govchat.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -29,8 +30,16 @@ VERIFY_FAILURES_PER_TRACKING_NO = "10/hour"
 
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
-        uri = settings.redis_url or "memory://"
-        storage = storage_from_string(uri)
+        if settings.redis_url:
+            # The shared state's short timeouts, not redis-py's defaults: with Redis gone, a chat request fails
+            # open after a few seconds instead of waiting ~10 s for two counters.
+            storage = storage_from_string(
+                settings.redis_url,
+                socket_timeout=SOCKET_TIMEOUT_SECONDS,
+                socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+            )
+        else:
+            storage = storage_from_string("memory://")
         assert isinstance(storage, Storage)  # the sync flavour: handlers and background tasks run in threads
         self._storage = storage
         self._limiter = MovingWindowRateLimiter(self._storage)

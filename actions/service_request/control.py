@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -120,13 +120,18 @@ class ActionCorrectServiceRequestField(Action):
         return "action_correct_service_request_field"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        reopen: list[EventType] = []
         if (tracker.active_loop or {}).get("name") != "service_request_form":
-            say(dispatcher, texts.CORRECT_AFTER_SUBMIT)
-            return []
-        field = field_to_correct(tracker)
+            if tracker.get_slot(CONFIRMED) is not True:  # submitted (its answers were cleared) or never filled in
+                say(dispatcher, texts.CORRECT_AFTER_SUBMIT)
+                return []
+            # Confirmed but not stored (the gateway was down): the answers are kept, so the form opens again.
+            say(dispatcher, texts.CORRECT_BEFORE_RESUBMIT)
+            reopen = [FollowupAction("service_request_form")]
         events: list[Any] = [SlotSet(CONFIRMED, None)]
+        field = field_to_correct(tracker)
         if field is None:
             say(dispatcher, texts.CORRECT_WHICH, CORRECTION_BUTTONS)
-            return events
+            return events + reopen
         say(dispatcher, texts.CORRECT_AGAIN.format(label=_LABELS[field]))
-        return events + [SlotSet(slot, None) for slot in _DEPENDENTS[field]]
+        return events + [SlotSet(slot, None) for slot in _DEPENDENTS[field]] + reopen

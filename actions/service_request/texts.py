@@ -61,6 +61,7 @@ STOPPED = "好的，已为您退出本次办理，您填写的信息不会保存
 NOTHING_TO_STOP = "好的。还有什么可以帮您？"
 CORRECT_WHICH = "请点击您要修改的内容。"
 CORRECT_AGAIN = "好的，请重新填写{label}。"
+CORRECT_BEFORE_RESUBMIT = "您的申请还没有提交成功，可以先修改再提交。"
 CORRECT_AFTER_SUBMIT = "申请提交后不能在线修改。如需更改，可以在受理前说“取消申请”后重新申请，或联系办理窗口。"
 
 ASK_TRACKING_NO = "请告诉我您的受理编号（以GZ开头，共18位，例如 GZ20261126ABCD2345）。"

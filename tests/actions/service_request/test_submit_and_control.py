@@ -96,6 +96,16 @@ def test_correction_after_submission_is_explained(dispatcher: CollectingDispatch
     assert events == [] and "提交后不能在线修改" in texts(dispatcher)[0]
 
 
+def test_correction_after_a_failed_submission_reopens_the_form(dispatcher: CollectingDispatcher) -> None:
+    # The gateway was down: confirmed answers kept, nothing stored, no form running. Nothing to "cancel" yet.
+    events = run(
+        control.ActionCorrectServiceRequestField(), dispatcher, text="手机号写错了", form=None, slots=FILLED
+    )
+    assert slot_values(events) == {"sr_confirmed": None, "sr_phone": None}
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "service_request_form"
+    assert texts(dispatcher) == ["您的申请还没有提交成功，可以先修改再提交。", "好的，请重新填写手机号码。"]
+
+
 def test_submit_shows_the_number_only_after_the_gateway_stored_it(
     dispatcher: CollectingDispatcher, fake_gateway: FakeGateway
 ) -> None:

@@ -4,8 +4,7 @@ from pydantic import BaseModel, Field
 
 
 class InboxItem(BaseModel):
-    id: int
-    session_id: str
+    id: int  # no session id: it is the citizen's credential for /chat/{session_id}
     channel: str
     state: str
     handover_requested_at: datetime | None

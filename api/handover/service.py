@@ -70,7 +70,7 @@ def inbox(*, session: Session, now: datetime | None = None) -> tuple[list[InboxI
         last = last_citizen.get(c.id)
         requested = aware(c.handover_requested_at) if c.handover_requested_at else None
         item = InboxItem(
-            id=c.id, session_id=c.session_id, channel=c.channel, state=c.state,
+            id=c.id, channel=c.channel, state=c.state,
             handover_requested_at=requested,
             waiting_seconds=int((now - requested).total_seconds()) if requested else None,
             assigned_staff_id=c.assigned_staff_id, assigned_staff_name=names.get(c.assigned_staff_id or 0),

@@ -26,8 +26,10 @@ class ConversationFilters(BaseModel):
 
 
 class ConversationSummary(BaseModel):
+    """Staff identify a conversation by id and channel. The session id is the web citizen's only credential for
+    /chat/{session_id}, so it is never shown to staff, nor exported."""
+
     id: int
-    session_id: str
     channel: str
     state: str
     identified: bool

@@ -153,7 +153,7 @@ def summaries(session: Session, conversations: Sequence[Conversation]) -> list[C
         s = stats[c.id]
         out.append(
             ConversationSummary(
-                id=c.id, session_id=c.session_id, channel=c.channel, state=c.state, identified=c.identified,
+                id=c.id, channel=c.channel, state=c.state, identified=c.identified,
                 created_at=c.created_at, updated_at=c.updated_at, message_count=s["count"],
                 first_question=mask_message(s["first"] or "", s["entities"])[:80],
                 handed_over=s["handed"] or c.handover_requested_at is not None, fell_back=s["fell"],
@@ -280,7 +280,8 @@ def annotated_turns(
 
 def export_rows(*, session: Session, filters: ConversationFilters, may_search_numbers: bool,
                 max_rows: int = 50_000) -> Iterator[list[Any]]:
-    """One row per message, masked, for CSV and XLSX."""
+    """One row per message, masked, for CSV and XLSX. No session id: it would let whoever holds the file read and
+    post as the citizen."""
     query = filtered_query(filters=filters, may_search_numbers=may_search_numbers).order_by(Conversation.id)
     ids = session.scalars(query.with_only_columns(Conversation.id)).all()
     count = 0
@@ -303,7 +304,7 @@ def export_rows(*, session: Session, filters: ConversationFilters, may_search_nu
                     return
                 count += 1
                 yield [
-                    c.id, c.session_id, c.channel, ConversationState(c.state).value,
+                    c.id, c.channel, ConversationState(c.state).value,
                     m.created_at.isoformat(timespec="seconds"), m.role, mask_message(m.text, entities),
                     m.intent or "", _num(m.confidence), m.guide_id or "", m.section or "", _num(m.score),
                     m.decision or "", "是" if m.fell_back else "", "是" if m.handed_over else "",
@@ -311,7 +312,7 @@ def export_rows(*, session: Session, filters: ConversationFilters, may_search_nu
                 ]
 
 
-EXPORT_HEADER = ["会话ID", "会话标识", "渠道", "状态", "时间", "角色", "内容（已脱敏）", "意图", "置信度",
+EXPORT_HEADER = ["会话ID", "渠道", "状态", "时间", "角色", "内容（已脱敏）", "意图", "置信度",
                  "回答指南", "章节", "检索得分", "决策", "兜底", "转人工", "耗时(毫秒)"]
 
 

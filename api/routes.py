@@ -36,7 +36,11 @@ def mount_routes(app: FastAPI) -> None:
         web_router.events_router, prefix="/chat", tags=["chat"], dependencies=[Depends(ratelimit.limit_ip)]
     )
     v1.include_router(wechat_router.router, prefix="/wechat", tags=["wechat"])
-    v1.include_router(handover_router.public_router, prefix="/handover", tags=["handover"])
+    # Leaving a call-back phone re-queues the conversation: limited like the chat it belongs to.
+    v1.include_router(
+        handover_router.public_router, prefix="/handover", tags=["handover"],
+        dependencies=[Depends(ratelimit.limit_ip), Depends(ratelimit.limit_session)],
+    )
     # Staff: login is public; everything else needs a login cookie (and X-CSRF-Token on changes) and a role.
     v1.include_router(staff_router.login_router, prefix="/staff", tags=["staff"])
     v1.include_router(staff_router.session_router, prefix="/staff", tags=["staff"], dependencies=_any_staff)

@@ -329,6 +329,7 @@ async function analyticsPage() {
   if (!gaps.available) { box.replaceChildren(el("p", {class: "notice"}, gaps.message, `（共 ${gaps.questions} 个未答好的问题）`)); return; }
   box.replaceChildren(el("p", {}, `共 ${gaps.questions} 个未答好的问题，按语义聚成 ${gaps.clusters.length} 类（大的在前）。 `,
     el("a", {href: "/api/v1/analytics/export/gaps.csv?" + query(period)}, "导出 CSV")),
+    ...(gaps.capped ? [el("p", {class: "notice", "data-testid": "gaps-capped"}, `只聚类了区间内最近的 ${gaps.analysed} 个问题（上限 ${gaps.max_questions}），更早的 ${gaps.questions - gaps.analysed} 个未计入下面的类别。`)] : []),
     ...gaps.clusters.map((c, i) => el("div", {class: "cluster"}, el("strong", {}, `第 ${i + 1} 类 · ${c.size} 个问题`),
       c.attempted_guides.length ? el("span", {class: "facts"}, " 曾匹配：" + c.attempted_guides.join("、")) : null,
       el("ul", {}, ...c.examples.map((x) => el("li", {}, x))))));

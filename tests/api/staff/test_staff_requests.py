@@ -76,3 +76,18 @@ def test_poor_ratings_are_follow_up_tasks(client: TestClient) -> None:
     # The review list filters by rating.
     assert [c["id"] for c in agent.get("/api/v1/review/conversations", params={"rating": "poor"}).json()["items"]] \
         == [conversation_id]
+
+
+def test_request_search_takes_like_wildcards_literally(client: TestClient, migrated_settings: Settings) -> None:
+    tracking_no = _request(client, migrated_settings)
+    agent = staff_client(client, "agent")
+
+    def found(q: str) -> int:
+        response = agent.get("/api/v1/staff/requests", params={"q": q})
+        assert response.status_code == 200, response.text
+        return int(response.json()["total"])
+
+    title = agent.get(f"/api/v1/staff/requests/{tracking_no}").json()["service_title"]
+    assert found(title[1:3]) == 1 and found(f" {tracking_no[-4:].lower()} ") == 1
+    assert found("%") == 0 and found("_") == 0 and found("__") == 0 and found(f"{tracking_no[:2]}%") == 0
+    assert found("\\") == 0

@@ -37,3 +37,8 @@ class WeakPassword(AppError):
     status = 422
     code = "weak_password"
     title = "密码不符合要求"
+
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+    title = "不能移除最后一名管理员"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
-from api.staff.exceptions import AccountLocked, LoginFailed, StaffNotFound, UsernameTaken, WeakPassword
+from api.staff.exceptions import AccountLocked, LastAdmin, LoginFailed, StaffNotFound, UsernameTaken, WeakPassword
 from api.staff.models import AuditEvent, StaffRole, StaffSession, StaffUser
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,9 @@ def update(
     unlock: bool = False,
 ) -> list[str]:
     """Returns the names of the fields that changed (for the audit log, never the values of secrets)."""
+    still_admin = (role or user.role) == StaffRole.ADMIN and (user.active if active is None else active)
+    if user.active and user.role == StaffRole.ADMIN and not still_admin:
+        _keep_an_admin(session=session, leaving=user)
     changed: list[str] = []
     if display_name is not None and display_name != user.display_name:
         user.display_name = display_name
@@ -105,6 +108,19 @@ def update(
         revoke_all_sessions(session=session, staff_id=user.id)
     session.flush()
     return changed
+
+
+def _keep_an_admin(*, session: Session, leaving: StaffUser) -> None:
+    """Refuse to deactivate or demote the last active admin: nobody could manage accounts any more.
+
+    The active admins' rows are locked in id order (PostgreSQL; SQLite has one writer anyway), so two admins
+    demoting each other at the same time are serialised and the second sees the first is gone."""
+    admins = session.scalars(
+        select(StaffUser.id).where(StaffUser.role == StaffRole.ADMIN, StaffUser.active.is_(True))
+        .order_by(StaffUser.id).with_for_update()
+    ).all()
+    if not any(admin_id != leaving.id for admin_id in admins):
+        raise LastAdmin("至少需要保留一名启用的管理员：请先为其他账号设置管理员角色，再停用或降级这个账号。")
 
 
 def authenticate(

@@ -143,6 +143,30 @@ def test_admin_manages_accounts_and_every_change_is_audited(client: TestClient) 
     assert update["detail"] == {"fields": ["role"], "role": "analyst"} and update["username"] == "admin1"
 
 
+@pytest.mark.parametrize("change", [{"active": False}, {"role": "agent"}, {"role": "analyst", "active": True}])
+def test_the_last_active_admin_cannot_be_deactivated_or_demoted(client: TestClient, change: dict[str, object]) -> None:
+    admin = staff_client(client, "admin")
+    own_id = admin.me["id"]
+    refused = admin.patch(f"/api/v1/staff/accounts/{own_id}", json=change)
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "last_admin" and "管理员" in refused.json()["detail"]
+    assert admin.get("/api/v1/staff/me").json()["staff"]["role"] == "admin"  # unchanged, still logged in
+    assert admin.get("/api/v1/staff/audit", params={"action": "staff_update"}).json()["total"] == 0
+    # Other changes to the last admin still work.
+    assert admin.patch(f"/api/v1/staff/accounts/{own_id}", json={"display_name": "管理员"}).status_code == 200
+
+    # An inactive admin does not count; a second active one does.
+    inactive = make_staff(client, "old-admin", "admin")
+    assert admin.patch(f"/api/v1/staff/accounts/{inactive}", json={"active": False}).status_code == 200
+    assert admin.patch(f"/api/v1/staff/accounts/{own_id}", json=change).status_code == 409
+    other = make_staff(client, "wang", "admin")
+    assert admin.patch(f"/api/v1/staff/accounts/{own_id}", json=change).status_code == 200
+    wang = StaffClient(client, "wang")
+    last = wang.patch(f"/api/v1/staff/accounts/{other}", json={"active": False})
+    assert last.status_code == 409 and last.json()["code"] == "last_admin"
+
+
 def test_create_admin_command(migrated_settings: Settings, monkeypatch: pytest.MonkeyPatch,
                               capsys: pytest.CaptureFixture[str]) -> None:
     from api.db import make_engine, make_sessionmaker

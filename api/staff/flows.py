@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.conversations import service as conversations
@@ -79,8 +79,18 @@ def change_request_status(
     return request
 
 
-def follow_ups(*, session: Session, include_done: bool) -> Sequence[Rating]:
-    return feedback_service.list_follow_ups(session=session, include_done=include_done, limit=200)
+FOLLOW_UP_LIMIT = 200
+
+
+def follow_ups(*, session: Session, include_done: bool, limit: int = FOLLOW_UP_LIMIT) -> Sequence[Rating]:
+    """Poor ratings to call back: open ones first, oldest first (first in, first followed up), then, with
+    ``include_done``, finished ones by age. Open tasks first so that old finished ones never push them past the
+    limit."""
+    query = select(Rating).where(Rating.needs_follow_up.is_(True))
+    if not include_done:
+        query = query.where(Rating.followed_up_at.is_(None))
+    open_first = case((Rating.followed_up_at.is_(None), 0), else_=1)
+    return session.scalars(query.order_by(open_first, Rating.created_at, Rating.id).limit(limit)).all()
 
 
 def mark_followed_up(*, session: Session, staff: StaffUser, rating_id: int, note: str | None,

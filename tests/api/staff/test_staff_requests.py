@@ -7,6 +7,7 @@ from api.feedback import service as feedback_service
 from api.feedback.schemas import RatingCreate
 from api.service_requests import service as requests_service
 from api.service_requests.schemas import ServiceRequestCreate
+from api.staff import flows
 from govchat.settings import Settings
 from tests.api.service_requests.conftest import ID_NUMBER, PHONE, request_body
 from tests.api.staff.factories import make_conversation, staff_client
@@ -91,3 +92,23 @@ def test_request_search_takes_like_wildcards_literally(client: TestClient, migra
     assert found(title[1:3]) == 1 and found(f" {tracking_no[-4:].lower()} ") == 1
     assert found("%") == 0 and found("_") == 0 and found("__") == 0 and found(f"{tracking_no[:2]}%") == 0
     assert found("\\") == 0
+
+
+def test_open_follow_ups_come_before_finished_ones(client: TestClient) -> None:
+    """Old finished tasks must not push open ones past the list's limit."""
+    ids: list[int] = []
+    with session_scope(client.app.state.sessionmaker) as session:
+        for i in range(5):
+            make_conversation(client, session_id=f"poor-{i}", turns=[{"q": "问", "a": "答"}])
+            rating = feedback_service.create(session=session, data=RatingCreate.model_validate(
+                {"session_id": f"poor-{i}", "level": "不满意"}))
+            ids.append(rating.id)
+        for done in ids[:3]:  # the three oldest are finished
+            feedback_service.mark_followed_up(session=session, rating_id=done, actor="staff:1")
+    agent = staff_client(client, "agent")
+    assert [t["id"] for t in agent.get("/api/v1/staff/follow-ups").json()] == ids[3:]
+    everything = agent.get("/api/v1/staff/follow-ups", params={"include_done": True}).json()
+    assert [t["id"] for t in everything] == ids[3:] + ids[:3]
+    assert [t["followed_up_at"] is None for t in everything] == [True, True, False, False, False]
+    with session_scope(client.app.state.sessionmaker) as session:
+        assert [r.id for r in flows.follow_ups(session=session, include_done=True, limit=2)] == ids[3:]

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     office_timezone: str = "Asia/Shanghai"
     retention_anonymous_days: int = Field(default=180, ge=1)
     retention_identified_days: int = Field(default=730, ge=1)
+    # Service requests keep name, ID number and phone this long after they ended (completed, rejected, cancelled),
+    # then are anonymised in place; open requests are never touched. 5 years: the longest time in which the applicant
+    # can still sue over the decision (行政诉讼法 art. 46); docs/service-requests.md, "Retention".
+    retention_request_days: int = Field(default=1825, ge=1)
     retention_run_hour: int = Field(default=3, ge=-1, le=23)  # local hour of the daily retention job; -1 = off
 
     # Channels: WeChat mini-program (login, customer-service message push) and abuse limits

@@ -16,3 +16,10 @@ class RetentionReport(BaseModel):
     oldest_affected: datetime | None
     skipped_open_handover: int
     tracker_events_to_delete: int  # Rasa's tracker store (settings.rasa_tracker_url)
+    # Service requests: personal data kept request_days after the request ended (completed, rejected, cancelled).
+    request_days: int
+    request_cutoff: datetime
+    requests_to_anonymise: int
+    oldest_request_end: datetime | None
+    # Still open although submitted before the cutoff: never anonymised while open; staff may want to close them.
+    requests_open_past_period: int

@@ -11,8 +11,13 @@
   or anonymised, and a sender the gateway does not know (warm-up messages, conversations removed before this job
   covered Rasa) goes after the shorter period. All of a sender's events go, as a partial tracker would replay a
   broken dialogue state.
-Conversations still waiting for or held by staff are never touched. "Older" means last activity (updated_at; for
-Rasa's events, the sender's last event).
+- Service requests that ended (completed, rejected, cancelled) more than ``retention_request_days`` ago are
+  anonymised in place (api/service_requests/service.py ``anonymise``): name, ID number, phone, the chat session and
+  the free text of the history and of the request's rating lose the applicant's data; tracking number, service,
+  status and dates stay for statistics. The period counts from the end, not from the last conversation, and is
+  independent of the conversation's: a request's conversation may be anonymised long before the request is.
+Conversations still waiting for or held by staff, and requests still open, are never touched. "Older" means last
+activity (updated_at; for Rasa's events, the sender's last event); for requests, the time of the final status.
 """
 
 import logging
@@ -27,6 +32,8 @@ from api.feedback.models import Rating
 from api.retention import tracker
 from api.retention.schemas import RetentionReport
 from api.review.masking import mask_message
+from api.service_requests import service as requests_service
+from api.service_requests.models import ServiceRequest
 from govchat.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -96,6 +103,9 @@ def run(*, session: Session, settings: Settings, dry_run: bool, now: datetime | 
     ) if affected else 0
     oldest = session.scalar(select(func.min(Conversation.updated_at)).where(Conversation.id.in_(affected))) \
         if affected else None
+    request_cutoff = now - timedelta(days=settings.retention_request_days)
+    requests_due, oldest_request_end = requests_service.due_for_anonymisation(session=session,
+                                                                             ended_before=request_cutoff)
     report = RetentionReport(
         dry_run=dry_run, now=now, anonymous_days=settings.retention_anonymous_days,
         identified_days=settings.retention_identified_days,
@@ -104,6 +114,10 @@ def run(*, session: Session, settings: Settings, dry_run: bool, now: datetime | 
         anonymous_to_delete=len(to_delete), identified_to_anonymise=len(to_anonymise),
         messages_affected=messages or 0, oldest_affected=oldest, skipped_open_handover=skipped,
         tracker_events_to_delete=tracker_events,
+        request_days=settings.retention_request_days, request_cutoff=request_cutoff,
+        requests_to_anonymise=len(requests_due), oldest_request_end=oldest_request_end,
+        requests_open_past_period=requests_service.count_open_submitted_before(session=session,
+                                                                               before=request_cutoff),
     )
     if dry_run:
         return report
@@ -111,9 +125,12 @@ def run(*, session: Session, settings: Settings, dry_run: bool, now: datetime | 
         session.execute(delete(Conversation).where(Conversation.id.in_(to_delete[start:start + 500])))
     for conversation_id in to_anonymise:
         _anonymise(session, conversation_id)
+    for request_id in requests_due:
+        _anonymise_request(session, request_id, now)
     session.flush()
-    logger.info("retention: deleted %d anonymous and anonymised %d identified conversations, %d Rasa tracker events",
-                len(to_delete), len(to_anonymise), tracker_events)
+    logger.info("retention: deleted %d anonymous and anonymised %d identified conversations, %d Rasa tracker events; "
+                "anonymised %d ended service requests", len(to_delete), len(to_anonymise), tracker_events,
+                len(requests_due))
     return report
 
 
@@ -131,3 +148,13 @@ def _anonymise(session: Session, conversation_id: int) -> None:
     conversation.user_ref = None
     conversation.callback_phone = None
     conversation.session_id = f"{ANONYMISED_PREFIX}{conversation.id}"
+
+
+def _anonymise_request(session: Session, request_id: int, now: datetime) -> None:
+    request = session.get_one(ServiceRequest, request_id)
+    # The request's 好差评: the comment and the note of the call back are free text that may name the applicant.
+    mask = requests_service.personal_text_masker(request)
+    for rating in session.scalars(select(Rating).where(Rating.request_id == request_id)):
+        rating.comment = mask(rating.comment) if rating.comment else None
+        rating.follow_up_note = mask(rating.follow_up_note) if rating.follow_up_note else None
+    requests_service.anonymise(session=session, request=request, at=now)

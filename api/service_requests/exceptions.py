@@ -56,3 +56,12 @@ class TooManyAttempts(TooManyRequests):
     """Too many wrong verifiers for one tracking number: refused even with the right one for a while."""
 
     code = "too_many_attempts"
+
+
+class RequestAnonymised(AppError):
+    """The request ended longer ago than the retention period and its personal data is gone, so the verifier (last
+    4 of the ID number or phone) can no longer be checked: nothing about the request is shown."""
+
+    status = 410
+    code = "request_anonymised"
+    title = "办件个人信息已过保存期限"

@@ -53,6 +53,9 @@ class ServiceRequest(Base):
     status: Mapped[RequestStatus] = mapped_column(String(16), default=RequestStatus.SUBMITTED, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set by the retention job (api/retention) when name, ID number, phone and free text were masked for good;
+    # the row stays for statistics, and the tracking lookup answers that it can no longer verify the applicant.
+    anonymised_at: Mapped[datetime | None] = mapped_column(default=None)
 
     slot: Mapped["AppointmentSlot | None"] = relationship(lazy="joined")
     history: Mapped[list["StatusChange"]] = relationship(

@@ -81,6 +81,8 @@ class ServiceRequestRead(BaseModel):
     day: dt.date | None
     period: str | None
     created_at: dt.datetime
+    # When the retention job removed the applicant's personal data (then name, ID number and phone are all masks).
+    anonymised_at: dt.datetime | None = None
     history: list[StatusChangeRead]
 
     @classmethod
@@ -101,6 +103,7 @@ class ServiceRequestRead(BaseModel):
             day=slot.day if slot else None,
             period=slot.period if slot else None,
             created_at=request.created_at,
+            anonymised_at=request.anonymised_at,
             history=[StatusChangeRead.from_model(c) for c in request.history],
         )
 

@@ -11,10 +11,10 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -27,6 +27,7 @@ from api.service_requests.exceptions import (
     InvalidField,
     InvalidTransition,
     ReasonRequired,
+    RequestAnonymised,
     RequestNotFound,
     SlotFull,
     SlotUnavailable,
@@ -41,7 +42,7 @@ from api.service_requests.models import (
 )
 from api.service_requests.schemas import ServiceRequestCreate
 from govchat.identity import IdentityError, validate_id_number, validate_mobile, validate_person_name
-from govchat.pii import mask_name
+from govchat.pii import mask_name, mask_text
 from knowledge.loader import read_guide_file
 from knowledge.schema import Guide
 
@@ -52,6 +53,13 @@ _TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _TRACKING_RE = re.compile(r"^GZ\d{8}[" + _TRACKING_ALPHABET + r"]{8}$")
 
 NOT_FOUND_TEXT = "没有找到与这个受理编号和验证信息相符的办件，请核对受理编号和身份证号或手机号后4位后再试。"
+ANONYMISED_TEXT = (
+    "这件申请办结已超过保存期限，申请人的姓名、身份证号和手机号已按个人信息保护规定删除，"
+    "无法再凭身份证号或手机号后4位核验，因此不能在线查询、取消或评价。"
+    "如需办理结果证明，请携带本人有效身份证件到办理窗口，或拨打 12345 政务服务热线咨询。"
+)
+# What an anonymised request keeps instead of its idempotency key (unique, and never one the actions send).
+ANONYMISED_KEY_PREFIX = "anonymised-"
 
 # The lifecycle: submitted → accepted → in_progress → completed, or rejected, or cancelled.
 TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
@@ -64,6 +72,8 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
 }
 # Ends that give the appointment place back.
 _RELEASES_SLOT = frozenset({RequestStatus.REJECTED, RequestStatus.CANCELLED})
+# Ends: no transition leaves them, and the retention period counts from reaching one.
+FINAL_STATUSES = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
 
 
 # --- guides -------------------------------------------------------------------------------------------------
@@ -294,6 +304,9 @@ def lookup(*, session: Session, tracking_no: str, verifier: str) -> ServiceReque
     """The request, if the verifier is the last 4 characters of its ID number or phone; otherwise the same
     RequestNotFound as for an unknown number, so a wrong pair reveals nothing."""
     request = get_by_tracking_no(session=session, tracking_no=tracking_no)
+    if request is not None and request.anonymised_at is not None:
+        # Its ID number and phone are gone, so no verifier can be checked; nothing about the request is shown.
+        raise RequestAnonymised(ANONYMISED_TEXT)
     given = verifier.strip().upper().encode()
     id_tail = (request.id_number[-4:] if request else "????").encode()
     phone_tail = (request.phone[-4:] if request else "????").encode()
@@ -371,3 +384,106 @@ def list_requests(
     if status is not None:
         query = query.where(ServiceRequest.status == status)
     return session.scalars(query.order_by(ServiceRequest.id.desc()).limit(limit).offset(offset)).all()
+
+
+# --- retention (called by api/retention) -------------------------------------------------------------------
+
+
+def ended_at() -> ColumnElement[dt.datetime]:
+    """When a request reached its final status: the time of that change in its history (the record the staff and
+    the citizen saw), or updated_at for a row without one."""
+    ended = (
+        select(func.max(StatusChange.created_at))
+        .where(StatusChange.request_id == ServiceRequest.id, StatusChange.to_status.in_(FINAL_STATUSES))
+        .correlate(ServiceRequest)
+        .scalar_subquery()
+    )
+    return func.coalesce(ended, ServiceRequest.updated_at)
+
+
+def _due(ended_before: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        ServiceRequest.status.in_(FINAL_STATUSES),
+        ServiceRequest.anonymised_at.is_(None),
+        ended_at() < ended_before,
+    )
+
+
+def due_for_anonymisation(*, session: Session, ended_before: dt.datetime) -> tuple[list[int], dt.datetime | None]:
+    """Ids of the ended, not yet anonymised requests that ended before `ended_before`, and the earliest such end."""
+    ids = session.scalars(select(ServiceRequest.id).where(*_due(ended_before)).order_by(ServiceRequest.id)).all()
+    oldest = session.scalar(select(func.min(ended_at())).where(*_due(ended_before))) if ids else None
+    return list(ids), oldest
+
+
+def count_open_submitted_before(*, session: Session, before: dt.datetime) -> int:
+    """Requests still open that were submitted before `before`: never anonymised while open, but worth a look."""
+    return session.scalar(
+        select(func.count()).select_from(ServiceRequest).where(
+            ServiceRequest.status.not_in(FINAL_STATUSES), ServiceRequest.created_at < before
+        )
+    ) or 0
+
+
+def personal_text_masker(request: ServiceRequest) -> Callable[[str], str]:
+    """Masks this applicant's name, ID number and phone in free text (a rejection or cancellation reason, a rating
+    comment or follow-up note): the exact values wherever they appear, then any other ID or mobile number by
+    pattern (govchat.pii.mask_text). Other spellings of the name (the given name alone) are not detected."""
+    replacements = [
+        (re.compile(re.escape(request.id_number), re.IGNORECASE), anonymised_id_number(request.id_number)),
+        (re.compile(re.escape(request.phone)), anonymised_phone(request.phone)),
+    ]
+    if len(request.applicant_name) >= 2:
+        replacements.append((re.compile(re.escape(request.applicant_name)), mask_name(request.applicant_name)))
+
+    def mask(text: str) -> str:
+        for pattern, masked in replacements:
+            text = pattern.sub(masked, text)
+        return mask_text(text)
+
+    return mask
+
+
+def anonymised_id_number(value: str) -> str:
+    """All stars: the masked form of listings keeps the last 4 characters, which are the lookup verifier."""
+    return "*" * len(value)
+
+
+def anonymised_phone(value: str) -> str:
+    return "*" * len(value)
+
+
+def anonymise(*, session: Session, request: ServiceRequest, at: dt.datetime) -> bool:
+    """Removes the applicant's personal data from an ended request for good; False if it was anonymised already.
+
+    Kept for statistics and the record: tracking number, service, mode, appointment, status, every date and the
+    history (its reasons masked). Gone: name (surname kept, as govchat.pii.mask_name), ID number, phone, the chat
+    session, and the idempotency key and fingerprint, which are hashes of those very contents and would let anyone
+    holding a guess confirm it. updated_at is left as it was: it is the time of the last status change.
+    """
+    if request.status not in FINAL_STATUSES:
+        raise ValueError(f"request {request.tracking_no} is still open")
+    if request.anonymised_at is not None:
+        return False
+    mask = personal_text_masker(request)
+    for change in request.history:
+        if change.reason:
+            change.reason = mask(change.reason)
+    session.flush()
+    changed = session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id == request.id, ServiceRequest.anonymised_at.is_(None))
+        .values(
+            applicant_name=mask_name(request.applicant_name),
+            id_number=anonymised_id_number(request.id_number),
+            phone=anonymised_phone(request.phone),
+            session_id=None,
+            idempotency_key=f"{ANONYMISED_KEY_PREFIX}{request.id}",
+            fingerprint="",
+            anonymised_at=at,
+            updated_at=ServiceRequest.updated_at,  # named, so onupdate does not replace it
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(request)
+    return changed.rowcount == 1  # type: ignore[attr-defined]

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     embedder: str = "e5"
     embedder_threads: int = Field(default=1, ge=1)  # e5's OpenMP threads; more only contend on 2 busy cores
 
+    # Analytics: knowledge gaps (docs/staff-console.md, "Knowledge gaps"). Only the most recent max_questions weak
+    # questions of the period are clustered, and the page says so when the cap applied. e5 embeds 30-70 distinct
+    # texts a second on one core and identical texts are embedded once, so a cold computation of 2000 questions is
+    # about 10-30 s; the result is cached per period and parameters for cache_seconds (0: not cached).
+    analytics_gap_max_questions: int = Field(default=2000, ge=1)
+    analytics_gap_cache_seconds: int = Field(default=600, ge=0)
+
     # Staff console: login sessions, lock-out, office hours for handover, retention of conversations.
     staff_session_minutes: int = Field(default=480, ge=5)
     staff_lockout_attempts: int = Field(default=5, ge=1)

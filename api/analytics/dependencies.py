@@ -1,14 +1,16 @@
-"""The embedder for knowledge-gap clustering: the project's own, loaded on first use, never at import.
+"""The embedder for knowledge-gap clustering: the project's own, loaded on first use, never at import; and the
+cache of gap results the analytics router's lifespan opened.
 
-Tests replace it with ``app.dependency_overrides[get_gap_embedder]``.
+Tests replace the embedder with ``app.dependency_overrides[get_gap_embedder]``.
 """
 
 import logging
 import threading
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
+from api.analytics.cache import GapCache
 from api.dependencies import SettingsDep
 
 logger = logging.getLogger(__name__)
@@ -16,8 +18,6 @@ logger = logging.getLogger(__name__)
 
 class Embedder(Protocol):
     def encode(self, sentences: list[str], **kwargs: Any) -> Any: ...
-
-
 
 _lock = threading.Lock()
 _loaded: dict[str, Embedder] = {}
@@ -42,3 +42,11 @@ def get_gap_embedder(settings: SettingsDep) -> Embedder | str:
 
 
 GapEmbedderDep = Annotated[Any, Depends(get_gap_embedder)]
+
+
+def get_gap_cache(request: Request) -> GapCache:
+    cache: GapCache = request.app.state.gap_cache
+    return cache
+
+
+GapCacheDep = Annotated[GapCache, Depends(get_gap_cache)]

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -28,7 +28,17 @@ class GapCluster(BaseModel):
 
 
 class Gaps(BaseModel):
+    """`questions` counts every weak question in the period; only the most recent `max_questions` of them are
+    clustered (`analysed`), and `capped` says the clusters cover part of the period. A result may come from the
+    cache (`cached`), computed at `computed_at`."""
+
     available: bool
     message: str | None = None
     questions: int
+    analysed: int
+    capped: bool
+    max_questions: int
+    distinct_texts: int = 0  # distinct masked texts embedded (identical questions are embedded once)
+    computed_at: datetime
+    cached: bool = False
     clusters: list[GapCluster]

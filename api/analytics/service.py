@@ -1,8 +1,14 @@
 """Aggregates for the analytics page. Rows are read for the chosen period and counted in Python, in the
 office's time zone, so the numbers are the same on SQLite and PostgreSQL."""
 
+import heapq
+import logging
+import threading
+import time
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,8 +16,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.analytics.cache import GapCache
 from api.analytics.schemas import GapCluster, Gaps, Overview, Series
 from api.conversations.models import Conversation, Message, Role
+from api.db import utcnow
 from api.feedback.models import Rating, RatingLevel
 from api.review.masking import mask_message
 from api.review.service import guide_titles
@@ -19,13 +27,15 @@ from api.service_requests.models import RequestStatus, ServiceRequest, StatusCha
 from api.service_requests.schemas import STATUS_LABELS
 from api.staff.service import aware
 
+logger = logging.getLogger(__name__)
+
 _CHANNELS = {"web": "网页", "wechat": "微信"}
 _RATING_ORDER = [level.value for level in RatingLevel]
 
 
 def _bounds(date_from: date, date_to: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(date_from, time.min, tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+    start = datetime.combine(date_from, clock.min, tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(date_to + timedelta(days=1), clock.min, tzinfo=tz).astimezone(UTC)
     return start, end
 
 
@@ -149,69 +159,164 @@ def _requests(*, session: Session, start: datetime, end: datetime) -> tuple[list
 # --- knowledge gaps ---------------------------------------------------------------------------------------------
 
 
-def gap_questions(*, session: Session, start: datetime, end: datetime, below: float) -> list[dict[str, Any]]:
+@dataclass
+class GapQuestion:
+    """A citizen question and what the assistant did with the rest of its turn."""
+
+    message_id: int
+    conversation_id: int
+    created_at: datetime
+    text: str  # as stored until the question is selected, then masked
+    entities: Any
+    intent: str | None
+    weak: bool
+    guide: str | None = None
+
+
+@dataclass
+class GapSelection:
+    total: int  # weak questions in the period
+    questions: list[GapQuestion]  # the most recent `cap` of them, masked, in conversation order
+
+
+def gap_questions(*, session: Session, start: datetime, end: datetime, below: float, cap: int) -> GapSelection:
     """Citizen questions the assistant could not answer well: low NLU confidence, or a turn that fell back,
-    clarified, or handed over."""
+    clarified, or handed over. All are counted; only the most recent `cap` are kept (a heap), so memory is bounded
+    by the cap, not by the period. Rows are streamed and only the kept questions are masked."""
     rows = session.execute(
         select(Message.id, Message.conversation_id, Message.role, Message.text, Message.intent, Message.confidence,
-               Message.entities, Message.decision, Message.fell_back, Message.guide_id)
+               Message.entities, Message.decision, Message.fell_back, Message.guide_id, Message.created_at)
         .where(Message.created_at >= start, Message.created_at < end, Message.role.in_([Role.CITIZEN, Role.BOT]))
         .order_by(Message.conversation_id, Message.id)
-    ).all()
-    out: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
+        .execution_options(yield_per=2000)
+    )
+    newest: list[tuple[datetime, int, GapQuestion]] = []  # min-heap on (created_at, id): the oldest kept on top
+    total = 0
+
+    def finish(question: GapQuestion | None) -> None:
+        nonlocal total
+        if question is None or not question.weak or not question.text.strip():
+            return
+        total += 1
+        item = (question.created_at, question.message_id, question)
+        if len(newest) < cap:
+            heapq.heappush(newest, item)
+        elif item[:2] > newest[0][:2]:
+            heapq.heapreplace(newest, item)
+
+    current: GapQuestion | None = None
     for row in rows:
         if row.role == Role.CITIZEN:
-            current = {"text": mask_message(row.text, row.entities), "intent": row.intent, "guide": None,
-                       "weak": row.confidence is not None and row.confidence < below,
-                       "conversation_id": row.conversation_id}
-            out.append(current)
-        elif current is not None and current["conversation_id"] == row.conversation_id:
+            finish(current)
+            current = GapQuestion(message_id=row.id, conversation_id=row.conversation_id,
+                                  created_at=aware(row.created_at), text=row.text, entities=row.entities,
+                                  intent=row.intent, weak=row.confidence is not None and row.confidence < below)
+        elif current is not None and current.conversation_id == row.conversation_id:
             if row.fell_back or row.decision in ("fallback", "clarify"):
-                current["weak"] = True
+                current.weak = True
             if row.guide_id:
-                current["guide"] = row.guide_id
-    return [q for q in out if q["weak"] and q["text"].strip()]
+                current.guide = row.guide_id
+    finish(current)
+    kept = sorted((q for _, _, q in newest), key=lambda q: (q.conversation_id, q.message_id))
+    for q in kept:
+        q.text = mask_message(q.text, q.entities)
+    return GapSelection(total=total, questions=kept)
 
 
-def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
-    """Greedy single pass: each question joins the closest cluster centroid if cosine >= threshold."""
+def cluster(vectors: np.ndarray, threshold: float, weights: np.ndarray | None = None) -> list[list[int]]:
+    """Greedy single pass: each vector joins the most similar cluster centroid if cosine >= threshold.
+
+    `weights` is how many questions each vector stands for (identical texts are embedded once): a centroid is the
+    weighted sum of its members, as if the copies had come one after another, and clusters are ordered by total
+    weight, largest first. Centroid directions are kept in one matrix, so each step is one matrix-vector product.
+    """
+    count, dimension = vectors.shape
+    weight = np.ones(count, dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    unit = vectors / np.where(norms == 0, 1, norms)
-    centroids: list[np.ndarray] = []
+    unit = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+    sums = np.zeros((count, dimension), dtype=np.float32)  # at most one cluster per vector
+    directions = np.zeros((count, dimension), dtype=np.float32)
     members: list[list[int]] = []
     for i, v in enumerate(unit):
-        if centroids:
-            sims = np.array([float(c @ v) / (np.linalg.norm(c) or 1) for c in centroids])
+        k = len(members)
+        if k:
+            sims = directions[:k] @ v
             best = int(sims.argmax())
             if sims[best] >= threshold:
                 members[best].append(i)
-                centroids[best] = centroids[best] + v
+                sums[best] += weight[i] * v
+                directions[best] = sums[best] / (np.linalg.norm(sums[best]) or 1)
                 continue
-        centroids.append(v.copy())
+        sums[k] = weight[i] * v
+        directions[k] = v
         members.append([i])
-    return sorted(members, key=len, reverse=True)
+    return sorted(members, key=lambda m: float(weight[m].sum()), reverse=True)
+
+
+def gaps_cache_key(*, model: str, date_from: date, date_to: date, tz: ZoneInfo, below: float, threshold: float,
+                   limit: int, max_questions: int) -> str:
+    """Everything the result depends on; the period as resolved dates, so the default and explicit dates share."""
+    return "|".join(str(part) for part in (model, tz.key, date_from, date_to, repr(below), repr(threshold), limit,
+                                          max_questions))
+
+
+# One gap computation per key at a time in this process: two staff opening the page together wait for one result
+# instead of embedding twice. Striped, so the locks are bounded; replicas share only the cache, not the locks.
+_GAP_LOCKS = [threading.Lock() for _ in range(16)]
 
 
 def gaps(*, session: Session, embedder: Any, date_from: date, date_to: date, tz: ZoneInfo, below: float = 0.5,
-         threshold: float = 0.9, limit: int = 20) -> Gaps:
+         threshold: float = 0.9, limit: int = 20, max_questions: int = 2000, model: str = "",
+         cache: GapCache | None = None) -> Gaps:
+    key = gaps_cache_key(model=model, date_from=date_from, date_to=date_to, tz=tz, below=below, threshold=threshold,
+                         limit=limit, max_questions=max_questions)
+    if cache is None:
+        return _compute_gaps(session=session, embedder=embedder, date_from=date_from, date_to=date_to, tz=tz,
+                             below=below, threshold=threshold, limit=limit, max_questions=max_questions)
+    with _GAP_LOCKS[hash(key) % len(_GAP_LOCKS)]:
+        hit = cache.get(key)
+        if hit is not None:
+            return Gaps.model_validate_json(hit).model_copy(update={"cached": True})
+        result = _compute_gaps(session=session, embedder=embedder, date_from=date_from, date_to=date_to, tz=tz,
+                               below=below, threshold=threshold, limit=limit, max_questions=max_questions)
+        if result.available:  # "model not available" may change any minute: not cached
+            cache.set(key, result.model_dump_json())
+        return result
+
+
+def _compute_gaps(*, session: Session, embedder: Any, date_from: date, date_to: date, tz: ZoneInfo, below: float,
+                  threshold: float, limit: int, max_questions: int) -> Gaps:
     start, end = _bounds(date_from, date_to, tz)
-    questions = gap_questions(session=session, start=start, end=end, below=below)
+    selection = gap_questions(session=session, start=start, end=end, below=below, cap=max_questions)
+    questions = selection.questions
+    empty = Gaps(available=True, questions=selection.total, analysed=len(questions),
+                 capped=selection.total > len(questions), max_questions=max_questions, computed_at=utcnow(),
+                 clusters=[])
     if isinstance(embedder, str):
-        return Gaps(available=False, message=embedder, questions=len(questions), clusters=[])
+        return empty.model_copy(update={"available": False, "message": embedder})
     if not questions:
-        return Gaps(available=True, questions=0, clusters=[])
-    texts = [q["text"] for q in questions]
+        return empty
+    # Identical (masked) texts are embedded once; each remembers its questions' intents and guides.
+    by_text: dict[str, list[GapQuestion]] = {}
+    for q in questions:
+        by_text.setdefault(q.text, []).append(q)
+    texts = list(by_text)
+    counts = np.array([len(by_text[t]) for t in texts], dtype=np.float32)
+    started = time.perf_counter()
     vectors = np.asarray(embedder.encode(texts, convert_to_numpy=True), dtype=np.float32)
+    groups = cluster(vectors, threshold, counts)
+    logger.info("knowledge gaps: %d questions (%d in period), %d distinct texts, embedded and clustered in %.1f s",
+                len(questions), selection.total, len(texts), time.perf_counter() - started)
     titles = guide_titles()
     clusters = []
-    for group in cluster(vectors, threshold)[:limit]:
-        examples = Counter(texts[i] for i in group)
-        intents = Counter(questions[i]["intent"] for i in group if questions[i]["intent"])
-        guides = Counter(questions[i]["guide"] for i in group if questions[i]["guide"])
+    for group in groups[:limit]:
+        examples = Counter({texts[i]: len(by_text[texts[i]]) for i in group})
+        members = [q for i in group for q in by_text[texts[i]]]
+        intents = Counter(q.intent for q in members if q.intent)
+        guides = Counter(q.guide for q in members if q.guide)
         clusters.append(GapCluster(
-            size=len(group), examples=[t for t, _ in examples.most_common(5)],
+            size=len(members), examples=[t for t, _ in examples.most_common(5)],
             intents=[i for i, _ in intents.most_common(3)],
             attempted_guides=[titles.get(g, g) for g, _ in guides.most_common(3)],
         ))
-    return Gaps(available=True, questions=len(questions), clusters=clusters)
+    return empty.model_copy(update={"distinct_texts": len(texts), "clusters": clusters})

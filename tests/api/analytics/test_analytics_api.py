@@ -2,16 +2,23 @@
 
 import csv
 import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
+from api.analytics.cache import KEY_PREFIX, RedisGapCache
 from api.analytics.dependencies import get_gap_embedder
 from api.analytics.service import cluster
 from api.db import session_scope
 from api.feedback.models import Rating, RatingLevel
+from api.main import create_app
+from govchat.settings import Settings
 from tests.api.staff.factories import SAMPLE_TURNS, make_conversation, staff_client
+from tests.conftest import FakeRasa
 
 
 class TopicEmbedder:
@@ -89,6 +96,7 @@ def test_gaps_cluster_by_meaning_largest_first(client: TestClient) -> None:
     analyst = staff_client(client, "analyst")
     gaps = analyst.get("/api/v1/analytics/gaps").json()
     assert gaps["available"] and gaps["questions"] == 5
+    assert gaps["analysed"] == 5 and not gaps["capped"] and gaps["distinct_texts"] == 5 and not gaps["cached"]
     sizes = [c["size"] for c in gaps["clusters"]]
     assert sizes == [3, 2]
     assert all("公积金" in e for e in gaps["clusters"][0]["examples"])
@@ -103,7 +111,9 @@ def test_gaps_without_embedder_say_so(client: TestClient) -> None:
     client.app.dependency_overrides[get_gap_embedder] = lambda: "语义聚类不可用：知识库索引尚未构建"
     make_conversation(client, session_id="g1", turns=[{"q": "公积金怎么提取", "confidence": 0.1, "a": "?"}])
     body = staff_client(client, "analyst").get("/api/v1/analytics/gaps").json()
-    assert body == {"available": False, "message": "语义聚类不可用：知识库索引尚未构建", "questions": 1, "clusters": []}
+    assert {k: body[k] for k in ("available", "message", "questions", "analysed", "capped", "clusters")} == \
+        {"available": False, "message": "语义聚类不可用：知识库索引尚未构建", "questions": 1, "analysed": 1,
+         "capped": False, "clusters": []}
     client.app.dependency_overrides.clear()
 
 
@@ -142,3 +152,151 @@ def test_satisfaction_trend_has_no_average_on_days_without_ratings(client: TestC
     rows = list(csv.reader(io.StringIO(
         analyst.get("/api/v1/analytics/export/satisfaction_trend.csv").content.decode("utf-8-sig"))))
     assert rows[1][1] == "" and rows[-1][1] == "4.0"
+
+
+# --- bounded and cached knowledge gaps ----------------------------------------------------------------------------
+
+WEAK = {"confidence": 0.2, "a": "抱歉，我没有理解。", "decision": "fallback", "fell_back": True}
+
+
+class CountingEmbedder(TopicEmbedder):
+    """Remembers every batch it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def encode(self, sentences: list[str], **kwargs: Any) -> np.ndarray:
+        self.batches.append(list(sentences))
+        return super().encode(sentences, **kwargs)
+
+
+@pytest.fixture
+def gap_client(migrated_settings: Settings, fake_rasa: FakeRasa, request: pytest.FixtureRequest,
+               ) -> Iterator[tuple[TestClient, CountingEmbedder]]:
+    """A gateway with the settings the test passes (indirect parametrize), its embedder counting batches."""
+    overrides: dict[str, Any] = getattr(request, "param", {})
+    settings = migrated_settings.model_copy(update=overrides)
+    embedder = CountingEmbedder()
+    with TestClient(create_app(settings, rasa_transport=fake_rasa.transport())) as test_client:
+        test_client.app.dependency_overrides[get_gap_embedder] = lambda: embedder  # type: ignore[attr-defined]
+        yield test_client, embedder
+
+
+@pytest.mark.parametrize("gap_client", [{"analytics_gap_max_questions": 3}], indirect=True)
+def test_gaps_cap_the_most_recent_questions_and_say_so(gap_client: tuple[TestClient, CountingEmbedder]) -> None:
+    client, embedder = gap_client
+    earlier = datetime.now(UTC) - timedelta(days=3)
+    make_conversation(client, session_id="old", created_at=earlier,
+                      turns=[{"q": "户口迁移怎么办", **WEAK}, {"q": "户口本丢了", **WEAK}])
+    make_conversation(client, session_id="new", turns=[{"q": "公积金怎么提取", **WEAK},
+                                                        {"q": "公积金贷款额度多少", **WEAK},
+                                                        {"q": "驾照到期换证在哪", **WEAK}])
+    analyst = staff_client(client, "analyst")
+    body = analyst.get("/api/v1/analytics/gaps").json()
+    assert body["questions"] == 5 and body["analysed"] == 3 and body["capped"] and body["max_questions"] == 3
+    assert [c["size"] for c in body["clusters"]] == [2, 1]
+    assert "户口" not in str(body["clusters"])  # the two oldest were left out
+    assert embedder.batches == [["公积金怎么提取", "公积金贷款额度多少", "驾照到期换证在哪"]]
+    export = analyst.get("/api/v1/analytics/export/gaps.csv").content.decode("utf-8-sig")
+    last = list(csv.reader(io.StringIO(export)))[-1]
+    assert last[0] == "注" and "最近的 3 个" in last[2] and "共 5 个" in last[2]
+
+
+def test_gaps_embed_identical_questions_once(gap_client: tuple[TestClient, CountingEmbedder]) -> None:
+    client, embedder = gap_client
+    make_conversation(client, session_id="d1", turns=[{"q": "公积金怎么提取", "intent": "ask_fund", **WEAK},
+                                                       {"q": "驾照到期换证在哪", **WEAK}])
+    make_conversation(client, session_id="d2", turns=[{"q": "公积金怎么提取", **WEAK}])
+    make_conversation(client, session_id="d3", turns=[{"q": "公积金怎么提取", **WEAK},
+                                                       {"q": "公积金贷款额度多少", **WEAK}])
+    body = staff_client(client, "analyst").get("/api/v1/analytics/gaps").json()
+    assert embedder.batches == [["公积金怎么提取", "驾照到期换证在哪", "公积金贷款额度多少"]]
+    assert body["questions"] == 5 and body["analysed"] == 5 and body["distinct_texts"] == 3
+    first = body["clusters"][0]
+    assert first["size"] == 4 and first["examples"] == ["公积金怎么提取", "公积金贷款额度多少"]
+    assert [c["size"] for c in body["clusters"]] == [4, 1]
+
+
+def test_gaps_cache_hit_does_not_embed_again(gap_client: tuple[TestClient, CountingEmbedder]) -> None:
+    client, embedder = gap_client
+    make_conversation(client, session_id="c1", turns=[{"q": "公积金怎么提取", **WEAK}])
+    analyst = staff_client(client, "analyst")
+    first = analyst.get("/api/v1/analytics/gaps").json()
+    make_conversation(client, session_id="c2", turns=[{"q": "驾照到期换证在哪", **WEAK}])
+    again = analyst.get("/api/v1/analytics/gaps").json()
+    assert len(embedder.batches) == 1
+    assert again["cached"] and not first["cached"] and again["computed_at"] == first["computed_at"]
+    assert again["clusters"] == first["clusters"] and again["questions"] == 1  # as computed, up to the TTL
+    # The export with the page's period is the same computation.
+    assert analyst.get("/api/v1/analytics/export/gaps.csv").status_code == 200
+    assert len(embedder.batches) == 1
+
+
+def test_gaps_cache_is_per_period_and_parameters(gap_client: tuple[TestClient, CountingEmbedder]) -> None:
+    client, embedder = gap_client
+    make_conversation(client, session_id="p1", turns=[{"q": "公积金怎么提取", **WEAK}])
+    analyst = staff_client(client, "analyst")
+    today = datetime.now(UTC).date()
+    base = "/api/v1/analytics/gaps"
+    analyst.get(base)
+    analyst.get(f"{base}?date_from={today - timedelta(days=29)}&date_to={today}")  # the default period: a hit
+    assert len(embedder.batches) == 1
+    for query in ("threshold=0.8", "below=0.3", f"date_from={today - timedelta(days=6)}"):
+        assert not analyst.get(f"{base}?{query}").json()["cached"], query
+    assert len(embedder.batches) == 4
+    assert analyst.get(f"{base}?threshold=0.8").json()["cached"]
+    assert len(embedder.batches) == 4
+
+
+@pytest.mark.parametrize("gap_client", [{"analytics_gap_cache_seconds": 0}], indirect=True)
+def test_gaps_cache_can_be_turned_off(gap_client: tuple[TestClient, CountingEmbedder]) -> None:
+    client, embedder = gap_client
+    make_conversation(client, session_id="o1", turns=[{"q": "公积金怎么提取", **WEAK}])
+    analyst = staff_client(client, "analyst")
+    analyst.get("/api/v1/analytics/gaps")
+    assert not analyst.get("/api/v1/analytics/gaps").json()["cached"]
+    assert len(embedder.batches) == 2
+
+
+def test_gaps_without_embedder_are_not_cached(gap_client: tuple[TestClient, CountingEmbedder]) -> None:
+    client, embedder = gap_client
+    make_conversation(client, session_id="u1", turns=[{"q": "公积金怎么提取", **WEAK}])
+    analyst = staff_client(client, "analyst")
+    client.app.dependency_overrides[get_gap_embedder] = lambda: "语义聚类不可用"  # type: ignore[attr-defined]
+    assert not analyst.get("/api/v1/analytics/gaps").json()["available"]
+    client.app.dependency_overrides[get_gap_embedder] = lambda: embedder  # type: ignore[attr-defined]
+    assert analyst.get("/api/v1/analytics/gaps").json()["available"]
+    assert len(embedder.batches) == 1
+
+
+def test_cluster_weights_count_as_questions() -> None:
+    vectors = np.array([[1, 0], [0, 1], [0.99, 0.1]], dtype=np.float32)
+    assert cluster(vectors, 0.9) == [[0, 2], [1]]
+    assert cluster(vectors, 0.9, np.array([1, 5, 1])) == [[1], [0, 2]]  # one text asked five times
+
+
+class StubRedis:
+    def __init__(self, down: bool = False) -> None:
+        self.values: dict[str, str] = {}
+        self.expiry: dict[str, int] = {}
+        self.down = down
+
+    def get(self, key: str) -> str | None:
+        if self.down:
+            raise ConnectionError("redis down")
+        return self.values.get(key)
+
+    def set(self, key: str, value: str, ex: int) -> None:
+        if self.down:
+            raise ConnectionError("redis down")
+        self.values[key], self.expiry[key] = value, ex
+
+
+def test_redis_gap_cache_shares_with_expiry_and_fails_open() -> None:
+    stub = StubRedis()
+    cache = RedisGapCache(stub, ttl_seconds=600)  # type: ignore[arg-type]
+    cache.set("k", "{}")
+    assert cache.get("k") == "{}" and stub.expiry == {KEY_PREFIX + "k": 600}
+    down = RedisGapCache(StubRedis(down=True), ttl_seconds=600)  # type: ignore[arg-type]
+    down.set("k", "{}")
+    assert down.get("k") is None

@@ -243,3 +243,15 @@ def test_analyst_opens_analytics_with_charts_and_gaps(open_console: Any, gateway
     assert analyst.evaluate("async (u) => (await fetch(u)).status", href) == 200
     analyst.wait_for_timeout(300)
     shoot(analyst, "console-09-analytics")
+
+
+def test_admin_sees_what_retention_will_do_to_conversations_and_requests(open_console: Any, gateway: Gateway,
+                                                                          shoot: Any) -> None:
+    admin = open_console("admin")
+    admin.goto(f"{gateway.url}/console/#/retention")
+    report = admin.get_by_test_id("retention-report")
+    report.wait_for()
+    text = report.inner_text()
+    assert "将匿名化的实名会话" in text and "将匿名化的办事申请" in text and "超过保留期仍未办结" in text
+    assert "1825 天后匿名化申请人信息" in admin.locator("#view").inner_text()
+    shoot(admin, "console-10-retention")

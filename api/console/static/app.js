@@ -365,14 +365,17 @@ async function auditPage() {
 async function retentionPage() {
   const r = await api("GET", "/api/v1/retention/report");
   view.replaceChildren(el("h2", {}, "数据保留"),
-    el("p", {}, `匿名会话保留 ${r.anonymous_days} 天（之后删除）；实名会话保留 ${r.identified_days} 天（之后匿名化）；对话引擎（Rasa）中的记录随之删除。每日自动执行。`),
+    el("p", {}, `匿名会话保留 ${r.anonymous_days} 天（之后删除）；实名会话保留 ${r.identified_days} 天（之后匿名化）；对话引擎（Rasa）中的记录随之删除；办事申请办结（含不予受理、已撤回）${r.request_days} 天后匿名化申请人信息，受理编号和办理记录保留。每日自动执行。`),
     el("table", {"data-testid": "retention-report"},
       el("tr", {}, el("th", {}, "将删除的匿名会话"), el("td", {}, r.anonymous_to_delete)),
       el("tr", {}, el("th", {}, "将匿名化的实名会话"), el("td", {}, r.identified_to_anonymise)),
       el("tr", {}, el("th", {}, "涉及消息"), el("td", {}, r.messages_affected)),
       el("tr", {}, el("th", {}, "最早一条"), el("td", {}, fmtTime(r.oldest_affected))),
       el("tr", {}, el("th", {}, "仍在人工处理而跳过"), el("td", {}, r.skipped_open_handover)),
-      el("tr", {}, el("th", {}, "将删除的对话引擎记录（Rasa）"), el("td", {}, r.tracker_events_to_delete))),
+      el("tr", {}, el("th", {}, "将删除的对话引擎记录（Rasa）"), el("td", {}, r.tracker_events_to_delete)),
+      el("tr", {}, el("th", {}, "将匿名化的办事申请"), el("td", {}, r.requests_to_anonymise)),
+      el("tr", {}, el("th", {}, "最早办结的一件"), el("td", {}, fmtTime(r.oldest_request_end))),
+      el("tr", {}, el("th", {}, "超过保留期仍未办结（请核实）"), el("td", {}, r.requests_open_past_period))),
     el("p", {}, el("button", {type: "button", onclick: async () => {
       if (!confirm("确定立即执行？删除后无法恢复。")) return;
       try { await api("POST", "/api/v1/retention/run"); retentionPage(); } catch (e) { showError(e); }

@@ -14,6 +14,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 
 from api.main import create_app
 from govchat.settings import ROOT, Settings
@@ -26,10 +27,31 @@ TEST_INDEX_DIR = ROOT / "var" / "test-index"
 FakeRasaHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def migrate(database_url: str) -> None:
+def alembic_config(database_url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.attributes["database_url"] = database_url
-    command.upgrade(config, "heads")
+    return config
+
+
+def migrate(database_url: str) -> None:
+    command.upgrade(alembic_config(database_url), "heads")
+
+
+def schema_diff(database_url: str) -> list[Any]:
+    """What autogenerate would still change after migrating to every head: empty when no model change lacks a
+    migration."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from api.models import Base
+
+    migrate(database_url)
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -2,20 +2,13 @@
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from api.models import Base
-from govchat.settings import ROOT
+from tests.conftest import alembic_config, schema_diff
 
 pytestmark = pytest.mark.scaled
-
-
-def alembic_config(url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = url
-    return config
 
 
 def test_upgrade_heads_creates_every_model_table(pg_url: str) -> None:
@@ -44,16 +37,7 @@ def test_downgrade_to_base_and_upgrade_again(pg_url: str) -> None:
 
 def test_schema_matches_models_after_upgrade(pg_url: str) -> None:
     """No model change is waiting for a migration (autogenerate finds nothing to do)."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-
-    command.upgrade(alembic_config(pg_url), "heads")
-    engine = create_engine(pg_url)
-    try:
-        with engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    finally:
-        engine.dispose()
+    diff = schema_diff(pg_url)
     assert not diff, f"models differ from the migrated schema: {diff}"
 
 

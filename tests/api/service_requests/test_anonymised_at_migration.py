@@ -4,22 +4,12 @@ and the migrated schema matches the models."""
 from pathlib import Path
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from api.db import make_engine
-from api.models import Base
-from govchat.settings import ROOT
+from tests.conftest import alembic_config, schema_diff
 
 REVISION = "1f2ab3d65253"
-
-
-def _config(url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = url
-    return config
 
 
 def _columns(url: str) -> set[str]:
@@ -32,7 +22,7 @@ def _columns(url: str) -> set[str]:
 
 def test_anonymised_at_up_down_up_keeps_requests_and_history(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'migrations.db'}"
-    config = _config(url)
+    config = alembic_config(url)
     command.upgrade(config, "heads")
     assert "anonymised_at" in _columns(url)
     engine = make_engine(url)
@@ -66,19 +56,12 @@ def test_anonymised_at_up_down_up_keeps_requests_and_history(tmp_path: Path) -> 
 
 
 def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'schema.db'}"
-    command.upgrade(_config(url), "heads")
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    finally:
-        engine.dispose()
+    diff = schema_diff(f"sqlite:///{tmp_path / 'schema.db'}")
     assert not diff, f"models differ from the migrated schema: {diff}"
 
 
 def test_the_revision_is_the_head_of_the_service_requests_branch() -> None:
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(_config("sqlite://"))
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert script.get_revision("service_requests@head").revision == REVISION  # type: ignore[union-attr]

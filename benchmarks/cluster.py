@@ -59,10 +59,20 @@ def create_databases(server_url: str, name: str) -> str:
 
 def drop_databases(server_url: str, name: str) -> None:
     import psycopg
+    from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+    # FORCE ends our own leftover sessions, but not an autovacuum worker that happens to be busy in the database
+    # (it belongs to no role we may signal: InsufficientPrivilege); it finishes within a moment on these small
+    # databases, so wait and try again.
+    retrying = Retrying(
+        retry=retry_if_exception_type(psycopg.errors.InsufficientPrivilege),
+        wait=wait_fixed(0.5), stop=stop_after_delay(30), reraise=True,
+    )
     with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
         for db in (name, f"{name}_rasa"):
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            for attempt in retrying:
+                with attempt:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 def _libpq(url: str) -> str:

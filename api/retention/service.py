@@ -21,9 +21,10 @@ activity (updated_at; for Rasa's events, the sender's last event); for requests,
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.conversations.models import Conversation, ConversationState, Message
@@ -141,10 +142,7 @@ def _anonymise(session: Session, conversation_id: int) -> None:
     for message in messages:
         message.text = mask_message(message.text, entities)
         message.entities = None
-    # The 好差评 of the conversation: the citizen's comment and the note of the call back are free text too.
-    for rating in session.scalars(select(Rating).where(Rating.conversation_id == conversation_id)):
-        rating.comment = mask_message(rating.comment, entities) if rating.comment else None
-        rating.follow_up_note = mask_message(rating.follow_up_note, entities) if rating.follow_up_note else None
+    _mask_ratings(session, Rating.conversation_id == conversation_id, lambda text: mask_message(text, entities))
     conversation.user_ref = None
     conversation.callback_phone = None
     conversation.session_id = f"{ANONYMISED_PREFIX}{conversation.id}"
@@ -152,9 +150,12 @@ def _anonymise(session: Session, conversation_id: int) -> None:
 
 def _anonymise_request(session: Session, request_id: int, now: datetime) -> None:
     request = session.get_one(ServiceRequest, request_id)
-    # The request's 好差评: the comment and the note of the call back are free text that may name the applicant.
-    mask = requests_service.personal_text_masker(request)
-    for rating in session.scalars(select(Rating).where(Rating.request_id == request_id)):
+    _mask_ratings(session, Rating.request_id == request_id, requests_service.personal_text_masker(request))
+    requests_service.anonymise(session=session, request=request, at=now)
+
+
+def _mask_ratings(session: Session, which: ColumnElement[bool], mask: Callable[[str], str]) -> None:
+    """A 好差评's free text, the citizen's comment and the note of the call back, may name the person too."""
+    for rating in session.scalars(select(Rating).where(which)):
         rating.comment = mask(rating.comment) if rating.comment else None
         rating.follow_up_note = mask(rating.follow_up_note) if rating.follow_up_note else None
-    requests_service.anonymise(session=session, request=request, at=now)

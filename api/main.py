@@ -13,7 +13,7 @@ from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.request_id import RequestIdMiddleware
 from api.routes import mount_routes
-from api.service_requests.calendar import holidays_path, load_holiday_table
+from govchat.calendar import holidays_path, load_holiday_table
 from govchat.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)

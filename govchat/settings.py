@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     # sibling database `<gateway database>_rasa` on the same server.
     rasa_tracker_url: str = ""
 
-    # Statutory holidays and 调休 working weekends (format in api/service_requests/holidays.yml). Empty: that
+    # Statutory holidays and 调休 working weekends (format in govchat/holidays.yml). Empty: that
     # shipped sample, which covers 2026 only.
     holidays_file: Path | None = None
 

@@ -3,6 +3,7 @@
 each its own process, by the same code as `make run` (govchat.stack), on free ports and a temporary data directory.
 """
 
+import datetime as dt
 import json
 import socket
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from api.main import create_app
+from govchat import calendar
 from govchat.settings import ROOT, Settings
 from govchat.stack import Stack, prepare
 
@@ -52,6 +54,20 @@ def schema_diff(database_url: str) -> list[Any]:
             return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
     finally:
         engine.dispose()
+
+
+# Tests never read the real date: bookings, working days and "today" see this Monday unless a test freezes another
+# instant with `freeze_now` (a weekend, a year-end). Processes started for end-to-end tests keep the real clock.
+FROZEN_NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=calendar.TZ)
+
+
+@pytest.fixture(autouse=True)
+def freeze_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
+    def freeze(at: dt.datetime) -> None:
+        monkeypatch.setattr(calendar, "now", lambda: at)
+
+    freeze(FROZEN_NOW)
+    return freeze
 
 
 @pytest.fixture

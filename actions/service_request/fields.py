@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-# The one list of bookable periods, owned by the gateway's calendar (pure data, no database).
-from api.service_requests.calendar import PERIODS
+# The one list of bookable periods (govchat.calendar, shared with the gateway).
+from govchat.calendar import PERIODS
 
 _WEEKDAYS = "一二三四五六日"
 _CN_NUMBERS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType
@@ -21,15 +20,11 @@ from rasa_sdk.types import DomainDict
 from actions.service_request import fields, gateway, texts
 from actions.service_request.guides import load_guide, material_lines
 from actions.turn_facts import turn
-
-# The halls' calendar (working days, holidays) is shared with the gateway; it is pure data, no database.
-from api.service_requests import calendar
+from govchat import calendar
 from govchat.identity import IdentityError, validate_id_number, validate_mobile, validate_person_name
 from govchat.pii import mask_id_number, mask_phone
 
 logger = logging.getLogger(__name__)
-
-TZ = ZoneInfo("Asia/Shanghai")
 
 GUIDE = "sr_guide_id"
 READY = "sr_guide_ready"
@@ -51,7 +46,7 @@ QUESTION_INTENTS = frozenset({"ask_service", "nlu_fallback", "out_of_scope"})
 
 
 def today() -> dt.date:
-    return dt.datetime.now(TZ).date()
+    return calendar.now().date()
 
 
 def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict[str, str]] | None = None) -> None:

@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.service_request import fields, gateway, texts
-from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, SOFT_INTENTS, TZ, say
+from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, SOFT_INTENTS, say
+from govchat import calendar
 
 TRACKING_NO, VERIFIER = "sr_tracking_no", "sr_verifier"
 
@@ -92,7 +93,7 @@ class ValidateCancelRequestForm(_LookupFormMixin, FormValidationAction):
 def _history_lines(request: dict[str, Any]) -> list[str]:
     lines = []
     for change in request.get("history", []):
-        at = dt.datetime.fromisoformat(change["at"]).astimezone(TZ)
+        at = dt.datetime.fromisoformat(change["at"]).astimezone(calendar.TZ)
         reason = f"（{change['reason']}）" if change.get("reason") else ""
         lines.append(f"· {at:%m月%d日 %H:%M} {change['label']}{reason}")
     return lines

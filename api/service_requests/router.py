@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.db import SessionDep
 from api.dependencies import SettingsDep
 from api.ratelimit import LimiterDep
-from api.service_requests import calendar, service
+from api.service_requests import service
 from api.service_requests.dependencies import IdempotencyKey, limited_verification
 from api.service_requests.exceptions import InvalidField
 from api.service_requests.schemas import (
@@ -16,6 +16,7 @@ from api.service_requests.schemas import (
     SlotRead,
     Verification,
 )
+from govchat import calendar
 
 router = APIRouter()
 

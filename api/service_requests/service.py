@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from api.db import utcnow
-from api.service_requests import calendar
 from api.service_requests.exceptions import (
     CannotCancel,
     IdempotencyKeyReused,
@@ -41,6 +40,7 @@ from api.service_requests.models import (
     StatusChange,
 )
 from api.service_requests.schemas import ServiceRequestCreate
+from govchat import calendar
 from govchat.identity import IdentityError, validate_id_number, validate_mobile, validate_person_name
 from govchat.pii import mask_name, mask_text
 from knowledge.loader import read_guide_file

@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.service_request import gateway
-from api.service_requests import calendar
+from govchat import calendar
 
 OFFICE = "贵阳市政务服务中心公安户政窗口"
 

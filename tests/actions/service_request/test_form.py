@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.service_request import form
-from api.service_requests import calendar
+from govchat import calendar
 from tests.actions.service_request.conftest import FILLED, OFFICE, FakeGateway, bookable, slot_values, texts, tracker
 
 DOMAIN: dict[str, Any] = {
@@ -115,18 +116,39 @@ def test_office_matches_a_location_of_the_guide(dispatcher: CollectingDispatcher
 WINDOW = {"sr_mode": "window", "sr_office": OFFICE}
 
 
-def test_date_must_be_a_free_working_day(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+def first_working_day_after(day: dt.date) -> dt.date:
+    while not calendar.is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+# A weekday, a Saturday, the last day of a year (the window crosses into a year the table may not cover).
+@pytest.mark.parametrize(
+    "at",
+    [
+        dt.datetime(2026, 11, 30, 10, 0, tzinfo=calendar.TZ),
+        dt.datetime(2026, 12, 5, 10, 0, tzinfo=calendar.TZ),
+        dt.datetime(2026, 12, 31, 23, 30, tzinfo=calendar.TZ),
+    ],
+)
+def test_date_must_be_a_free_working_day(
+    dispatcher: CollectingDispatcher,
+    fake_gateway: FakeGateway,
+    freeze_now: Callable[[dt.datetime], None],
+    at: dt.datetime,
+) -> None:
+    freeze_now(at)
     first = bookable()[0]
     values = run_form(dispatcher, first.isoformat(), "sr_date", slots=WINDOW)
     assert values["sr_date"] == first.isoformat()
 
-    today = calendar.now().date()
+    today = at.date()
     saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
     cases = [
         (today.isoformat(), "明天及以后"),
         ((today - dt.timedelta(days=2)).isoformat(), "明天及以后"),
         (saturday.isoformat(), "休息日"),
-        ((today + dt.timedelta(days=45)).isoformat(), "两周内"),
+        (first_working_day_after(today + dt.timedelta(days=45)).isoformat(), "两周内"),
         ("下个月圆之夜", "没看懂这个日期"),
     ]
     for text, message in cases:

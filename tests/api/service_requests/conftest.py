@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import make_engine, make_sessionmaker
-from api.service_requests import calendar
+from govchat import calendar
 from govchat.settings import Settings
 
 GUIDE_ID = "id-card-replacement"

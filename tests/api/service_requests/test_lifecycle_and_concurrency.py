@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import session_scope
-from api.service_requests import calendar, service
+from api.service_requests import service
 from api.service_requests.exceptions import InvalidTransition, ReasonRequired, RequestNotFound, SlotFull
 from api.service_requests.models import AppointmentSlot, RequestStatus, ServiceRequest, StatusChange
 from api.service_requests.schemas import ServiceRequestCreate, ServiceRequestRead
+from govchat import calendar
 from govchat.settings import Settings
 from tests.api.service_requests.conftest import ID_NUMBER, OFFICE, PHONE, first_bookable_day, request_body, window_body
 

@@ -106,7 +106,7 @@ def test_names_with_middle_dot_and_latin_letters_are_accepted(api: TestClient) -
 def test_past_weekend_and_far_dates_are_refused(api: TestClient, sessions: sessionmaker) -> None:
     import datetime as dt
 
-    from api.service_requests import calendar
+    from govchat import calendar
 
     today = calendar.now().date()
     saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
@@ -122,7 +122,7 @@ def test_past_weekend_and_far_dates_are_refused(api: TestClient, sessions: sessi
 
 
 def test_slots_list_working_days_and_hours_only(api: TestClient) -> None:
-    from api.service_requests import calendar
+    from govchat import calendar
 
     response = api.get(f"{URL}/slots", params={"office": OFFICE, "guide_id": "id-card-replacement"})
     assert response.status_code == 200

@@ -92,6 +92,7 @@ def _warn_uncovered(year: int) -> None:
 
 
 def now() -> dt.datetime:
+    """The one clock of bookings and working days; tests freeze it (tests/conftest.py), never the real date."""
     return dt.datetime.now(TZ)
 
 

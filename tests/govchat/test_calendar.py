@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from api.service_requests import calendar
-from api.service_requests.calendar import HolidayTableError, load_holiday_table
+from govchat import calendar
+from govchat.calendar import HolidayTableError, load_holiday_table
 
 
 def test_the_shipped_sample_covers_2026_with_its_holidays_and_working_weekends() -> None:
@@ -22,7 +22,7 @@ def test_the_shipped_sample_covers_2026_with_its_holidays_and_working_weekends()
 
 def test_a_year_the_table_does_not_cover_counts_only_weekends_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     calendar._warn_uncovered.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="api.service_requests.calendar"):
+    with caplog.at_level(logging.WARNING, logger="govchat.calendar"):
         assert not calendar.is_working_day(dt.date(2027, 1, 1))  # listed although 2027 is not covered yet
         assert calendar.is_working_day(dt.date(2027, 2, 8))  # a Monday; 2027's Spring Festival is not in the table
         assert calendar.is_working_day(dt.date(2027, 2, 9))

@@ -1,0 +1,53 @@
+"""How the whole-turn benchmark judges a reply (benchmarks/answers.py), and that its sets load."""
+
+from benchmarks.answers import (
+    NAMED_SETS,
+    Expect,
+    Reply,
+    judge_follow_up,
+    judge_single,
+    load_named,
+    section_answers,
+)
+from knowledge.schema import ASPECTS
+
+
+def reply(guide_id=None, section=None, decision=None, offered=(), text="") -> Reply:
+    return Reply(guide_id, section, decision, False, False, "ask_service", tuple(offered), text)
+
+
+ID_FEES = Expect("service", ("id-card-replacement",), "fees")
+
+
+def test_first_replies():
+    assert judge_single(ID_FEES, reply("id-card-replacement", "fees", "answer")) == "right_section"
+    assert judge_single(ID_FEES, reply("id-card-replacement", "overview", "answer")) == "right_guide_other_section"
+    assert judge_single(ID_FEES, reply(offered=["temp-id-card", "id-card-replacement"])) == "clarify_offers_right"
+    assert judge_single(ID_FEES, reply("passport", "fees", "answer")) == "confidently_wrong"
+    assert judge_single(ID_FEES, reply(text="非常抱歉给您带来了不好的体验")) == "apology"
+    assert judge_single(ID_FEES, reply(decision="fallback")) == "fallback"
+    assert judge_single(Expect("out_of_scope"), reply(decision="out_of_scope")) == "refused"
+    assert judge_single(Expect("out_of_scope"), reply("passport", "fees")) == "answered_out_of_scope"
+    assert judge_single(Expect("complaint"), reply(decision="complaint")) == "apologised"
+
+
+def test_later_turns():
+    before = Expect("service", ("id-card-replacement",), "process")
+    assert judge_follow_up(ID_FEES, before, reply("id-card-replacement", "fees")) == "stayed_answered"
+    assert judge_follow_up(ID_FEES, before, reply("medical-reimbursement", "fees")) == "left_for_wrong_guide"
+    other = Expect("service", ("passport",), "place")
+    assert judge_follow_up(other, before, reply("passport", "place")) == "switched"
+
+
+def test_a_question_without_an_aspect_is_answered_by_any_section():
+    assert section_answers("faq", None) and section_answers("overview", None)
+    assert not section_answers("faq", "fees")
+
+
+def test_the_sets_load_with_known_kinds_and_aspects():
+    for name in NAMED_SETS:
+        _, cases = load_named(name)
+        assert cases
+        for case in cases:
+            for turn in case.turns:
+                assert turn.expect.aspect is None or turn.expect.aspect in ASPECTS, (case.id, turn.expect.aspect)

@@ -13,18 +13,27 @@ SECTION_TITLES: dict[str, str] = {
     "process": "办理流程",
     "time": "办理时限",
     "fees": "收费标准",
+    "benefits": "待遇标准",
     "place": "办理地点和时间",
     "phone": "咨询电话",
     "online": "网上办理",
     "faq": "常见问题",
 }
 
-# The aspect with the highest cue score wins; ties go to the earlier (more specific) aspect.
+# The aspect with the highest cue score wins; ties go to the earlier (more specific) aspect: "能领好多钱" is
+# what the citizen receives, not what it costs.
 _CUES: dict[Aspect, tuple[str, ...]] = {
+    "benefits": (
+        "领多少", "领好多", "发多少", "发好多", "补贴多少", "补助多少", "补多少", "给多少", "给好多",
+        "拿多少", "拿好多", "标准是", "待遇", "一个月多少", "每月多少", "每个月多少", "一个月好多", "每个月好多",
+        "报销比例", "报多少", "报好多", "能报好多", "能报多少", "贷多少", "贷好多", "额度", "利率", "最多能",
+        "能取多少", "取好多", "取多少", "几个月", "多少个月", "领几", "发几", "到手",
+    ),
     "fees": (
         "多少钱", "几块钱", "几多钱", "收费", "费用", "工本费", "要钱", "花钱", "交钱", "给钱", "免费", "收钱",
         "贵不贵", "钱吗", "钱不", "价格", "缴费标准", "付费", "花多少", "要好多钱", "好多钱", "收不收", "钱呀", "钱啊",
-        "交好多", "学费", "利息", "注册费", "收费标准", "不要钱", "要交钱", "多少费",
+        "交好多", "学费", "利息", "注册费", "收费标准", "不要钱", "要交钱", "多少费", "税费", "哪些税", "交税",
+        "什么税", "啥税", "啥子税",
     ),
     "materials": (
         "材料", "带什么", "带啥", "带哪些", "带些什么", "拿什么", "拿啥", "准备什么", "准备啥", "准备哪些",
@@ -55,6 +64,7 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
         "能申请吗", "可以申请吗", "能不能申请", "要求", "满足", "算不算", "够格", "能领吗", "能不能领",
         "可以领吗", "有资格", "要满", "满多少", "几级", "要得不", "是不是要", "还能", "能不能", "可不可以",
         "能否", "行不行", "一定要", "必须",
+        "本人", "代办", "代领", "委托", "几次",
     ),
     "process": (
         "流程", "步骤", "怎么办", "咋办", "咋整", "怎么弄", "咋弄", "咋个办", "咋个弄", "咋个整", "如何办",
@@ -67,11 +77,22 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
     ),
 }
 
+# "我想补办身份证", "要办个护照": wanting to do a service without asking anything else is asking how.
+_WANT_TO_DO = re.compile(
+    r"(我想|我要|想要|想|要|准备|打算|帮我)(去|给[^，。,]{1,6})?(补办|办理|办个|办|申请|补|换|领|开|注册|登记|提取|迁|销)"
+)
+# "过户费要好多": a named fee and how much.
+_FEE_AMOUNT = re.compile(r"费.{0,3}(多少|好多|几多)")
 # Generic "how do I" cues count half, so a specific cue in the same question wins.
 _HALF: frozenset[Aspect] = frozenset({"process", "conditions"})
 _HOW = re.compile(r"怎么|怎样|咋|如何|哪样弄|啷个|要办啥")
 # "能换不" / "还能提不" / "可以贷吗": can-I questions in Guizhou speech.
 _CAN_I = re.compile(r"(能|可以|可不可以|能够|还能|得)[^，。,.!！]{0,10}(不|吗|没有|没)[？?！!嘛哦呢]*$")
+
+
+def asked_words() -> tuple[str, ...]:
+    """Every cue of every aspect: words that say what is asked, never which service."""
+    return tuple(c for cues in _CUES.values() for c in cues)
 
 
 def _count(text: str, cues: tuple[str, ...]) -> int:
@@ -89,10 +110,12 @@ def detect_aspect(text: str) -> Aspect | None:
         score = float(_count(t, cues))
         if aspect in _HALF:
             score *= 0.5
+        if aspect == "fees" and _FEE_AMOUNT.search(t):
+            score += 1
         if aspect == "conditions" and any(_CAN_I.search(part) for part in re.split(r"[，。,.；;]", t) if part):
             score += 0.5
         if score > best_score:
             best, best_score = aspect, score
-    if best is None and _HOW.search(t):
+    if best is None and (_HOW.search(t) or _WANT_TO_DO.search(t)):
         return "process"
     return best

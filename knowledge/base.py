@@ -119,7 +119,7 @@ class KnowledgeBase:
         ranking = rank(sig, method, self.calibration)
         hits = []
         for pos, score in ranking[:k]:
-            row = best_chunk(s.index, sig, pos, s.rows_by_entry[pos])
+            row = best_chunk(s.index, sig, pos, s.rows_by_entry[pos], self.calibration.faq_margin)
             c = s.index.chunks[row]
             hits.append(Hit(guide_id=c.guide_id, title=c.title, section=c.section, section_title=c.section_title,
                             text=c.text, score=round(float(score), 4), url=c.url))

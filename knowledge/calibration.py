@@ -37,6 +37,18 @@ class Calibration:
     intercept: float = -10.0
     answer_at: float = 0.6  # confidence >= answer_at: answer
     clarify_at: float = 0.3  # clarify_at <= confidence < answer_at: ask which guide is meant; below: fallback
+    # The turn's decisions (actions/turn_decision.py) read these too, so a refit moves every threshold together.
+    # A message NLU calls off-topic and that names no service is still answered at this confidence (a refit
+    # sets it above every off-topic development question's confidence).
+    overrule_at: float = 0.95
+    # During a conversation about one guide, a longer message that names no service starts a new topic only when
+    # the open search is this sure of another guide.
+    new_topic_at: float = 0.9
+    # NLU must be this sure of a conversation-control intent (greeting, thanks, complaint, off-topic) for it to
+    # answer instead of the search, and then only when the message names no service and asks nothing.
+    control_at: float = 0.8
+    # A FAQ answers before the asked section when its question is this much closer (dense cosine) to the message.
+    faq_margin: float = 0.02
     embedder: str = "e5"  # the embedder the numbers were fitted for
 
     def confidence(self, features: dict[str, float]) -> float:

@@ -34,11 +34,7 @@ def _yes(flag: bool) -> str:
 
 
 def _guide_sections(g: Guide) -> dict[str, str]:
-    mats = []
-    for m in g.materials:
-        need = "必需" if m.required else "非必需"
-        note = f"（{m.notes}）" if m.notes else ""
-        mats.append(f"{m.name}：{m.form}{m.count}份，{need}{note}")
+    mats = [m.line() for m in g.materials]
     steps = [f"{i}. {s.name}：{s.description}" for i, s in enumerate(g.process, 1)]
     time = [f"法定办结时限：{g.time_limit.statutory}" if g.time_limit.statutory else ""]
     time.append(f"承诺办结时限：{g.time_limit.promised}" if g.time_limit.promised else "")

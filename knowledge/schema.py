@@ -10,10 +10,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-Aspect = Literal["materials", "fees", "time", "place", "process", "conditions", "online", "phone", "overview"]
+# What a question asks about: the one list (actions and search import it). "fees" is what the citizen pays,
+# "benefits" what the citizen receives (an allowance, a pension, a reimbursement rate, a loan's terms); guides
+# have no benefits section, their FAQs answer it.
+Aspect = Literal[
+    "materials", "fees", "benefits", "time", "place", "process", "conditions", "online", "phone", "overview"
+]
 ASPECTS: tuple[Aspect, ...] = (
     "materials",
     "fees",
+    "benefits",
     "time",
     "place",
     "process",
@@ -51,6 +57,13 @@ class Material(_Model):
     count: int = Field(default=1, ge=0)
     required: bool = True
     notes: str | None = None
+
+    def line(self) -> str:
+        """The one way a material is written, in answers, the request form and the index."""
+        form = f"{self.form}{self.count}份" if self.count else self.form
+        need = "" if self.required else "，视情况提供"
+        note = f"（{self.notes}）" if self.notes else ""
+        return f"{self.name}：{form}{need}{note}"
 
 
 class Step(_Model):

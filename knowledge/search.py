@@ -14,6 +14,7 @@ import numpy as np
 from knowledge.aspects import detect_aspect
 from knowledge.calibration import Calibration
 from knowledge.chunking import entry_aliases
+from knowledge.homophones import Homophones
 from knowledge.index import LoadedIndex
 from knowledge.schema import Aspect
 from knowledge.textproc import bigram_set, expand, normalize
@@ -88,6 +89,7 @@ class Searcher:
         self.index = index
         self.model = model
         self.aliases = AliasMatcher(index)
+        self.homophones = Homophones((e.title, entry_aliases(e)) for e in index.entries)
         self.rows_by_entry: dict[int, list[int]] = defaultdict(list)
         for row, pos in enumerate(index.chunk_guide.tolist()):
             self.rows_by_entry[pos].append(row)
@@ -107,7 +109,11 @@ class Searcher:
         return vec
 
     def signals(self, query: str, *, only: int | None = None) -> Signals:
-        """Run every retriever; ``only`` restricts to one entry position (follow-up questions)."""
+        """Run every retriever; ``only`` restricts to one entry position (follow-up questions).
+
+        Service names mistyped with a pinyin input method are read as the names they sound like first.
+        """
+        query = self.homophones.correct(query)
         qvec = self.embed_query(query)
         if only is None:
             scores, ids = self.index.store.search(qvec, DENSE_CANDIDATES)
@@ -197,17 +203,25 @@ def features(sig: Signals, ranking: list[tuple[int, float]]) -> dict[str, float]
     }
 
 
-def best_chunk(index: LoadedIndex, sig: Signals, pos: int, rows: list[int]) -> int:
-    """The asked-about section if the guide has it, else its chunk most similar to the question.
+def best_chunk(index: LoadedIndex, sig: Signals, pos: int, rows: list[int], faq_margin: float) -> int:
+    """The chunk of one guide that answers the question.
 
+    The asked-about section if the guide has it, unless one of its FAQs is closer to the question by
+    ``faq_margin`` ("二手房过户要交哪些税" is the deed-tax FAQ, not only the registration fee); a question about
+    what the citizen receives (no section says it) is a FAQ's; otherwise the chunk most similar to the question.
     The "names" chunk (title and aliases) helps finding a guide but says nothing, so it is never quoted.
     """
     rows = [r for r in rows if not index.chunks[r].chunk_id.endswith("#names")] or rows
+    dense = sig.chunk_scores["dense"]
+    faqs = [r for r in rows if index.chunks[r].section == "faq"]
+    best_faq = max(faqs, key=lambda r: dense.get(r, 0.0), default=None)
+    faq_score = dense.get(best_faq, 0.0) if best_faq is not None else 0.0
     if sig.aspect is not None:
         for row in rows:
             if index.chunks[row].section == sig.aspect:
-                return row
-    dense = sig.chunk_scores["dense"]
+                return best_faq if best_faq is not None and faq_score >= dense.get(row, 0.0) + faq_margin else row
+        if sig.aspect == "benefits" and best_faq is not None and faq_score > 0:
+            return best_faq
     words = sig.chunk_scores["words"]
     w_max = max((words.get(r, 0.0) for r in rows), default=0.0) or 1.0
 

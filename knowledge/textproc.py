@@ -29,6 +29,16 @@ _PUNCT = re.compile(r"[\s\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uf
 _lock = threading.Lock()
 
 
+def dictionary_terms() -> set[str]:
+    """Every term of the government dictionary (knowledge/dictionary/*.txt) and of the synonym table."""
+    terms = set(canonical_map())
+    for path in sorted(DICTIONARY_DIR.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if word := line.split(" ", 1)[0].strip():
+                terms.add(word)
+    return terms
+
+
 def normalize(text: str) -> str:
     """NFKC, lower case, punctuation and spaces removed."""
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text).lower())
@@ -81,6 +91,11 @@ def word_tokens(text: str) -> list[str]:
             if w and w not in STOPWORDS:
                 out.append(w)
     return out
+
+
+def words(text: str) -> list[str]:
+    """jieba search-mode words of ``text`` as written (no synonyms, no stopword removal)."""
+    return [w for w in _jieba().cut_for_search(text) if w.strip()]
 
 
 def bigram_tokens(text: str) -> list[str]:

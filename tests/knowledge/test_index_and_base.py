@@ -7,7 +7,8 @@ import pytest
 from govchat.settings import get_settings
 from knowledge.base import KnowledgeBase, UnknownGuideError
 from knowledge.building import rebuild
-from knowledge.calibration import Calibration
+from knowledge.calibration import FEATURES, Calibration
+from knowledge.evaluation import Question, collect, fit_confidence
 from knowledge.index import ForeignIndexError, IndexMissingError, build_index, open_index
 from knowledge.loader import load_guides
 from knowledge.stores import ExactStore, HNSWStore, choose_kind, recall_at_k
@@ -19,8 +20,9 @@ def _build(index: Path, guides_dir: Path, tmp_path: Path, embedder: str = "fake"
     return build_index(index, entries, embedder=embedder, cache_dir=tmp_path / "cache", model=FakeEmbedder(), **kw)
 
 
-def _kb(index: Path, embedder: str = "fake") -> KnowledgeBase:
-    kb = KnowledgeBase(index, embedder, Calibration())
+def _kb(index: Path, embedder: str = "fake", calibration: Calibration | None = None) -> KnowledgeBase:
+    # The fake embedder's similarities mean nothing, so by default no FAQ is ever closer than the asked section.
+    kb = KnowledgeBase(index, embedder, calibration or Calibration(faq_margin=2.0))
     kb.warm_up(model=FakeEmbedder())
     return kb
 
@@ -100,6 +102,36 @@ def test_search_contract(guides_dir: Path, tmp_path: Path) -> None:
         kb.guide("nope")
     with pytest.raises(UnknownGuideError):
         kb.search("x", guide_id="nope")
+
+
+def test_a_faq_closer_than_the_asked_section_answers_first(guides_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _build(index, guides_dir, tmp_path)
+    always = _kb(index, calibration=Calibration(faq_margin=-2.0))
+    result = always.search("结婚登记要带什么材料", guide_id="marriage-registration")
+    assert result.aspect == "materials" and result.hits[0].section == "faq"
+    # What a citizen receives has no section of its own: a FAQ answers it.
+    never = _kb(index)
+    assert never.search("一个月能领好多", guide_id="marriage-registration").hits[0].section == "faq"
+
+
+def test_mistyped_service_names_are_read_as_the_names_they_sound_like(guides_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _build(index, guides_dir, tmp_path)
+    kb = _kb(index)
+    assert kb.search("身分证丢了").query == "身份证丢了"
+    assert kb.search("结婚等记要带啥").query == "结婚登记要带啥"
+
+
+def test_the_confidence_fit_sets_every_threshold(guides_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _build(index, guides_dir, tmp_path)
+    kb = _kb(index)
+    questions = [Question(g.title + "要带什么", g.id, "materials") for g in kb.guides()]
+    questions += [Question(q, None, None) for q in ("今天天气怎么样", "丝娃娃怎么做", "手机卡顿怎么办")]
+    cal = fit_confidence(kb, collect(kb, questions), kb.calibration)
+    assert 0.0 < cal.clarify_at <= cal.answer_at <= cal.overrule_at <= 0.99
+    assert set(cal.coef) == set(FEATURES)
 
 
 def test_open_is_cheap(tmp_path: Path) -> None:

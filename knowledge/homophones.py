@@ -1,0 +1,79 @@
+"""Service names typed with a pinyin input method's near misses: 社包卡, 身分证, 护找, 驾使证, 公积斤.
+
+Citizens pick the wrong character of the right sound all day. A window of the question that sounds like a word
+of a guide's title or alias (same syllables, tones ignored) and already shares a character with it is read as that
+piece: "社包卡丢了" is searched as "社保卡丢了". Requiring a shared character keeps ordinary words that merely
+sound alike ("公鸡") from turning into service names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+from knowledge.textproc import words
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+LONGEST = 4  # pieces of names up to this many characters
+# A two-character piece must be this rare among the guides' names to stand for a service.
+MAX_GUIDES_SHARING = 5
+
+
+@lru_cache(maxsize=8192)
+def syllable(char: str) -> str:
+    return lazy_pinyin(char)[0] if _CJK.match(char) else char
+
+
+def _sound(text: str) -> tuple[str, ...]:
+    return tuple(syllable(c) for c in text)
+
+
+def _pieces(names: Iterable[str]) -> set[str]:
+    """The words of 2 to LONGEST Chinese characters in ``names`` (jieba's words, so a piece never cuts a word in
+    two: "社保一" is no piece of "社保异地")."""
+    return {w for name in names for w in words(name) if 2 <= len(w) <= LONGEST and all(_CJK.match(c) for c in w)}
+
+
+class Homophones:
+    """Pieces of names by their sound, and the rewriting of a question with them."""
+
+    def __init__(self, names: Iterable[tuple[str, Iterable[str]]]) -> None:
+        """``names``: each guide's title and aliases."""
+        in_titles: Counter[str] = Counter()
+        guides: Counter[str] = Counter()  # in how many guides' names a piece stands
+        for title, aliases in names:
+            from_title = _pieces([title])
+            in_titles.update(from_title)
+            guides.update(from_title | _pieces(aliases))
+        self.by_sound: dict[tuple[str, ...], str] = {}
+        # A title's spelling wins over an alias's (aliases keep common misspellings on purpose), then the commonest.
+        for piece in sorted(guides, key=lambda p: (-in_titles[p], -guides[p], p)):
+            if len(piece) == 2 and guides[piece] > MAX_GUIDES_SHARING:
+                continue
+            self.by_sound.setdefault(_sound(piece), piece)
+
+    def correct(self, text: str) -> str:
+        """``text`` with every sound-alike piece of a name written as the name writes it, longest pieces first.
+
+        A correctly spelled piece protects its characters, so "老年人优待证" keeps 待 although "代证" sounds alike.
+        """
+        chars = list(text)
+        protected = [False] * len(chars)
+        for n in range(LONGEST, 1, -1):
+            for i in range(len(chars) - n + 1):
+                window = "".join(chars[i : i + n])
+                if not all(_CJK.match(c) for c in window):
+                    continue
+                piece = self.by_sound.get(_sound(window))
+                if piece is None:
+                    continue
+                if piece == window:
+                    protected[i : i + n] = [True] * n
+                elif not any(protected[i : i + n]) and any(a == b for a, b in zip(piece, window, strict=True)):
+                    chars[i : i + n] = list(piece)
+                    protected[i : i + n] = [True] * n
+        return "".join(chars)

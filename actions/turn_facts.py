@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from govchat.turn import Decision, TurnFacts
+
 OFFICIAL_NOTICE = "以官方发布为准"
 
 
@@ -17,21 +19,22 @@ def turn(
     section: str | None = None,
     score: float | None = None,
     confidence: float | None = None,
-    decision: str | None = None,
+    decision: Decision | None = None,
     aspect: str | None = None,
     fell_back: bool = False,
     handover: bool = False,
 ) -> dict[str, Any]:
-    return {
-        "guide_id": guide_id,
-        "section": section,
-        "score": None if score is None else round(float(score), 4),
-        "confidence": None if confidence is None else round(float(confidence), 4),
-        "decision": decision,
-        "aspect": aspect,
-        "fell_back": fell_back,
-        "handover": handover,
-    }
+    """``custom.turn`` of an utterance: a ``TurnFacts`` as JSON (scores rounded for the record)."""
+    return TurnFacts(
+        guide_id=guide_id,
+        section=section,
+        score=None if score is None else round(float(score), 4),
+        confidence=None if confidence is None else round(float(confidence), 4),
+        decision=decision,
+        aspect=aspect,
+        fell_back=fell_back,
+        handover=handover,
+    ).model_dump()
 
 
 def source(*, guide_id: str, title: str, section: str, url: str | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Any, Literal
 
+from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +19,7 @@ from api.db import session_scope
 from api.errors import AppError
 from api.service_requests import flows as service_request_flows
 from govchat.settings import Settings
+from govchat.turn import TurnFacts
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +60,21 @@ def _bot_message_facts(message: RasaMessage) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     if source := custom.get("source"):
         facts["source"] = source
-    if turn := custom.get("turn"):
+    if raw := custom.get("turn"):
+        try:
+            turn = TurnFacts.model_validate(raw)
+        except ValidationError:  # a newer or older action server: keep the message, log what did not fit
+            logger.warning("turn facts not understood: %s", raw)
+            return facts
         facts.update(
-            guide_id=turn.get("guide_id"),
-            section=turn.get("section"),
-            score=turn.get("score"),
-            decision=turn.get("decision"),
-            fell_back=bool(turn.get("fell_back")),
-            handed_over=bool(turn.get("handover")),
+            guide_id=turn.guide_id,
+            section=turn.section,
+            score=turn.score,
+            confidence=turn.confidence,
+            decision=turn.decision,
+            aspect=turn.aspect,
+            fell_back=turn.fell_back,
+            handed_over=turn.handover,
         )
     return facts
 
@@ -79,7 +88,9 @@ def _bot_row(
     guide_id: str | None = None,
     section: str | None = None,
     score: float | None = None,
+    confidence: float | None = None,
     decision: str | None = None,
+    aspect: str | None = None,
     fell_back: bool = False,
     handed_over: bool = False,
     latency_ms: int | None = None,
@@ -87,8 +98,8 @@ def _bot_row(
     """One bot message as an INSERT row; every row has every key, so a turn's messages go in one statement."""
     return {
         "conversation_id": conversation_id, "role": Role.BOT, "text": text, "buttons": buttons, "source": source,
-        "guide_id": guide_id, "section": section, "score": score, "decision": decision, "fell_back": fell_back,
-        "handed_over": handed_over, "latency_ms": latency_ms,
+        "guide_id": guide_id, "section": section, "score": score, "confidence": confidence, "decision": decision,
+        "aspect": aspect, "fell_back": fell_back, "handed_over": handed_over, "latency_ms": latency_ms,
     }
 
 

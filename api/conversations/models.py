@@ -58,13 +58,15 @@ class Message(Base):
     source: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     # NLU of a citizen message: intent, confidence, entities.
     intent: Mapped[str | None] = mapped_column(String(64), default=None)
+    # A citizen message: NLU's confidence in the intent; a bot turn: the search's confidence (govchat.turn).
     confidence: Mapped[float | None] = mapped_column(default=None)
     entities: Mapped[list[Any] | None] = mapped_column(default=None)
-    # Retrieval facts of a bot turn.
+    # Retrieval facts of a bot turn (govchat.turn.TurnFacts).
     guide_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     section: Mapped[str | None] = mapped_column(String(32), default=None)
     score: Mapped[float | None] = mapped_column(default=None)
     decision: Mapped[str | None] = mapped_column(String(16), default=None)
+    aspect: Mapped[str | None] = mapped_column(String(32), default=None)
     fell_back: Mapped[bool] = mapped_column(default=False)
     handed_over: Mapped[bool] = mapped_column(default=False)
     latency_ms: Mapped[int | None] = mapped_column(default=None)

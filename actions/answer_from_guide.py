@@ -1,8 +1,15 @@
-"""Answer a service question from the knowledge base, keeping the current guide for follow-ups."""
+"""The turn: every message that is not clearly conversation control is searched, and the search decides.
+
+NLU intents steer only conversation control (greetings, thanks, a complaint about the service, off-topic chat),
+and only when NLU is sure, the message names no service and asks nothing. Everything else goes to the knowledge
+search: with a guide in context a short question stays on it; otherwise the search's decision answers, asks which
+guide is meant, or says it did not understand. The thresholds are the calibration's (knowledge/calibration.py).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,16 +18,31 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge_base, slots
 from actions.clarify_guide import pick_candidate
-from actions.guide_replies import ASPECTS, answer_with_guide, clarify
+from actions.guide_replies import answer_with_guide, clarify
 from actions.low_confidence import not_understood
-from actions.service_names import names_guide
+from actions.service_names import named_guides
+from actions.tone import asks_question, complains_about_service, lead
 from actions.turn_facts import turn
+from knowledge.aspects import detect_aspect
+from knowledge.calibration import Calibration, load_calibration
+from knowledge.schema import ASPECTS
 
 logger = logging.getLogger(__name__)
 
-# The open search is this sure of another guide: a new topic even if the question names no service by name.
-NEW_TOPIC_CONFIDENCE = 0.9
 SEARCH_FAILED = "抱歉，办事指南查询暂时出了点问题，请稍后再试，或说“转人工”由工作人员为您解答。"
+# Intents whose own reply answers a message that is only conversation control.
+CONTROL_REPLIES: dict[str, str] = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thank": "utter_thank",
+    "bot_challenge": "utter_bot_challenge",
+    "insult": "utter_insult",
+    "complain": "utter_complain",
+    "out_of_scope": "utter_out_of_scope",
+}
+# A question this short that names no other service continues the guide in context ("好多钱", "要带啥子").
+FOLLOW_UP_CHARS = 12
+_PUNCTUATION = re.compile(r"[\s，。,.!！?？~～、…：:；;“”\"'（）()]+")
 
 
 def entity_value(tracker: Tracker, name: str) -> str | None:
@@ -35,25 +57,43 @@ def question_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text  # a button payload is not a question
 
 
+def nlu_intent(tracker: Tracker) -> tuple[str | None, float]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
 def _top(result: Any) -> Any:
     return result.hits[0] if result is not None and result.hits else None
 
 
-def is_follow_up(text: str, result: Any, current: str) -> bool:
+def asks_about_service(text: str) -> bool:
+    """Does the message name a service or ask about an aspect of one ("好的，利率是好多")?"""
+    return bool(named_guides(text)) or detect_aspect(text) is not None
+
+
+def is_control(text: str, intent: str | None, confidence: float, cal: Calibration) -> bool:
+    """Conversation control NLU is sure of, in a message that names no service and asks nothing."""
+    return intent in CONTROL_REPLIES and confidence >= cal.control_at and not asks_about_service(text)
+
+
+def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Calibration) -> bool:
     """Does the question continue the current guide rather than start a new topic?
 
-    Scores of a search restricted to one guide are not comparable with the open search, and the open search
-    may be confident about some guide for a bare "那要多少钱"; so the test is whether the question names
-    another service, or the search is very sure of another guide.
+    It does when it names the current guide, or names none and is short ("能领好多", "周末开门不"); a longer one
+    that names none leaves only when the open search is very sure of another guide. Scores of a search restricted
+    to one guide are not comparable with the open search, so they are not used for this.
     """
+    if current in named:
+        return True
+    if named:
+        return False  # names another service ("那医保异地备案咋个弄")
+    if len(_PUNCTUATION.sub("", text)) <= FOLLOW_UP_CHARS:
+        return True
     top = _top(result)
-    if top is None or top.guide_id == current:
-        return True
-    if result.decision == "answer" and (result.confidence >= NEW_TOPIC_CONFIDENCE or names_guide(text, top.guide_id)):
-        return False  # the search is sure of another guide the question names ("结婚证怎么领" after 补领结婚证)
-    if names_guide(text, current):
-        return True
-    return not any(names_guide(text, h.guide_id) for h in result.hits if h.guide_id != current)
+    return not (
+        top is not None and top.guide_id != current and result.decision == "answer"
+        and result.confidence >= cal.new_topic_at
+    )
 
 
 def alternatives(result: Any, chosen: str) -> list[str]:
@@ -72,6 +112,7 @@ def answer_top_hit(dispatcher: CollectingDispatcher, *, result: Any, question: s
         hit=top,
         result=result,
         alternatives=alternatives(result, top.guide_id),
+        lead=lead(question),
     )
 
 
@@ -82,65 +123,93 @@ def usable_hit(hit: Any, result: Any, aspect: str | None) -> Any:
     return hit
 
 
+def control_reply(dispatcher: CollectingDispatcher, intent: str) -> list[EventType]:
+    dispatcher.utter_message(response=CONTROL_REPLIES[intent])
+    return []
+
+
+async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The reply to one citizen message that may be a service question (see the module's docstring)."""
+    current = tracker.get_slot(slots.CURRENT_GUIDE)
+    candidates = list(tracker.get_slot(slots.CANDIDATES) or [])
+    button_aspect = entity_value(tracker, "aspect")
+    text = question_text(tracker)
+    intent, nlu_confidence = nlu_intent(tracker)
+    cal = load_calibration()
+
+    # A next-step button ("要多少钱") is about the current guide.
+    if button_aspect in ASPECTS and current:
+        return answer_with_guide(dispatcher, guide_id=current, aspect=button_aspect, alternatives=candidates)
+    if not text:
+        return control_reply(dispatcher, intent) if intent in CONTROL_REPLIES else not_understood(dispatcher, tracker)
+    if is_control(text, intent, nlu_confidence, cal):
+        return control_reply(dispatcher, str(intent))
+
+    try:
+        result = await knowledge_base.search(text)
+    except Exception:  # the index is missing or broken: say so instead of staying silent
+        logger.exception("knowledge search failed")
+        dispatcher.utter_message(text=SEARCH_FAILED, json_message={"turn": turn(fell_back=True)})
+        return []
+    top = _top(result)
+    aspect = result.aspect
+    query = result.query or text  # the search reads mistyped service names as the names they sound like
+    named = named_guides(query)
+    logger.info(
+        "turn intent=%s nlu=%.2f decision=%s confidence=%.3f top=%s aspect=%s named=%s",
+        intent, nlu_confidence, result.decision, result.confidence, top.guide_id if top else None, aspect,
+        ",".join(sorted(named)),
+    )
+
+    # A complaint about the service itself, even one that names the service, gets the apology and 12345.
+    if intent == "complain" and complains_about_service(text) and not asks_question(text):
+        return control_reply(dispatcher, "complain")
+
+    # A typed reply to a clarification ("租房那个") picks one of the offered guides.
+    if not current and candidates:
+        chosen = pick_candidate(query, candidates, result)
+        if chosen is not None:
+            return answer_with_guide(
+                dispatcher,
+                guide_id=chosen,
+                aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT),
+                question=text,
+                alternatives=[c for c in candidates if c != chosen],
+                lead=lead(text),
+            )
+
+    if current and is_follow_up(query, result, current, named, cal):
+        mine = await knowledge_base.search(text, guide_id=current)
+        if mine is not None and mine.hits:
+            return answer_with_guide(
+                dispatcher,
+                guide_id=current,
+                aspect=aspect,
+                question=text,
+                hit=usable_hit(_top(mine), mine, aspect),
+                result=mine,
+                alternatives=candidates,
+                lead=lead(text),
+            )
+
+    # Chat NLU took for off-topic, a greeting or thanks stands unless the message names a service or the search
+    # is surer than any off-topic question gets. ("complain" is no such judge: grief and hardship read like it.)
+    unnamed_chat = intent in CONTROL_REPLIES and intent != "complain" and not named
+    if result.decision == "answer" and top is not None:
+        if not (unnamed_chat and result.confidence < cal.overrule_at):
+            return answer_top_hit(dispatcher, result=result, question=text)
+    elif result.decision == "clarify" and len(result.hits) > 1 and not unnamed_chat:
+        return clarify(dispatcher, result=result, aspect=aspect)
+    if intent == "complain":  # nothing found: an apology only for a complaint, else what the assistant can do
+        return control_reply(dispatcher, "complain" if complains_about_service(text) else "out_of_scope")
+    if intent in CONTROL_REPLIES:
+        return control_reply(dispatcher, str(intent))
+    return not_understood(dispatcher, tracker, result=result, aspect=aspect)
+
+
 class ActionAnswerFromGuide(Action):
     def name(self) -> str:
         return "action_answer_from_guide"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        current = tracker.get_slot(slots.CURRENT_GUIDE)
-        candidates = list(tracker.get_slot(slots.CANDIDATES) or [])
-        button_aspect = entity_value(tracker, "aspect")
-        text = question_text(tracker)
-
-        # A next-step button ("要多少钱") is about the current guide.
-        if button_aspect in ASPECTS and current:
-            return answer_with_guide(dispatcher, guide_id=current, aspect=button_aspect, alternatives=candidates)
-        if not text:
-            return not_understood(dispatcher, tracker)
-
-        try:
-            result = await knowledge_base.search(text)
-        except Exception:  # the index is missing or broken: say so instead of staying silent
-            logger.exception("knowledge search failed")
-            dispatcher.utter_message(text=SEARCH_FAILED, json_message={"turn": turn(fell_back=True)})
-            return []
-        top = _top(result)
-        aspect = result.aspect
-        logger.info(
-            "search decision=%s confidence=%.3f top=%s aspect=%s",
-            result.decision,
-            result.confidence,
-            top.guide_id if top else None,
-            aspect,
-        )
-
-        # A typed reply to a clarification ("租房那个") picks one of the offered guides.
-        if not current and candidates:
-            chosen = pick_candidate(text, candidates, result)
-            if chosen is not None:
-                return answer_with_guide(
-                    dispatcher,
-                    guide_id=chosen,
-                    aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT),
-                    question=text,
-                    alternatives=[c for c in candidates if c != chosen],
-                )
-
-        if current and is_follow_up(text, result, current):
-            mine = await knowledge_base.search(text, guide_id=current)
-            if mine is not None and mine.hits:
-                return answer_with_guide(
-                    dispatcher,
-                    guide_id=current,
-                    aspect=aspect,
-                    question=text,
-                    hit=usable_hit(_top(mine), mine, aspect),
-                    result=mine,
-                    alternatives=candidates,
-                )
-
-        if result.decision == "answer" and top is not None:
-            return answer_top_hit(dispatcher, result=result, question=text)
-        if result.decision == "clarify" and len(result.hits) > 1:
-            return clarify(dispatcher, result=result, aspect=aspect)
-        return not_understood(dispatcher, tracker, result=result, aspect=aspect)
+        return await answer_turn(dispatcher, tracker)

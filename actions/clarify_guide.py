@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.guide_replies import answer_with_guide
 from actions.low_confidence import not_understood
-from actions.service_names import names_guide
+from actions.service_names import named_among, names_guide
 
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "头": 1, "首": 1}
 
@@ -42,7 +42,7 @@ def pick_candidate(text: str, candidates: list[str], result: Any) -> str | None:
     position = ordinal(text, len(candidates))
     if position is not None:
         return candidates[position]
-    named = [c for c in candidates if names_guide(text, c)]
+    named = [c for c in candidates if names_guide(text, c)] or named_among(text, candidates)
     if len(named) == 1:
         return named[0]
     hits = [h.guide_id for h in result.hits] if result is not None else []

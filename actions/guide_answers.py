@@ -27,12 +27,7 @@ def _numbered(lines: list[str]) -> str:
 
 
 def materials(g: Guide) -> str:
-    lines = []
-    for m in g.materials:
-        form = f"{m.form}{m.count}份" if m.count else m.form
-        need = "" if m.required else "，视情况提供"
-        note = f"（{m.notes}）" if m.notes else ""
-        lines.append(f"{m.name}：{form}{need}{note}")
+    lines = [m.line() for m in g.materials]
     required = sum(1 for m in g.materials if m.required)
     head = f"办理{g.title}需要准备以下材料（其中{required}项必需）："
     return head + "\n" + _numbered(lines)
@@ -145,6 +140,11 @@ def phone(g: Guide) -> str:
     return "\n".join(parts)
 
 
+def benefits(g: Guide) -> str:
+    """What a citizen receives, when no FAQ of the guide says it: say so rather than guess an amount."""
+    return f"办事指南没有写明{g.title}的具体标准或金额，以经办机构核定为准。\n{g.summary}"
+
+
 def overview(g: Guide) -> str:
     facts = [fees(g).rstrip("。")]
     if g.time_limit.promised:
@@ -172,6 +172,8 @@ def render(g: Guide, aspect: str, question: str = "") -> str:
         return materials(g)
     if aspect == "fees":
         return fees(g)
+    if aspect == "benefits":
+        return benefits(g)
     if aspect == "time":
         return time(g, question)
     if aspect == "place":

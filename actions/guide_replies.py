@@ -13,10 +13,10 @@ from actions import guide_answers, slots
 from actions.knowledge_base import find_guide
 from actions.turn_facts import OFFICIAL_NOTICE, source, turn
 from knowledge.aspects import SECTION_TITLES
+from knowledge.schema import ASPECTS
 
 logger = logging.getLogger(__name__)
 
-ASPECTS = ("materials", "fees", "time", "place", "process", "conditions", "online", "phone", "overview")
 MAX_CHOICES = 4
 
 # Next likely steps after an answer (the one just answered is left out).
@@ -55,29 +55,40 @@ def answer_with_guide(
     hit: Any = None,
     result: Any = None,
     alternatives: list[str] | None = None,
+    lead: str | None = None,
 ) -> list[EventType]:
-    """Answer ``aspect`` of one guide; the guide becomes the conversation's current guide."""
+    """Answer ``aspect`` of one guide; the guide becomes the conversation's current guide.
+
+    A FAQ the search chose answers first and the asked section follows with the details; ``lead`` is a sentence
+    for the citizen's situation (actions/tone.py) before everything.
+    """
     alternatives = [a for a in (alternatives or []) if a != guide_id]
     guide = find_guide(guide_id)
     hit_section = getattr(hit, "section", None)
-    # A question without a specific aspect is best answered by the section the search found (often a FAQ).
+    faq = hit.text if hit is not None and hit_section == "faq" else None
+    # The section answered: the asked aspect, else the one the search found (often a FAQ), else the overview.
     section = aspect or (hit_section if hit_section in (*ASPECTS, "faq") else "overview")
-    if section == "faq" and hit is not None:
-        body = guide_answers.faq_reply(hit.text)
-    elif guide is not None:
-        body = guide_answers.render(guide, section, question)
-    elif hit is not None:
-        section = hit_section or "overview"
-        body = hit.text.strip()
-    else:
+    parts: list[str] = []
+    titles: list[str] = []  # where the text comes from, for the source line
+    if faq is not None:
+        parts.append(guide_answers.faq_reply(faq))
+        titles.append(SECTION_TITLES["faq"])
+    # The asked section follows a FAQ with the details; what a citizen receives has no section of its own.
+    if guide is not None and section != "faq" and not (faq is not None and section == "benefits"):
+        parts.append(guide_answers.render(guide, section, question))
+        titles.append(SECTION_TITLES.get(section, section))
+    if not parts and hit is not None:  # an imported document: its text is the answer
+        parts.append(hit.text.strip())
+        titles.append(SECTION_TITLES.get(hit_section or "overview", "事项概述"))
+    if not parts:
         logger.warning("no guide and no hit for %s", guide_id)
         return []
     title = guide.title if guide is not None else hit.title
     url = guide.url if guide is not None else getattr(hit, "url", None)
-    section_title = SECTION_TITLES.get(section, section)
     # The guide's own provenance (sample guides say 示例数据，以官方发布为准); an imported document has none here.
     notice = guide.source if guide is not None else OFFICIAL_NOTICE
-    text = f"{body}\n\n来源：《{title}》办事指南 · {section_title}（{notice}）"
+    body = "\n\n".join(parts)
+    text = (f"{lead}\n" if lead else "") + f"{body}\n\n来源：《{title}》办事指南 · {'、'.join(titles)}（{notice}）"
     facts = turn(
         guide_id=guide_id,
         section=section,

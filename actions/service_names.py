@@ -1,7 +1,9 @@
 """Does a message name a service? Tells a follow-up ("那要多少钱") from a new topic ("公积金怎么取").
 
-A guide is named when the message shares a distinctive two-character piece of its title or aliases:
-one that few guides' names contain ("公积", "结婚"), unlike "补办" or "证明" which many share.
+A guide is named by a term of its title or aliases: one of the government terms the search's segmenter knows
+(knowledge/dictionary, the synonym table: 公积金, 失业金, 社保卡, 换领) or a whole title or alias. Only terms that
+few guides' names contain count ("公积金" names the housing-fund guides, "证明" names nothing), and terms that say
+who or what happened rather than which service (娃娃, 丢了, 到期) or what is asked (要多少钱) never count.
 """
 
 from __future__ import annotations
@@ -10,40 +12,77 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from actions.knowledge_base import KnowledgeBaseLike, get_knowledge_base
+from knowledge.aspects import asked_words
+from knowledge.textproc import dictionary_terms
 
-MAX_GUIDES_SHARING = 5  # a piece in more guides' names than this says nothing about which one
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-# Question words that aliases such as "补办身份证要多少钱" contain but that name no service.
-_QUESTION_WORDS = (
-    "要带什么材料，带哪些东西，要多少钱，花多少，怎么补办，怎么办理，怎么申请，我要办，要办理，证件，在哪里，"
-    "能不能，可以吗，网上办，手机上，要几天，多久，到期了，丢了，掉了，坏了，咋个整，咋办，怎么弄，那个，这个，"
-    "办公地址在哪，怎么领，怎么换，怎么取，怎么交，怎么开，怎么查，需要什么"
+MAX_GUIDES_SHARING = 5  # a term in more guides' names than this says nothing about which one
+# Who a service is for and what happened: in many questions, naming no service.
+_NOT_NAMES = frozenset(
+    "娃娃 娃儿 小娃 孩子 小孩 宝宝 老人 老人家 丢了 掉了 弄丢 搞丢 丢失 不见了 到期 过期 办事指南 政务服务 "
+    "政务服务网 全程网办 办理地点 办理流程 受理条件 咨询电话 承诺时限 办结时限 工本费 不做了 关门".split()
 )
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def pieces(text: str) -> set[str]:
-    """Two-character pieces of the Chinese runs in ``text``."""
-    return {run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
+def _bigrams(text: str) -> set[str]:
+    return {run[i : i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", text) for i in range(len(run) - 1)}
+
+
+def _is_generic(term: str) -> bool:
+    return term in _NOT_NAMES or any(term in words for words in asked_words())
 
 
 class NameIndex:
-    def __init__(self, names: dict[str, Iterable[str]]) -> None:
-        self.pieces = {gid: set().union(*(pieces(n) for n in ns)) for gid, ns in names.items()}
-        sharing = Counter(p for ps in self.pieces.values() for p in ps)
-        generic = pieces(_QUESTION_WORDS)
-        self.distinctive = {
-            gid: {p for p in ps if sharing[p] <= MAX_GUIDES_SHARING and p not in generic}
-            for gid, ps in self.pieces.items()
+    def __init__(self, names: dict[str, Iterable[str]], terms: Iterable[str]) -> None:
+        """``names``: each guide's title and aliases; ``terms``: the words that can name a service."""
+        names = {gid: list(ns) for gid, ns in names.items()}
+        self.bigrams = {gid: set().union(*(_bigrams(n) for n in ns)) for gid, ns in names.items()}
+        vocabulary = {t for t in terms if len(t) >= 2 and _CJK.search(t)}
+        per_guide = {
+            gid: {t for t in vocabulary if any(t in n for n in ns)} | {n for n in ns if len(n) >= 2}
+            for gid, ns in names.items()
+        }
+        sharing = Counter(t for ts in per_guide.values() for t in ts)
+        self.terms = {
+            gid: {t for t in ts if sharing[t] <= MAX_GUIDES_SHARING and not _is_generic(t)}
+            for gid, ts in per_guide.items()
         }
 
+    def strength(self, text: str, guide_id: str) -> int:
+        """How many of the guide's terms ``text`` contains."""
+        return sum(1 for t in self.terms.get(guide_id, ()) if t in text)
+
     def names(self, text: str, guide_id: str) -> bool:
-        return bool(pieces(text) & self.distinctive.get(guide_id, set()))
+        return self.strength(text, guide_id) > 0
+
+    def among(self, text: str, candidates: list[str]) -> list[str]:
+        """The offered guides a reply to a choice names ("租房那个"): by a two-character piece of the names that
+        only one of the candidates has, so the reply needs no full service name."""
+        found = _bigrams(text)
+        return [
+            c for c in candidates
+            if found & (self.bigrams.get(c, set()) - set().union(*(self.bigrams.get(o, set()) for o in candidates
+                                                                   if o != c)))
+        ]
+
+    def named(self, text: str) -> set[str]:
+        """The guides ``text`` names most specifically: those sharing the most terms with it ("身份证换领" names
+        居民身份证换领 by two terms, 居民身份证补领 by one)."""
+        counts = {gid: self.strength(text, gid) for gid in self.terms}
+        best = max(counts.values(), default=0)
+        return {gid for gid, n in counts.items() if n == best} if best else set()
 
 
 _lock = threading.Lock()
 _cache: tuple[int, NameIndex] | None = None
+
+
+@lru_cache(maxsize=1)
+def _terms() -> frozenset[str]:
+    return frozenset(dictionary_terms())
 
 
 def name_index(kb: KnowledgeBaseLike | None = None) -> NameIndex:
@@ -52,9 +91,17 @@ def name_index(kb: KnowledgeBaseLike | None = None) -> NameIndex:
     kb = kb or get_knowledge_base()
     with _lock:
         if _cache is None or _cache[0] != id(kb):
-            _cache = (id(kb), NameIndex({g.id: [g.title, *g.aliases] for g in kb.guides()}))
+            _cache = (id(kb), NameIndex({g.id: [g.title, *g.aliases] for g in kb.guides()}, _terms()))
         return _cache[1]
 
 
 def names_guide(text: str, guide_id: str) -> bool:
     return name_index().names(text, guide_id)
+
+
+def named_guides(text: str) -> set[str]:
+    return name_index().named(text)
+
+
+def named_among(text: str, candidates: list[str]) -> list[str]:
+    return name_index().among(text, candidates)

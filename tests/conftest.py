@@ -143,8 +143,11 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def stack(stack_settings: Settings) -> Iterator[Stack]:
     prepare(stack_settings)
     # A small session bound, so the e2e tests see Rasa start new sessions (bot/channels/govchat.py).
+    # The whole-turn smoke test sends ~50 messages from one address in a minute: above the public per-IP limit.
     running = Stack(
-        stack_settings, Path(stack_settings.data_dir) / "logs", extra_env={"GOVCHAT_MAX_SESSION_EVENTS": "40"}
+        stack_settings,
+        Path(stack_settings.data_dir) / "logs",
+        extra_env={"GOVCHAT_MAX_SESSION_EVENTS": "40", "GOVCHAT_RATE_LIMIT_PER_IP": "1000/minute"},
     )
     try:
         running.start()

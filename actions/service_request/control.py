@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slots as dialogue_slots
+from actions.answer_from_guide import answer_turn, asks_about_service, question_text
+from actions.service_names import named_guides
 from actions.service_request import texts
 from actions.service_request.form import (
     CONFIRMED,
@@ -43,7 +45,12 @@ class ActionStartServiceRequest(Action):
         return "action_start_service_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        guide = load_guide(tracker.get_slot(dialogue_slots.CURRENT_GUIDE))
+        current = tracker.get_slot(dialogue_slots.CURRENT_GUIDE)
+        text = question_text(tracker)
+        # "我想申请失业金" typed, not the button: first what the service needs (the answer has 我要办理 to start).
+        if text and (named := named_guides(text)) and current not in named:
+            return [*await answer_turn(dispatcher, tracker), SlotSet(READY, False)]
+        guide = load_guide(current)
         if guide is None:
             say(dispatcher, texts.WHICH_SERVICE)
             return [SlotSet(READY, False)]
@@ -123,6 +130,8 @@ class ActionCorrectServiceRequestField(Action):
         reopen: list[EventType] = []
         if (tracker.active_loop or {}).get("name") != "service_request_form":
             if tracker.get_slot(CONFIRMED) is not True:  # submitted (its answers were cleared) or never filled in
+                if asks_about_service(question_text(tracker)):  # "身份证过期了要改新的咋弄": a service question
+                    return await answer_turn(dispatcher, tracker)
                 say(dispatcher, texts.CORRECT_AFTER_SUBMIT)
                 return []
             # Confirmed but not stored (the gateway was down): the answers are kept, so the form opens again.

@@ -165,6 +165,14 @@ def parse_period(text: str, *, available: list[str] | None = None) -> str | None
     return None
 
 
+# Words of a citizen asking about their own application rather than about a service.
+_REQUEST_WORDS = re.compile(r"申请|受理|编号|进度|办到哪|到哪一步|审核|审批|预约|取消|撤销|状态|结果出来")
+
+
+def mentions_request(text: str) -> bool:
+    return bool(_REQUEST_WORDS.search(text or ""))
+
+
 def find_tracking_no(text: str) -> str | None:
     m = TRACKING_RE.search(text or "")
     return re.sub(r"[\s\-]", "", m.group(0)).upper() if m else None

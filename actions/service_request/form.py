@@ -50,7 +50,7 @@ def today() -> dt.date:
 
 
 def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict[str, str]] | None = None) -> None:
-    dispatcher.utter_message(text=text, buttons=buttons or [], json_message={"turn": turn()})
+    dispatcher.utter_message(text=text, buttons=buttons or [], json_message={"turn": turn(decision="control")})
 
 
 def inform_button(title: str, slot: str, value: str) -> dict[str, str]:

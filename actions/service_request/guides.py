@@ -25,9 +25,4 @@ def load_guide(guide_id: str | None) -> Guide | None:
 
 
 def material_lines(guide: Guide) -> list[str]:
-    lines = []
-    for n, material in enumerate(guide.materials, start=1):
-        extra = "" if material.required else "（如适用）"
-        note = f"，{material.notes}" if material.notes else ""
-        lines.append(f"{n}. {material.name}（{material.form}{material.count}份）{extra}{note}")
-    return lines
+    return [f"{n}. {material.line()}" for n, material in enumerate(guide.materials, start=1)]

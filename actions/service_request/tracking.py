@@ -10,22 +10,31 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answer_from_guide import answer_turn, asks_about_service, question_text
 from actions.service_request import fields, gateway, texts
 from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, SOFT_INTENTS, say
 from govchat import calendar
 
 TRACKING_NO, VERIFIER = "sr_tracking_no", "sr_verifier"
+LOOKUP_READY = "sr_lookup_ready"
 
 
 class ActionStartLookup(Action):
-    """Before the tracking or cancelling form: take a tracking number typed in the request itself."""
+    """Before the tracking or cancelling form: take a tracking number typed in the request itself.
+
+    A service question NLU took for tracking ("想看看社保一共缴了几年") names a service and no request of the
+    citizen's: it is answered from the guides and no form starts (``sr_lookup_ready`` false).
+    """
 
     def name(self) -> str:
         return "action_start_lookup"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        found = fields.find_tracking_no((tracker.latest_message or {}).get("text") or "")
-        return [SlotSet(TRACKING_NO, found), SlotSet(VERIFIER, None)]
+        text = (tracker.latest_message or {}).get("text") or ""
+        found = fields.find_tracking_no(text)
+        if found is None and not fields.mentions_request(text) and asks_about_service(question_text(tracker)):
+            return [*await answer_turn(dispatcher, tracker), SlotSet(LOOKUP_READY, False)]
+        return [SlotSet(TRACKING_NO, found), SlotSet(VERIFIER, None), SlotSet(LOOKUP_READY, True)]
 
 
 class _LookupFormMixin:

@@ -82,6 +82,8 @@ def overview(*, session: Session, date_from: date, date_to: date, tz: ZoneInfo) 
                     outcomes["answered"] += 1
                 if m.decision == "clarify":
                     outcomes["clarified"] += 1
+                if m.decision == "complaint":  # the apology: a failure when the message was a service question
+                    outcomes["apologised"] += 1
                 if m.fell_back:
                     outcomes["fell_back"] += 1
                 if m.handed_over:
@@ -98,10 +100,10 @@ def overview(*, session: Session, date_from: date, date_to: date, tz: ZoneInfo) 
                series={"消息": [by_hour[h] for h in range(24)]}),
         Series(key="top_services", title="咨询最多的事项", labels=[titles.get(g, g) for g, _ in top],
                series={"回答次数": [n for _, n in top]}),
-        Series(key="outcomes", title="回答、澄清、兜底与转人工比例（%，按群众提问计）",
-               labels=["直接回答", "澄清追问", "兜底", "转人工"],
+        Series(key="outcomes", title="回答、澄清、致歉、兜底与转人工比例（%，按群众提问计）",
+               labels=["直接回答", "澄清追问", "投诉致歉", "兜底", "转人工"],
                series={"比例": [_pct(outcomes[k], questions)
-                                for k in ("answered", "clarified", "fell_back", "handed_over")]}),
+                                for k in ("answered", "clarified", "apologised", "fell_back", "handed_over")]}),
     ]
     charts += _satisfaction(session=session, start=start, end=end, tz=tz, labels=labels)
     request_charts, request_totals = _requests(session=session, start=start, end=end)

@@ -35,6 +35,7 @@ class SearchResult:
     aspect: str | None = None
     confidence: float = 0.0
     decision: str = "fallback"
+    query: str = ""  # the real search returns the question with mistyped service names read as the names
 
 
 def make_guide(guide_id: str, title: str, **fields: Any) -> Guide:
@@ -139,6 +140,7 @@ def make_tracker(
     text: str = "",
     *,
     intent: str = "ask_service",
+    confidence: float = 0.9,
     entities: list[dict[str, Any]] | None = None,
     slots: dict[str, Any] | None = None,
 ) -> Tracker:
@@ -149,7 +151,7 @@ def make_tracker(
             "slots": slots or {},
             "latest_message": {
                 "text": text,
-                "intent": {"name": intent, "confidence": 0.9},
+                "intent": {"name": intent, "confidence": confidence},
                 "entities": entities or [],
             },
             "events": [],

@@ -210,7 +210,7 @@ LOOKUP_SLOTS = {"sr_tracking_no": "GZ20261126ABCD2345", "sr_verifier": "123X"}
 
 def test_start_lookup_takes_the_number_from_the_message(dispatcher: CollectingDispatcher) -> None:
     events = run(tracking.ActionStartLookup(), dispatcher, text="查一下 gz20261126abcd2345 的进度", form=None)
-    assert slot_values(events) == {"sr_tracking_no": "GZ20261126ABCD2345", "sr_verifier": None}
+    assert slot_values(events) == {"sr_tracking_no": "GZ20261126ABCD2345", "sr_verifier": None, "sr_lookup_ready": True}
 
 
 def test_track_shows_status_and_history(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:

@@ -58,7 +58,7 @@ def test_overview_charts(client: TestClient) -> None:
         {"网页": 1, "微信": 1}
     assert sum(_chart(body, "by_hour")["series"]["消息"]) == 4
     outcomes = _chart(body, "outcomes")["series"]["比例"]
-    assert outcomes == [50.0, 25.0, 25.0, 25.0]  # 2 answered, 1 clarified, 1 fell back, 1 handed over of 4
+    assert outcomes == [50.0, 25.0, 0.0, 25.0, 25.0]  # 2 answered, 1 clarified, 0 apologies, 1 fell back, 1 handed over
     top = _chart(body, "top_services")
     assert "居民身份证补领" in top["labels"]
     for key in ("satisfaction", "satisfaction_trend", "requests_by_status"):

@@ -1,0 +1,142 @@
+"""The turn (actions/answer_from_guide.py): the search decides unless a message is only conversation control."""
+
+import asyncio
+
+import pytest
+
+from actions.answer_from_guide import ActionAnswerFromGuide, is_follow_up
+from actions.confirmations import ActionAffirm
+from actions.service_request import tracking
+from actions.tone import APOLOGY, CONDOLENCE
+from knowledge.calibration import Calibration
+from tests.actions.conftest import SearchResult, hit, make_tracker, slot_events, turn_of
+
+ACTION = ActionAnswerFromGuide()
+
+
+def run(dispatcher, tracker, action=ACTION):
+    return asyncio.run(action.run(dispatcher, tracker, {}))
+
+
+def responses(dispatcher):
+    return [m.get("response") for m in dispatcher.messages]
+
+
+def test_sure_conversation_control_gets_its_own_reply_without_a_search(kb, dispatcher):
+    assert run(dispatcher, make_tracker("你好", intent="greet", confidence=0.97)) == []
+    assert responses(dispatcher) == ["utter_greet"] and kb.calls == []
+
+
+def test_an_off_topic_question_hears_what_the_assistant_can_do(kb, dispatcher):
+    kb.script("明天会下雨吗", SearchResult([hit("marriage-registration", 0.3)], None, 0.05, "fallback"))
+    run(dispatcher, make_tracker("明天会下雨吗", intent="out_of_scope", confidence=0.6))
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        # An off-topic question can reach an "answer" decision: not enough unless the search is surer than any.
+        SearchResult([hit("marriage-registration", 0.8)], None, 0.9, "answer"),
+        SearchResult([hit("hpf-rent-withdrawal", 0.6), hit("hpf-purchase-withdrawal", 0.6)], None, 0.6, "clarify"),
+    ],
+)
+def test_off_topic_naming_no_service_is_refused_unless_the_search_is_very_sure(kb, dispatcher, result):
+    kb.script("周末去哪玩好", result)
+    run(dispatcher, make_tracker("周末去哪玩好", intent="out_of_scope", confidence=0.6))
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+
+
+def test_a_question_nlu_took_for_off_topic_is_answered_when_it_names_a_service(kb, dispatcher):
+    kb.script("结婚登记周末弄得不", SearchResult([hit("marriage-registration", 0.8)], "place", 0.7, "answer"))
+    events = run(dispatcher, make_tracker("结婚登记周末弄得不", intent="out_of_scope", confidence=0.9))
+    assert dispatcher.messages[0]["custom"]["source"]["guide_id"] == "marriage-registration"
+    assert slot_events(events)["current_guide_id"] == "marriage-registration"
+
+
+def test_grief_taken_for_a_complaint_gets_the_answer_with_condolence(kb, dispatcher):
+    text = "我妈前天过世了，结婚证要补办咋弄"
+    kb.script(text, SearchResult([hit("marriage-certificate-replacement", 0.9)], "process", 0.8, "answer"))
+    run(dispatcher, make_tracker(text, intent="complain", confidence=0.95))
+    [message] = dispatcher.messages
+    assert message["text"].startswith(CONDOLENCE) and "不好的体验" not in message["text"]
+    assert turn_of(dispatcher)["decision"] == "answer"
+
+
+def test_a_complaint_about_the_service_keeps_the_apology_even_when_it_names_the_service(kb, dispatcher):
+    text = "结婚登记窗口那个人态度太差了"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.9)], None, 0.8, "answer"))
+    run(dispatcher, make_tracker(text, intent="complain", confidence=0.9))
+    assert responses(dispatcher) == ["utter_complain"]
+
+
+def test_a_complaint_with_a_question_is_answered_with_an_apology_first(kb, dispatcher):
+    text = "排了两个小时队，结婚登记到底要带什么材料"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.9)], "materials", 0.8, "answer"))
+    run(dispatcher, make_tracker(text, intent="complain", confidence=0.9))
+    assert dispatcher.messages[0]["text"].startswith(APOLOGY)
+
+
+def test_a_greeting_with_a_question_is_searched(kb, dispatcher):
+    text = "你好，结婚登记要带啥"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.9)], "materials", 0.8, "answer"))
+    run(dispatcher, make_tracker(text, intent="greet", confidence=0.9))
+    assert dispatcher.messages[0]["custom"]["source"]["section"] == "materials"
+
+
+def test_a_short_follow_up_stays_on_the_guide_even_when_the_open_search_is_sure_of_another(kb, dispatcher):
+    kb.script("好多钱", SearchResult([hit("temp-id-card", 0.9)], "fees", 0.97, "answer"))
+    kb.script("好多钱", SearchResult([hit("id-card-replacement", 0.9, "fees")], "fees", 0.5, "answer"),
+              guide_id="id-card-replacement")
+    run(dispatcher, make_tracker("好多钱", slots={"current_guide_id": "id-card-replacement"}))
+    assert dispatcher.messages[0]["custom"]["source"] == {
+        "guide_id": "id-card-replacement", "title": "居民身份证补领", "section": "fees",
+        "url": "https://zwfw.guizhou.gov.cn/",
+    }
+
+
+def test_follow_up_rules():
+    cal = Calibration(new_topic_at=0.9)
+    sure_other = SearchResult([hit("temp-id-card", 0.9)], None, 0.95, "answer")
+    # Naming the current guide stays; naming another leaves; short and unnamed stays.
+    assert is_follow_up("补领要好久", sure_other, "id-card-replacement", {"id-card-replacement"}, cal)
+    assert not is_follow_up("那结婚登记呢", sure_other, "id-card-replacement", {"marriage-registration"}, cal)
+    assert is_follow_up("一个月能领好多", sure_other, "id-card-replacement", set(), cal)
+    # A longer message naming nothing leaves only when the search is very sure of another guide.
+    long = "我老公在工地上从架子上摔下来了老板不管"
+    assert not is_follow_up(long, sure_other, "id-card-replacement", set(), cal)
+    unsure = SearchResult([hit("temp-id-card", 0.9)], None, 0.7, "answer")
+    assert is_follow_up(long, unsure, "id-card-replacement", set(), cal)
+
+
+def test_yes_with_a_question_in_it_is_a_service_question(kb, dispatcher):
+    kb.script("好的，那要带啥子", SearchResult([], "materials"))
+    mine = SearchResult([hit("marriage-registration", 0.9, "materials")], "materials", 0.6, "answer")
+    kb.script("好的，那要带啥子", mine, guide_id="marriage-registration")
+    slots = {"current_guide_id": "marriage-registration"}
+    run(dispatcher, make_tracker("好的，那要带啥子", intent="affirm", slots=slots), action=ActionAffirm())
+    assert dispatcher.messages[0]["custom"]["source"]["section"] == "materials"
+
+
+def test_a_service_question_taken_for_tracking_is_answered_and_starts_no_form(kb, dispatcher):
+    text = "想看看结婚登记在哪里办"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.9)], "place", 0.8, "answer"))
+    events = run(dispatcher, make_tracker(text, intent="track_request"), action=tracking.ActionStartLookup())
+    assert slot_events(events)["sr_lookup_ready"] is False
+    assert dispatcher.messages[0]["custom"]["source"]["guide_id"] == "marriage-registration"
+
+
+def test_a_faq_answers_first_and_the_asked_section_follows(kb, dispatcher):
+    faq = hit("id-card-replacement", 0.9, "faq", "问：补办要交哪些钱？\n答：只收工本费。")
+    kb.script("补办身份证要交哪些钱", SearchResult([faq], "fees", 0.9, "answer"))
+    run(dispatcher, make_tracker("补办身份证要交哪些钱"))
+    text = dispatcher.messages[0]["text"]
+    assert text.index("只收工本费") < text.index("20元")
+    assert "常见问题、收费标准" in text and turn_of(dispatcher)["aspect"] == "fees"
+
+
+def test_what_a_citizen_receives_without_a_faq_is_not_guessed(kb, dispatcher):
+    kb.script("一个月能领好多", SearchResult([hit("marriage-registration", 0.9)], "benefits", 0.8, "answer"))
+    run(dispatcher, make_tracker("一个月能领好多"))
+    assert "办事指南没有写明" in dispatcher.messages[0]["text"]
+    assert dispatcher.messages[0]["custom"]["source"]["section"] == "benefits"

@@ -133,9 +133,10 @@ def check_phones(g: Guide, hotlines: dict[str, str]) -> list[Finding]:
 
 
 def check_urls(g: Guide) -> list[Finding]:
-    """``url`` is the page of this guide; a portal's home page tells the citizen nothing more."""
+    """``url`` is the page of this guide; a portal's home page tells the citizen nothing more. Sample guides have
+    no page of their own, so they leave it out."""
     if not g.url:
-        return [Finding(_path(g), "url", "no page of this guide", "warning")]
+        return [] if g.is_sample else [Finding(_path(g), "url", "no page of this guide", "warning")]
     if urlparse(g.url).path.strip("/") == "":
         return [Finding(_path(g), "url", f"{g.url} is a home page, not this guide's page", "warning")]
     return []

@@ -51,6 +51,7 @@ class NationalFact(BaseModel):
     section: Literal["fees", "time", "text"]  # text = anywhere in the guide
     contains: list[str] = Field(default_factory=list)
     cite: str  # what of the basis the guide must name (a document number, a law's article)
+    free: bool = False  # the service is free by law: the fees section must be empty
 
 
 class NationalFacts(BaseModel):
@@ -226,6 +227,8 @@ def check_national_facts(g: Guide, facts: Iterable[NationalFact]) -> list[Findin
         if missing:
             findings.append(Finding(_path(g), fact.section, f"national fact {fact.id}: {fact.fact}; "
                                     f"missing {'、'.join(missing)} ({fact.basis})"))
+        if fact.free and g.fees:
+            findings.append(Finding(_path(g), "fees", f"national fact {fact.id}: free of charge ({fact.basis})"))
         if fact.cite not in _all_text(g):
             findings.append(Finding(_path(g), fact.section, f"national fact {fact.id}: cite {fact.cite} "
                                     f"({fact.basis})"))

@@ -87,6 +87,11 @@ _SECTION_TEXT: dict[str, Callable[[Guide], str]] = {"fees": _fees_text, "time": 
 # --- one office, one phone, one set of hours -----------------------------------------------------------------
 
 
+def _office_key(name: str) -> str:
+    """"市场监管窗口（企业开办专区）" is the same window as "市场监管窗口"."""
+    return re.sub(r"（[^）]*）|\([^)]*\)", "", name).strip()
+
+
 def check_offices(guides: list[Guide]) -> list[Finding]:
     """A window named alike in two guides has one address and one set of hours; a body has one consult line."""
     findings: list[Finding] = []
@@ -94,7 +99,7 @@ def check_offices(guides: list[Guide]) -> list[Finding]:
     phones: dict[str, tuple[Guide, list[str]]] = {}
     for g in guides:
         for i, loc in enumerate(g.locations):
-            first = places.setdefault(loc.name, (g, loc.address, loc.hours))
+            first = places.setdefault(_office_key(loc.name), (g, loc.address, loc.hours))
             for what, mine, theirs in (("address", loc.address, first[1]), ("hours", loc.hours, first[2])):
                 if mine != theirs:
                     findings.append(Finding(_path(g), f"locations.{i}.{what}",

@@ -46,7 +46,7 @@ def test_every_national_fact_applies_to_a_shipped_guide_and_holds() -> None:
 def test_one_window_has_one_address_and_hours_and_one_body_one_phone() -> None:
     a = guide()
     b = guide(id="temp-id-card", title="临时居民身份证申领",
-              locations=[{"name": "户政大厅", "address": "贵阳市观山湖区", "hours": "周一至周六"}],
+              locations=[{"name": "户政大厅（综合窗口）", "address": "贵阳市观山湖区", "hours": "周一至周六"}],
               phones={"consult": ["12345"]})
     fields = {f.field for f in check_offices([a, b])}
     assert fields == {"locations.0.hours", "phones.consult"}

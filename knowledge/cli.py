@@ -1,4 +1,4 @@
-"""Command line: ``python -m knowledge validate|build|import|search|eval``."""
+"""Command line: ``python -m knowledge validate|lint|build|import|search|eval``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         out(str(err))
     out(f"{len(guides)} valid guide(s), {len(errors)} error(s) in {guides_dir}")
     return 1 if errors else 0
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    import json
+
+    from knowledge.lint import count, lint_folder
+
+    guides_dir = Path(args.guides) if args.guides else _settings().guides_dir
+    n_guides, findings = lint_folder(guides_dir)
+    totals = count(findings)
+    if args.json:
+        out(json.dumps({"guides": n_guides, **totals, "findings": [f.to_dict() for f in findings]},
+                       ensure_ascii=False))
+    else:
+        for finding in findings:
+            out(str(finding))
+        out(f"{n_guides} guide(s) in {guides_dir}: {totals['error']} error(s), {totals['warning']} warning(s)")
+    return 1 if totals["error"] else 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -133,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="validate guide YAML files and report file and field of each error")
     p.add_argument("--guides", help="folder of guide YAML files (default: settings.guides_dir)")
     p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("lint", help="cross-guide checks: offices, phones, online claims, fees, aliases, national facts")
+    p.add_argument("--guides", help="folder of guide YAML files (default: settings.guides_dir)")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.set_defaults(func=_cmd_lint)
     p = sub.add_parser("build", help="build the index if missing or stale (prints 'up to date' otherwise)")
     p.add_argument("--index", help="index directory (default: settings.index_dir)")
     p.add_argument("--guides", help="folder of guide YAML files (default: settings.guides_dir)")

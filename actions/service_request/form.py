@@ -22,7 +22,7 @@ from actions.service_request.guides import load_guide, material_lines
 from actions.turn_facts import turn
 from govchat import calendar
 from govchat.identity import IdentityError, validate_id_number, validate_mobile, validate_person_name
-from govchat.pii import mask_id_number, mask_phone
+from govchat.masking import mask_id_number, mask_phone
 
 logger = logging.getLogger(__name__)
 

@@ -32,9 +32,9 @@ from api.db import utcnow
 from api.feedback.models import Rating
 from api.retention import tracker
 from api.retention.schemas import RetentionReport
-from api.review.masking import mask_message
 from api.service_requests import service as requests_service
 from api.service_requests.models import ServiceRequest
+from govchat.masking import mask_message
 from govchat.settings import Settings
 
 logger = logging.getLogger(__name__)

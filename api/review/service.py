@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.feedback.models import FOLLOW_UP_LEVELS, Rating
 from api.review.exceptions import ConversationNotFound, MessageNotFound, NotAnAnswer, SearchRefused
-from api.review.masking import mask_entities, mask_message, mask_optional_phone
 from api.review.models import Annotation
 from api.review.schemas import (
     AnnotationRead,
@@ -26,6 +25,7 @@ from api.review.schemas import (
     Transcript,
     Turn,
 )
+from govchat.masking import mask_entities, mask_message, mask_optional_phone
 
 _LONG_DIGITS = re.compile(r"[0-9]{7,}")
 

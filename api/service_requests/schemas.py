@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
-from govchat.pii import mask_id_number, mask_name, mask_phone
+from govchat.masking import mask_id_number, mask_name, mask_phone
 
 STATUS_LABELS: dict[str, str] = {
     RequestStatus.SUBMITTED: "已提交，等待受理",

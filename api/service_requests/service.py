@@ -42,7 +42,7 @@ from api.service_requests.models import (
 from api.service_requests.schemas import ServiceRequestCreate
 from govchat import calendar
 from govchat.identity import IdentityError, validate_id_number, validate_mobile, validate_person_name
-from govchat.pii import mask_name, mask_text
+from govchat.masking import mask_name, mask_text
 from knowledge.loader import read_guide_file
 from knowledge.schema import Guide
 
@@ -428,7 +428,7 @@ def count_open_submitted_before(*, session: Session, before: dt.datetime) -> int
 def personal_text_masker(request: ServiceRequest) -> Callable[[str], str]:
     """Masks this applicant's name, ID number and phone in free text (a rejection or cancellation reason, a rating
     comment or follow-up note): the exact values wherever they appear, then any other ID or mobile number by
-    pattern (govchat.pii.mask_text). Other spellings of the name (the given name alone) are not detected."""
+    pattern (govchat.masking.mask_text). Other spellings of the name (the given name alone) are not detected."""
     replacements = [
         (re.compile(re.escape(request.id_number), re.IGNORECASE), anonymised_id_number(request.id_number)),
         (re.compile(re.escape(request.phone)), anonymised_phone(request.phone)),
@@ -457,7 +457,7 @@ def anonymise(*, session: Session, request: ServiceRequest, at: dt.datetime) -> 
     """Removes the applicant's personal data from an ended request for good; False if it was anonymised already.
 
     Kept for statistics and the record: tracking number, service, mode, appointment, status, every date and the
-    history (its reasons masked). Gone: name (surname kept, as govchat.pii.mask_name), ID number, phone, the chat
+    history (its reasons masked). Gone: name (surname kept, as govchat.masking.mask_name), ID number, phone, the chat
     session, and the idempotency key and fingerprint, which are hashes of those very contents and would let anyone
     holding a guess confirm it. updated_at is left as it was: it is the time of the last status change.
     """

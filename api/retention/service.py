@@ -139,10 +139,13 @@ def _anonymise(session: Session, conversation_id: int) -> None:
     conversation = session.get_one(Conversation, conversation_id)
     messages = list(conversation.messages)
     entities = [e for m in messages for e in (m.entities or [])]
+    names = requests_service.applicant_names(session=session, session_ids=[conversation.session_id])
+    known = names.get(conversation.session_id, [])
     for message in messages:
-        message.text = mask_message(message.text, entities)
+        message.text = mask_message(message.text, entities, known)
         message.entities = None
-    _mask_ratings(session, Rating.conversation_id == conversation_id, lambda text: mask_message(text, entities))
+    _mask_ratings(session, Rating.conversation_id == conversation_id,
+                  lambda text: mask_message(text, entities, known))
     conversation.user_ref = None
     conversation.callback_phone = None
     conversation.session_id = f"{ANONYMISED_PREFIX}{conversation.id}"

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -423,6 +423,19 @@ def count_open_submitted_before(*, session: Session, before: dt.datetime) -> int
             ServiceRequest.status.not_in(FINAL_STATUSES), ServiceRequest.created_at < before
         )
     ) or 0
+
+
+def applicant_names(*, session: Session, session_ids: Collection[str]) -> dict[str, list[str]]:
+    """Session id -> the applicant names of the requests made in that chat: known names, masked in the
+    conversation's texts wherever they appear, not only where the citizen introduced themselves."""
+    names: dict[str, list[str]] = {}
+    for session_id, name in session.execute(
+        select(ServiceRequest.session_id, ServiceRequest.applicant_name).where(
+            ServiceRequest.session_id.in_(list(session_ids)), ServiceRequest.anonymised_at.is_(None)
+        )
+    ):
+        names.setdefault(session_id or "", []).append(name)
+    return names
 
 
 def personal_text_masker(request: ServiceRequest) -> Callable[[str], str]:

@@ -218,11 +218,12 @@ def test_the_applicant_name_is_masked_in_the_requests_conversation(client: TestC
     turns = [
         {"q": "我要办理", "a": "请问申请人的姓名是？（请与身份证上一致）"},
         {"q": "张晓梅", "a": "请输入申请人的18位居民身份证号码。"},
-        {"q": "５２０１０２ １９９００１０１ １２３ｘ", "a": "请核对您的申请信息：\n申请人：张晓梅\n身份证号：520102********123X"},
+        {"q": "５２０１０２ １９９００１０１ １２３ｘ", "a": "请核对：\n申请人：张晓梅\n身份证号：520102********123X"},
         {"q": "晓梅本人来办，电话 +86 139-8501-2345", "a": "好的"},
     ]
     conversation = make_conversation(client, session_id="web-abc", turns=turns)
-    created = client.post("/api/v1/service-requests", json=request_body(), headers={**AUTH, "Idempotency-Key": "k-review-1"})
+    created = client.post("/api/v1/service-requests", json=request_body(),
+                          headers={**AUTH, "Idempotency-Key": "k-review-1"})
     assert created.status_code == 201, created.text
     analyst = staff_client(client, "analyst")
     transcript = str(analyst.get(f"/api/v1/review/conversations/{conversation}").json())

@@ -1,4 +1,4 @@
-"""Tracking (查进度) and cancelling (取消申请) a request by tracking number + last 4 digits of ID or phone."""
+"""Tracking (查进度) and cancelling (取消申请) a request by tracking number + the applicant's birth date."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from rasa_sdk.types import DomainDict
 from actions.service_request import fields, gateway, texts
 from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, SOFT_INTENTS, say
 from govchat import calendar
+from govchat.identity import birth_date_verifier
 
 TRACKING_NO, VERIFIER = "sr_tracking_no", "sr_verifier"
+# "出生日期是1990年10月10日" fits; a longer message is a sentence that happens to contain a date.
+_VERIFIER_MAX_CHARS = 20
 
 
 class ActionStartLookup(Action):
@@ -40,9 +43,9 @@ class _LookupFormMixin:
             return {TRACKING_NO: found}
         if tracker.get_slot("requested_slot") != slot or intent in CONTROL_INTENTS or not text:
             return {}
-        if slot == VERIFIER and intent in SOFT_INTENTS and not fields.parse_verifier(text):
+        if slot == VERIFIER and intent in SOFT_INTENTS and not birth_date_verifier(text):
             return {}
-        if slot == VERIFIER and (verifier := fields.parse_verifier(text)) and len(text) <= 12:
+        if slot == VERIFIER and (verifier := birth_date_verifier(text)) and len(text) <= _VERIFIER_MAX_CHARS:
             return {VERIFIER: verifier}
         if intent in QUESTION_INTENTS and fields.looks_like_question(text):
             return {}
@@ -73,8 +76,8 @@ class _LookupFormMixin:
     ) -> dict[str, Any]:
         if value is None:  # a reset, not an answer
             return {}
-        verifier = fields.parse_verifier(str(value))
-        if verifier is None or len(str(value).strip()) > 12:
+        verifier = birth_date_verifier(str(value))
+        if verifier is None or len(str(value).strip()) > _VERIFIER_MAX_CHARS:
             say(dispatcher, texts.VERIFIER_INVALID)
             return {VERIFIER: None}
         return {VERIFIER: verifier}

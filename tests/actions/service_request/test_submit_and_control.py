@@ -205,7 +205,7 @@ REQUEST = {
         },
     ],
 }
-LOOKUP_SLOTS = {"sr_tracking_no": "GZ20261126ABCD2345", "sr_verifier": "123X"}
+LOOKUP_SLOTS = {"sr_tracking_no": "GZ20261126ABCD2345", "sr_verifier": "19900101"}
 
 
 def test_start_lookup_takes_the_number_from_the_message(dispatcher: CollectingDispatcher) -> None:
@@ -218,7 +218,7 @@ def test_track_shows_status_and_history(dispatcher: CollectingDispatcher, fake_g
     run(tracking.ActionTrackRequest(), dispatcher, slots=LOOKUP_SLOTS, form=None)
     text = texts(dispatcher)[0]
     assert "当前状态：不予受理" in text and "11月26日 10:00 已提交" in text and "（户籍不在本市）" in text
-    assert json.loads(fake_gateway.requests[0].content) == {"tracking_no": "GZ20261126ABCD2345", "verifier": "123X"}
+    assert json.loads(fake_gateway.requests[0].content) == {"tracking_no": "GZ20261126ABCD2345", "verifier": "19900101"}
 
 
 def test_wrong_pair_and_gateway_down(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
@@ -258,6 +258,19 @@ def test_lookup_form_validation(dispatcher: CollectingDispatcher) -> None:
         action.run(
             dispatcher,
             tracker(
+                "出生日期 1990年1月1日",
+                requested="sr_verifier",
+                form="track_request_form",
+                slots={"sr_tracking_no": "GZ20261126ABCD2345"},
+            ),
+            domain,
+        )
+    )
+    assert slot_values(events)["sr_verifier"] == "19900101"
+    events = asyncio.run(
+        action.run(
+            dispatcher,
+            tracker(
                 "后四位123x",
                 requested="sr_verifier",
                 form="track_request_form",
@@ -266,20 +279,7 @@ def test_lookup_form_validation(dispatcher: CollectingDispatcher) -> None:
             domain,
         )
     )
-    assert slot_values(events)["sr_verifier"] == "123X"
-    events = asyncio.run(
-        action.run(
-            dispatcher,
-            tracker(
-                "abc",
-                requested="sr_verifier",
-                form="track_request_form",
-                slots={"sr_tracking_no": "GZ20261126ABCD2345"},
-            ),
-            domain,
-        )
-    )
-    assert slot_values(events)["sr_verifier"] is None and "后4位" in texts(dispatcher)[-1]
+    assert slot_values(events)["sr_verifier"] is None and "出生日期" in texts(dispatcher)[-1]
 
 
 def test_rating_button_in_the_chat(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:

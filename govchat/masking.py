@@ -8,6 +8,7 @@ ID number's birth date (digits 7-14), which is the tracking verifier (docs/servi
 import re
 import unicodedata
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 # Citizens type numbers grouped ("138 1234 5678", "520102-19900101-1234") and with a Chinese input method's
@@ -125,3 +126,16 @@ def mask_entities(entities: list[Any] | None) -> list[Any] | None:
             entity = {**entity, "value": masked if masked is not None else mask_text(entity["value"])}
         out.append(entity)
     return out
+
+
+class FormOutcome(StrEnum):
+    """How a service-request form ended, sent by the actions in a bot message's ``custom[PERSONAL_DATA_KEY]``, so the
+    gateway rewrites what Rasa's tracker store kept of it (api/retention/tracker.py ``scrub_sender``)."""
+
+    ABANDONED = "abandoned"  # the citizen was told "您填写的信息不会保存": the values are removed
+    SUBMITTED = "submitted"  # the gateway stored the request: the values are masked, as everywhere else
+
+
+PERSONAL_DATA_KEY = "personal_data"
+# The form's slots that hold personal data (bot/domain/service_request.yml) and how each is masked.
+PERSONAL_SLOTS = {"sr_name": mask_name, "sr_id_number": mask_id_number, "sr_phone": mask_phone}

@@ -16,7 +16,9 @@ from api.conversations import service as conversations
 from api.conversations.models import ConversationState, Message, Role
 from api.db import session_scope
 from api.errors import AppError
+from api.retention import tracker as rasa_tracker
 from api.service_requests import flows as service_request_flows
+from govchat.masking import PERSONAL_DATA_KEY, FormOutcome
 from govchat.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -92,6 +94,15 @@ def _bot_row(
     }
 
 
+def _scrub_ended_form(settings: Settings, session_id: str, messages: list[RasaMessage]) -> None:
+    """A service-request form ended in this turn: what Rasa stored of it (its events are saved before it answers)
+    loses the applicant's data."""
+    for message in messages:
+        if outcome := (message.custom or {}).get(PERSONAL_DATA_KEY):
+            rasa_tracker.scrub_sender(settings.rasa_tracker_url, session_id, FormOutcome(outcome))
+            return
+
+
 def handle_message(
     *,
     sessions: sessionmaker[Session],
@@ -161,4 +172,6 @@ def handle_message(
         messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
     if reply is None:
         logger.warning("chat answered with the busy message after %d ms", latency_ms)
+    else:
+        _scrub_ended_form(settings, session_id, reply.messages)
     return ChatResponse(session_id=session_id, messages=messages, state=state)

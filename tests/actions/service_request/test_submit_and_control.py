@@ -52,6 +52,8 @@ def test_stop_at_any_point_forgets_everything(dispatcher: CollectingDispatcher) 
     values = slot_values(events)
     assert all(values[s] is None for s in ("sr_name", "sr_id_number", "sr_phone", "requested_slot"))
     assert "已为您退出本次办理" in texts(dispatcher)[0]
+    # The gateway then removes what Rasa's tracker store kept of the answers (api/retention/tracker.py).
+    assert dispatcher.messages[0]["custom"]["personal_data"] == "abandoned"
 
 
 def test_correct_a_field_by_text_or_button(dispatcher: CollectingDispatcher) -> None:
@@ -111,6 +113,7 @@ def test_submit_shows_the_number_only_after_the_gateway_stored_it(
 ) -> None:
     events = run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
     assert "受理编号：GZ20261126ABCD0002" in texts(dispatcher)[0]
+    assert dispatcher.messages[0]["custom"]["personal_data"] == "submitted"  # the gateway masks them in Rasa's store
     assert all(v is None for k, v in slot_values(events).items() if k != "sr_guide_ready")
     sent = json.loads(fake_gateway.requests[0].content)
     assert sent["session_id"] == "web-citizen-1" and sent["id_number"] == "52010219900101123X"
@@ -133,7 +136,7 @@ def test_gateway_down_shows_no_number_and_keeps_the_form_for_a_retry(
 ) -> None:
     fake_gateway.down = True
     events = run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
-    assert events == []  # nothing forgotten
+    assert events == [] and "personal_data" not in dispatcher.messages[0]["custom"]  # nothing forgotten
     assert "没有提交成功" in texts(dispatcher)[0] and "GZ" not in texts(dispatcher)[0]
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/submit_service_request", "/stop"]
 

@@ -1,0 +1,149 @@
+"""Rasa's tracker store keeps nothing of a service-request form the citizen abandoned, and only masked values of one
+they submitted: tested on a SQLite file with the table Rasa 3.6's SQLTrackerStore creates."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, insert, select
+
+from actions.service_request.form import ID_NUMBER, NAME, PHONE
+from api.retention import tracker
+from govchat.masking import PERSONAL_SLOTS, FormOutcome
+from govchat.settings import Settings
+from tests.conftest import FakeRasa
+
+# rasa/core/tracker_store.py SQLTrackerStore.SQLEvent, as Rasa 3.6 creates it.
+RASA_EVENTS = Table(
+    "events", MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("type_name", String(255), nullable=False),
+    Column("timestamp", Float),
+    Column("intent_name", String(255)),
+    Column("action_name", String(255)),
+    Column("data", Text),
+)
+SENDER, OTHER = "web-citizen-1", "web-someone-else"
+TYPED = ["张晓梅", "５２０１０２ １９９００１０１ １２３ｘ", "+86 139-8501-2345"]
+SECRETS = ["张晓梅", "晓梅", "52010219900101123X", "19900101", "１９９００１０１", "13985012345", "8501"]
+
+
+def _user(text: str, at: float) -> dict[str, Any]:
+    parse = {"intent": {"name": "inform", "confidence": 0.9}, "entities": [], "text": text, "message_id": "m1",
+             "metadata": {}, "intent_ranking": [{"name": "inform", "confidence": 0.9}]}
+    return {"event": "user", "timestamp": at, "metadata": {"channel": "web"}, "text": text, "parse_data": parse,
+            "input_channel": "govchat", "message_id": "m1"}
+
+
+def _slot(name: str, value: Any, at: float) -> dict[str, Any]:
+    return {"event": "slot", "timestamp": at, "name": name, "value": value}
+
+
+def _bot(text: str, at: float) -> dict[str, Any]:
+    return {"event": "bot", "timestamp": at, "metadata": {}, "text": text, "data": {"custom": {"turn": {}}}}
+
+
+def dialogue() -> list[dict[str, Any]]:
+    """A form filled in, its summary shown, then left with "算了不办了" (which resets the slots)."""
+    return [
+        _user("我要办理", 1.0), _bot("请问申请人的姓名是？", 1.1),
+        _user(TYPED[0], 2.0), _slot("sr_name", TYPED[0], 2.1), _slot("sr_name", "张晓梅", 2.2),
+        _user(TYPED[1], 3.0), _slot("sr_id_number", TYPED[1], 3.1), _slot("sr_id_number", "52010219900101123X", 3.2),
+        _user(TYPED[2], 4.0), _slot("sr_phone", "13985012345", 4.1),
+        _bot("请核对：\n申请人：张晓梅\n身份证号：520102********123X\n手机号码：139****2345", 4.2),
+        _user("算了不办了", 5.0), _bot("好的，已为您退出本次办理，您填写的信息不会保存。", 5.1),
+        {"event": "active_loop", "timestamp": 5.2, "name": None},
+        _slot("sr_name", None, 5.3), _slot("sr_id_number", None, 5.3), _slot("sr_phone", None, 5.3),
+    ]
+
+
+def make_store(path: Path, senders: tuple[str, ...] = (SENDER, OTHER)) -> str:
+    url = f"sqlite:///{path}"
+    engine = create_engine(url)
+    RASA_EVENTS.metadata.create_all(engine)
+    with engine.begin() as connection:
+        for sender in senders:
+            for event in dialogue():
+                connection.execute(insert(RASA_EVENTS).values(
+                    sender_id=sender, type_name=event["event"], timestamp=event["timestamp"],
+                    intent_name=(event.get("parse_data") or {}).get("intent", {}).get("name"),
+                    action_name=event.get("name"), data=json.dumps(event),  # as Rasa writes it: ASCII escapes
+                ))
+    engine.dispose()
+    return url
+
+
+def stored(url: str, sender: str) -> list[dict[str, Any]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(RASA_EVENTS.c.data).where(RASA_EVENTS.c.sender_id == sender).order_by(RASA_EVENTS.c.id)
+        ).scalars().all()
+    engine.dispose()
+    return [json.loads(row) for row in rows]
+
+
+def slot_values(events: list[dict[str, Any]], name: str) -> list[Any]:
+    return [e["value"] for e in events if e["event"] == "slot" and e["name"] == name]
+
+
+def test_the_personal_slots_are_the_forms() -> None:
+    assert set(PERSONAL_SLOTS) == {NAME, ID_NUMBER, PHONE}
+
+
+def test_an_abandoned_form_leaves_no_personal_data(tmp_path: Path) -> None:
+    url = make_store(tmp_path / "rasa-tracker.db")
+    assert tracker.scrub_sender(url, SENDER, FormOutcome.ABANDONED) > 0
+    events = stored(url, SENDER)
+    assert len(events) == len(dialogue())  # rewritten in place: Rasa counts the rows to know what is new
+    for slot in PERSONAL_SLOTS:
+        assert slot_values(events, slot) == [None] * len(slot_values(dialogue(), slot))
+    text = json.dumps(events, ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret not in text, secret
+    assert "520102********123X" in text and "139****2345" in text and "张**" in text
+    assert stored(url, OTHER) == dialogue()  # another conversation is untouched
+
+
+def test_a_submitted_form_keeps_only_masked_values(tmp_path: Path) -> None:
+    url = make_store(tmp_path / "rasa-tracker.db")
+    tracker.scrub_sender(url, SENDER, FormOutcome.SUBMITTED)
+    events = stored(url, SENDER)
+    assert slot_values(events, "sr_id_number")[:2] == ["520102********123X", "520102********123X"]
+    assert slot_values(events, "sr_phone")[0] == "139****2345"
+    assert slot_values(events, "sr_name")[:2] == ["张**", "张**"]
+    text = json.dumps(events, ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret not in text, secret
+    assert tracker.scrub_sender(url, SENDER, FormOutcome.SUBMITTED) == 0  # nothing left to change
+
+
+def test_nothing_is_left_in_the_file_either(tmp_path: Path) -> None:
+    path = tmp_path / "rasa-tracker.db"
+    url = make_store(path, senders=(SENDER,))
+    assert b"52010219900101123X" in path.read_bytes()
+    tracker.scrub_sender(url, SENDER, FormOutcome.ABANDONED)
+    raw = path.read_bytes()
+    assert b"52010219900101123X" not in raw and b"13985012345" not in raw and b"19900101" not in raw
+
+
+def test_no_store_yet_is_nothing_to_scrub(tmp_path: Path) -> None:
+    assert tracker.scrub_sender(f"sqlite:///{tmp_path / 'missing.db'}", SENDER, FormOutcome.ABANDONED) == 0
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_the_chat_scrubs_when_the_actions_say_the_form_ended(
+    client: TestClient, fake_rasa: FakeRasa, migrated_settings: Settings, tmp_path: Path
+) -> None:
+    url = make_store(Path(migrated_settings.rasa_tracker_url.removeprefix("sqlite:///")))
+    fake_rasa.handler = lambda body: {
+        "messages": [{"text": "好的，已为您退出本次办理，您填写的信息不会保存。", "buttons": None,
+                      "custom": {"turn": {}, "personal_data": "abandoned"}}],
+        "nlu": {"intent": "stop", "confidence": 0.99, "entities": []},
+    }
+    response = client.post("/api/v1/chat", json={"session_id": SENDER, "text": "算了不办了"})
+    assert response.status_code == 200, response.text
+    assert "52010219900101123X" not in json.dumps(stored(url, SENDER), ensure_ascii=False)
+    assert stored(url, OTHER) == dialogue()

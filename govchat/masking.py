@@ -85,6 +85,18 @@ def mask_text(text: str, names: Iterable[str] = ()) -> str:
     return text
 
 
+# A date or number of 6+ digits in the message that answered the tracking question, not part of a tracking number
+# (GZ20261126…): in any width, with the separators birth dates are typed with.
+_DATE_LIKE_RE = re.compile(
+    rf"(?<![0-9A-Za-z\uff10-\uff19]){_D}(?:[0-9\uff10-\uff19 \u3000./年月\-\uff0d\uff0e]*{_D})?日?"
+)
+
+
+def mask_birth_dates(text: str) -> str:
+    """The verifier (birth date) in a message; always 8 stars, so its length says nothing."""
+    return _DATE_LIKE_RE.sub(lambda m: "********" if len(_ascii(m.group())) >= 6 else m.group(), text)
+
+
 _NAME_ENTITIES = {"name", "person", "person_name", "applicant_name", "citizen_name", "姓名"}
 _ID_ENTITIES = {"id_number", "id_card", "身份证号"}
 _PHONE_ENTITIES = {"phone", "mobile", "phone_number", "callback_phone", "手机号"}
@@ -134,8 +146,13 @@ class FormOutcome(StrEnum):
 
     ABANDONED = "abandoned"  # the citizen was told "您填写的信息不会保存": the values are removed
     SUBMITTED = "submitted"  # the gateway stored the request: the values are masked, as everywhere else
+    # A tracking or cancelling form used its verifier, the birth date: masked in this turn's message and in Rasa's
+    # events, so no transcript shows it next to the tracking number.
+    VERIFIED = "verified"
 
 
 PERSONAL_DATA_KEY = "personal_data"
-# The form's slots that hold personal data (bot/domain/service_request.yml) and how each is masked.
+# The slots that hold personal data (bot/domain/service_request.yml) and how each is masked: the application form's,
+# and the tracking and cancelling forms' verifier.
 PERSONAL_SLOTS = {"sr_name": mask_name, "sr_id_number": mask_id_number, "sr_phone": mask_phone}
+VERIFIER_SLOTS = {"sr_verifier": mask_birth_dates}

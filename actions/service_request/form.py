@@ -56,7 +56,7 @@ def say(
     *,
     form_ended: FormOutcome | None = None,
 ) -> None:
-    """`form_ended` tells the gateway to scrub the form's personal data from Rasa's tracker store."""
+    """`form_ended` tells the gateway what to forget of the form's personal data (govchat.masking.FormOutcome)."""
     custom: dict[str, Any] = {"turn": turn()}
     if form_ended is not None:
         custom[PERSONAL_DATA_KEY] = form_ended.value

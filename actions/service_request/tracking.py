@@ -14,6 +14,7 @@ from actions.service_request import fields, gateway, texts
 from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, SOFT_INTENTS, say
 from govchat import calendar
 from govchat.identity import birth_date_verifier
+from govchat.masking import FormOutcome
 
 TRACKING_NO, VERIFIER = "sr_tracking_no", "sr_verifier"
 # "出生日期是1990年10月10日" fits; a longer message is a sentence that happens to contain a date.
@@ -116,10 +117,10 @@ class ActionTrackRequest(Action):
                 tracking_no=tracker.get_slot(TRACKING_NO) or "", verifier=tracker.get_slot(VERIFIER) or ""
             )
         except gateway.GatewayUnavailable:
-            say(dispatcher, texts.LOOKUP_UNAVAILABLE)
+            say(dispatcher, texts.LOOKUP_UNAVAILABLE, form_ended=FormOutcome.VERIFIED)
             return _clear()
         except gateway.GatewayRefused as refused:
-            say(dispatcher, refused.detail)
+            say(dispatcher, refused.detail, form_ended=FormOutcome.VERIFIED)
             return _clear()
         text = texts.STATUS.format(
             title=request["service_title"], no=request["tracking_no"], status=request["status_label"]
@@ -131,7 +132,7 @@ class ActionTrackRequest(Action):
         buttons = []
         if request["status"] == "submitted":
             buttons.append({"title": "取消申请", "payload": "/cancel_request"})
-        say(dispatcher, text, buttons)
+        say(dispatcher, text, buttons, form_ended=FormOutcome.VERIFIED)
         return _clear()
 
 
@@ -145,14 +146,15 @@ class ActionCancelRequest(Action):
                 tracking_no=tracker.get_slot(TRACKING_NO) or "", verifier=tracker.get_slot(VERIFIER) or ""
             )
         except gateway.GatewayUnavailable:
-            say(dispatcher, texts.CANCEL_UNAVAILABLE)
+            say(dispatcher, texts.CANCEL_UNAVAILABLE, form_ended=FormOutcome.VERIFIED)
             return _clear()
         except gateway.GatewayRefused as refused:
-            say(dispatcher, refused.detail)
+            say(dispatcher, refused.detail, form_ended=FormOutcome.VERIFIED)
             return _clear()
         slot_note = "预约名额已释放。" if request.get("day") else ""
         say(
             dispatcher,
             texts.CANCELLED.format(title=request["service_title"], no=request["tracking_no"], slot_note=slot_note),
+            form_ended=FormOutcome.VERIFIED,
         )
         return _clear()

@@ -7,7 +7,7 @@ the citizen typed are not kept there for months.
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from govchat.masking import PERSONAL_SLOTS, FormOutcome, mask_text
+from govchat.masking import PERSONAL_SLOTS, VERIFIER_SLOTS, FormOutcome, mask_birth_dates, mask_text
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ def _old_events_of(senders: list[str], before: float) -> tuple[ColumnElement[boo
 def scrub_sender(url: str, sender_id: str, outcome: FormOutcome) -> int:
     """Rewrites every stored event of a sender whose service-request form just ended: the form's name, ID number
     and phone slot values are removed (abandoned) or masked (submitted), and ID numbers, phone numbers and the
-    applicant's name are masked in every text (the citizen's messages, their NLU parse, the bot's summary).
+    applicant's name are masked in every text (the citizen's messages, their NLU parse, the bot's summary). After a
+    tracking or cancelling form (verified), its verifier slot and the dates in the citizen's messages are masked.
 
     Rows are updated in place, never deleted: Rasa appends only the events beyond the number it has stored. A failure
     is logged and the chat goes on; the retention job deletes the events later in any case."""
@@ -126,14 +127,20 @@ def _scrub(engine: Engine, sender_id: str, outcome: FormOutcome) -> int:
         events = [(row.id, row.type_name, json.loads(row.data or "null")) for row in rows]
         # The name typed as an answer is known from the form's own slot, so it is found in every text.
         names = [data["value"] for _, kind, data in events if kind == "slot" and _is_slot(data, "sr_name")]
+        slots = VERIFIER_SLOTS if outcome == FormOutcome.VERIFIED else PERSONAL_SLOTS
         changed = 0
         for event_id, kind, data in events:
-            scrubbed = _masked(data, names)
-            if kind == "slot" and isinstance(data, dict) and isinstance(data.get("value"), str) \
-                    and data.get("name") in PERSONAL_SLOTS:
-                # Masked again by its kind: a value typed in a shape mask_text does not know is hidden all the same.
-                mask = PERSONAL_SLOTS[data["name"]]
-                scrubbed["value"] = None if outcome == FormOutcome.ABANDONED else mask(scrubbed["value"])
+            if kind == "slot":
+                # Only the ended form's slots: another form may still be running on the others.
+                if not (isinstance(data, dict) and data.get("name") in slots and isinstance(data.get("value"), str)):
+                    continue
+                mask = slots[data["name"]]
+                value = None if outcome == FormOutcome.ABANDONED else mask(mask_text(data["value"], names))
+                scrubbed: Any = {**data, "value": value}
+            else:
+                scrubbed = _masked(data, lambda text: mask_text(text, names))
+                if kind == "user" and outcome == FormOutcome.VERIFIED:
+                    scrubbed = _masked(scrubbed, mask_birth_dates)
             if scrubbed != data:
                 connection.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(
                     data=json.dumps(scrubbed, ensure_ascii=False)
@@ -146,11 +153,12 @@ def _is_slot(data: Any, name: str) -> bool:
     return isinstance(data, dict) and data.get("name") == name and isinstance(data.get("value"), str)
 
 
-def _masked(value: Any, names: list[str]) -> Any:
+def _masked(value: Any, mask: Callable[[str], str]) -> Any:
+    """Every string inside an event's JSON."""
     if isinstance(value, str):
-        return mask_text(value, names)
+        return mask(value)
     if isinstance(value, dict):
-        return {key: _masked(item, names) for key, item in value.items()}
+        return {key: _masked(item, mask) for key, item in value.items()}
     if isinstance(value, list):
-        return [_masked(item, names) for item in value]
+        return [_masked(item, mask) for item in value]
     return value

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from govchat.identity import check_digit
-from govchat.masking import mask_entities, mask_message, mask_text
+from govchat.masking import mask_birth_dates, mask_entities, mask_message, mask_text
 
 _FULL_WIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
 # Surrounding text never ends or starts with a digit: a number glued to other digits is a different number.
@@ -96,3 +96,10 @@ def test_entities_mask_their_values_in_the_message() -> None:
     assert mask_entities(entities) == [
         {"entity": "applicant_name", "value": "刘*"}, {"entity": "phone", "value": "138****5678"}
     ]
+
+
+def test_birth_dates_in_a_verifier_answer() -> None:
+    for typed in ("19900101", "1990-1-1", "出生日期：1990年01月01日", "１９９０ ０１ ０１"):
+        assert "1990" not in mask_birth_dates(typed) and "１９９０" not in mask_birth_dates(typed), typed
+    assert mask_birth_dates("GZ20261126ABCD2345 19900101") == "GZ20261126ABCD2345 ********"
+    assert mask_birth_dates("第3个") == "第3个"

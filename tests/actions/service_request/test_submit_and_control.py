@@ -222,6 +222,7 @@ def test_track_shows_status_and_history(dispatcher: CollectingDispatcher, fake_g
     text = texts(dispatcher)[0]
     assert "当前状态：不予受理" in text and "11月26日 10:00 已提交" in text and "（户籍不在本市）" in text
     assert json.loads(fake_gateway.requests[0].content) == {"tracking_no": "GZ20261126ABCD2345", "verifier": "19900101"}
+    assert dispatcher.messages[0]["custom"]["personal_data"] == "verified"  # the gateway masks the typed verifier
 
 
 def test_wrong_pair_and_gateway_down(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, insert, select
 
 from actions.service_request.form import ID_NUMBER, NAME, PHONE
+from api.conversations.models import Message
+from api.db import session_scope
 from api.retention import tracker
 from govchat.masking import PERSONAL_SLOTS, FormOutcome
 from govchat.settings import Settings
@@ -129,6 +131,27 @@ def test_nothing_is_left_in_the_file_either(tmp_path: Path) -> None:
     assert b"52010219900101123X" not in raw and b"13985012345" not in raw and b"19900101" not in raw
 
 
+def test_after_a_lookup_only_the_verifier_is_masked(tmp_path: Path) -> None:
+    url = make_store(tmp_path / "rasa-tracker.db", senders=())
+    engine = create_engine(url)
+    lookup = [_user("GZ20261126ABCD2345", 1.0), _slot("sr_tracking_no", "GZ20261126ABCD2345", 1.1),
+              _user("出生日期1990年1月1日", 2.0), _slot("sr_verifier", "19900101", 2.1),
+              _slot("sr_id_number", "52010219900101123X", 2.2), _slot("sr_date", "2026-12-03", 2.3)]
+    with engine.begin() as connection:
+        for event in lookup:
+            connection.execute(insert(RASA_EVENTS).values(sender_id=SENDER, type_name=event["event"],
+                                                          timestamp=event["timestamp"], data=json.dumps(event)))
+    engine.dispose()
+    tracker.scrub_sender(url, SENDER, FormOutcome.VERIFIED)
+    events = stored(url, SENDER)
+    assert slot_values(events, "sr_verifier") == ["********"]
+    assert events[2]["text"] == events[2]["parse_data"]["text"] == "出生日期********"
+    assert events[0]["text"] == "GZ20261126ABCD2345" and slot_values(events, "sr_tracking_no") == ["GZ20261126ABCD2345"]
+    # Another form's slots are left as they are: it may still be running.
+    assert slot_values(events, "sr_id_number") == ["52010219900101123X"]
+    assert slot_values(events, "sr_date") == ["2026-12-03"]
+
+
 def test_no_store_yet_is_nothing_to_scrub(tmp_path: Path) -> None:
     assert tracker.scrub_sender(f"sqlite:///{tmp_path / 'missing.db'}", SENDER, FormOutcome.ABANDONED) == 0
     assert not (tmp_path / "missing.db").exists()
@@ -147,3 +170,16 @@ def test_the_chat_scrubs_when_the_actions_say_the_form_ended(
     assert response.status_code == 200, response.text
     assert "52010219900101123X" not in json.dumps(stored(url, SENDER), ensure_ascii=False)
     assert stored(url, OTHER) == dialogue()
+
+
+def test_the_verifier_is_not_kept_in_the_transcript(client: TestClient, fake_rasa: FakeRasa) -> None:
+    fake_rasa.handler = lambda body: {
+        "messages": [{"text": "您的申请（受理编号 GZ20261126ABCD2345）当前状态：已提交。", "buttons": None,
+                      "custom": {"turn": {}, "personal_data": "verified"}}],
+        "nlu": {"intent": "inform", "confidence": 0.9, "entities": []},
+    }
+    response = client.post("/api/v1/chat", json={"session_id": SENDER, "text": "GZ20261126ABCD2345 1990年1月1日"})
+    assert response.status_code == 200, response.text
+    with session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
+        texts = session.scalars(select(Message.text).order_by(Message.id)).all()
+    assert texts[0] == "GZ20261126ABCD2345 ********"

@@ -177,5 +177,9 @@ def handle_message(
         logger.warning("chat answered with the busy message after %d ms", latency_ms)
     if outcome is not None:
         # Rasa saved the turn's events before it answered: they are there to rewrite.
-        rasa_tracker.scrub_sender(settings.rasa_tracker_url, session_id, outcome)
+        names = rasa_tracker.scrub_sender(settings.rasa_tracker_url, session_id, outcome)
+        if outcome != FormOutcome.VERIFIED:
+            # Nor does this conversation keep them: an abandoned form promised so, a submitted one is in the request.
+            with session_scope(sessions) as session:
+                conversations.mask_personal_data(session=session, conversation_id=conversation_id, names=names)
     return ChatResponse(session_id=session_id, messages=messages, state=state)

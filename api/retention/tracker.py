@@ -100,23 +100,24 @@ def _old_events_of(senders: list[str], before: float) -> tuple[ColumnElement[boo
     return EVENTS.c.sender_id.in_(senders), EVENTS.c.timestamp < before
 
 
-def scrub_sender(url: str, sender_id: str, outcome: FormOutcome) -> int:
+def scrub_sender(url: str, sender_id: str, outcome: FormOutcome) -> list[str]:
     """Rewrites every stored event of a sender whose service-request form just ended: the form's name, ID number
     and phone slot values are removed (abandoned) or masked (submitted), and ID numbers, phone numbers and the
     applicant's name are masked in every text (the citizen's messages, their NLU parse, the bot's summary). After a
     tracking or cancelling form (verified), its verifier slot and the dates in the citizen's messages are masked.
 
-    Rows are updated in place, never deleted: Rasa appends only the events beyond the number it has stored. A failure
-    is logged and the chat goes on; the retention job deletes the events later in any case."""
+    Returns the names the form held, so the caller can mask them elsewhere too. Rows are updated in place, never
+    deleted: Rasa appends only the events beyond the number it has stored. A failure is logged and the chat goes on;
+    the retention job deletes the events later in any case."""
     try:
         with open_store(url) as engine:
-            return 0 if engine is None else _scrub(engine, sender_id, outcome)
+            return [] if engine is None else _scrub(engine, sender_id, outcome)
     except SQLAlchemyError:
         logger.warning("could not scrub personal data from Rasa's tracker store", exc_info=True)
-        return 0
+        return []
 
 
-def _scrub(engine: Engine, sender_id: str, outcome: FormOutcome) -> int:
+def _scrub(engine: Engine, sender_id: str, outcome: FormOutcome) -> list[str]:
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
             # Otherwise the old text stays readable in the file's free space until SQLite reuses the page.
@@ -128,7 +129,6 @@ def _scrub(engine: Engine, sender_id: str, outcome: FormOutcome) -> int:
         # The name typed as an answer is known from the form's own slot, so it is found in every text.
         names = [data["value"] for _, kind, data in events if kind == "slot" and _is_slot(data, "sr_name")]
         slots = VERIFIER_SLOTS if outcome == FormOutcome.VERIFIED else PERSONAL_SLOTS
-        changed = 0
         for event_id, kind, data in events:
             if kind == "slot":
                 # Only the ended form's slots: another form may still be running on the others.
@@ -145,8 +145,7 @@ def _scrub(engine: Engine, sender_id: str, outcome: FormOutcome) -> int:
                 connection.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(
                     data=json.dumps(scrubbed, ensure_ascii=False)
                 ))
-                changed += 1
-        return changed
+        return names
 
 
 def _is_slot(data: Any, name: str) -> bool:

@@ -97,7 +97,7 @@ def test_the_personal_slots_are_the_forms() -> None:
 
 def test_an_abandoned_form_leaves_no_personal_data(tmp_path: Path) -> None:
     url = make_store(tmp_path / "rasa-tracker.db")
-    assert tracker.scrub_sender(url, SENDER, FormOutcome.ABANDONED) > 0
+    assert set(tracker.scrub_sender(url, SENDER, FormOutcome.ABANDONED)) == {TYPED[0]}
     events = stored(url, SENDER)
     assert len(events) == len(dialogue())  # rewritten in place: Rasa counts the rows to know what is new
     for slot in PERSONAL_SLOTS:
@@ -119,7 +119,8 @@ def test_a_submitted_form_keeps_only_masked_values(tmp_path: Path) -> None:
     text = json.dumps(events, ensure_ascii=False)
     for secret in SECRETS:
         assert secret not in text, secret
-    assert tracker.scrub_sender(url, SENDER, FormOutcome.SUBMITTED) == 0  # nothing left to change
+    tracker.scrub_sender(url, SENDER, FormOutcome.SUBMITTED)
+    assert stored(url, SENDER) == events  # a second scrub changes nothing
 
 
 def test_nothing_is_left_in_the_file_either(tmp_path: Path) -> None:
@@ -153,7 +154,7 @@ def test_after_a_lookup_only_the_verifier_is_masked(tmp_path: Path) -> None:
 
 
 def test_no_store_yet_is_nothing_to_scrub(tmp_path: Path) -> None:
-    assert tracker.scrub_sender(f"sqlite:///{tmp_path / 'missing.db'}", SENDER, FormOutcome.ABANDONED) == 0
+    assert tracker.scrub_sender(f"sqlite:///{tmp_path / 'missing.db'}", SENDER, FormOutcome.ABANDONED) == []
     assert not (tmp_path / "missing.db").exists()
 
 
@@ -161,15 +162,24 @@ def test_the_chat_scrubs_when_the_actions_say_the_form_ended(
     client: TestClient, fake_rasa: FakeRasa, migrated_settings: Settings, tmp_path: Path
 ) -> None:
     url = make_store(Path(migrated_settings.rasa_tracker_url.removeprefix("sqlite:///")))
-    fake_rasa.handler = lambda body: {
-        "messages": [{"text": "好的，已为您退出本次办理，您填写的信息不会保存。", "buttons": None,
-                      "custom": {"turn": {}, "personal_data": "abandoned"}}],
-        "nlu": {"intent": "stop", "confidence": 0.99, "entities": []},
-    }
+    def rasa(body: dict[str, Any]) -> dict[str, Any]:
+        stop = body["message"] == "算了不办了"
+        custom = {"turn": {}, "personal_data": "abandoned"} if stop else {"turn": {}}
+        return {"messages": [{"text": "好的，您填写的信息不会保存。" if stop else "请继续", "custom": custom}],
+                "nlu": {"intent": "stop" if stop else "inform", "confidence": 0.99, "entities": []}}
+
+    fake_rasa.handler = rasa
+    for text in TYPED:  # the gateway's own copy of the conversation
+        client.post("/api/v1/chat", json={"session_id": SENDER, "text": text})
     response = client.post("/api/v1/chat", json={"session_id": SENDER, "text": "算了不办了"})
     assert response.status_code == 200, response.text
     assert "52010219900101123X" not in json.dumps(stored(url, SENDER), ensure_ascii=False)
     assert stored(url, OTHER) == dialogue()
+    with session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
+        texts = " ".join(session.scalars(select(Message.text)).all())
+    for secret in SECRETS:
+        assert secret not in texts, secret
+    assert "张**" in texts and "520102********123X" in texts
 
 
 def test_the_verifier_is_not_kept_in_the_transcript(client: TestClient, fake_rasa: FakeRasa) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     delete,
     func,
     inspect,
+    or_,
     select,
     update,
 )
@@ -111,13 +112,13 @@ def scrub_sender(url: str, sender_id: str, outcome: FormOutcome) -> list[str]:
     the retention job deletes the events later in any case."""
     try:
         with open_store(url) as engine:
-            return [] if engine is None else _scrub(engine, sender_id, outcome)
+            return [] if engine is None else scrub(engine, sender_id, outcome)
     except SQLAlchemyError:
         logger.warning("could not scrub personal data from Rasa's tracker store", exc_info=True)
         return []
 
 
-def _scrub(engine: Engine, sender_id: str, outcome: FormOutcome) -> list[str]:
+def scrub(engine: Engine, sender_id: str, outcome: FormOutcome) -> list[str]:
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
             # Otherwise the old text stays readable in the file's free space until SQLite reuses the page.
@@ -146,6 +147,19 @@ def _scrub(engine: Engine, sender_id: str, outcome: FormOutcome) -> list[str]:
                     data=json.dumps(scrubbed, ensure_ascii=False)
                 ))
         return names
+
+
+def unfinished_form_senders(engine: Engine, before: float) -> list[str]:
+    """Senders idle since `before` (unix seconds) whose events still hold a form's name, ID number or phone as typed:
+    the citizen left the form without finishing or stopping it. Scrubbed values are null or masked (with '*')."""
+    holds = or_(*(EVENTS.c.data.like(f'%"name": "{slot}"%') for slot in PERSONAL_SLOTS))
+    idle = select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id).having(func.max(EVENTS.c.timestamp) < before)
+    query = select(EVENTS.c.sender_id).distinct().where(
+        EVENTS.c.type_name == "slot", holds, EVENTS.c.data.not_like('%"value": null%'), EVENTS.c.data.not_like("%*%"),
+        EVENTS.c.sender_id.in_(idle),
+    )
+    with engine.connect() as connection:
+        return list(connection.scalars(query).all())
 
 
 def _is_slot(data: Any, name: str) -> bool:

@@ -193,3 +193,30 @@ def test_the_verifier_is_not_kept_in_the_transcript(client: TestClient, fake_ras
     with session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
         texts = session.scalars(select(Message.text).order_by(Message.id)).all()
     assert texts[0] == "GZ20261126ABCD2345 ********"
+
+
+def test_the_retention_job_scrubs_forms_left_unfinished_for_a_day(migrated_settings: Settings) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from api.db import make_engine, make_sessionmaker
+    from api.retention import service
+
+    url = make_store(Path(migrated_settings.rasa_tracker_url.removeprefix("sqlite:///")))
+    left_at = datetime.fromtimestamp(5.3, UTC)
+    engine = make_engine(migrated_settings.database_url)
+    sessions = make_sessionmaker(engine)
+    with session_scope(sessions) as session:
+
+        def run(hours: int, dry_run: bool) -> int:
+            now = left_at + timedelta(hours=hours)
+            return service.run(session=session, settings=migrated_settings, dry_run=dry_run, now=now) \
+                .unfinished_forms_to_scrub
+
+        assert run(23, dry_run=False) == 0 and stored(url, SENDER) == dialogue()
+        assert run(48, dry_run=True) == 2 and stored(url, SENDER) == dialogue()  # a dry run changes nothing
+        assert run(48, dry_run=False) == 2
+        assert run(72, dry_run=True) == 0  # scrubbed senders are not picked again
+    engine.dispose()
+    for sender in (SENDER, OTHER):
+        text = json.dumps(stored(url, sender), ensure_ascii=False)
+        assert "52010219900101123X" not in text and "13985012345" not in text and "张晓梅" not in text

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, insert, select
+from sqlalchemy import create_engine, insert, select
 
 from actions.service_request.form import ID_NUMBER, NAME, PHONE
 from api.conversations.models import Message
@@ -14,19 +14,9 @@ from api.db import session_scope
 from api.retention import tracker
 from govchat.masking import PERSONAL_SLOTS, FormOutcome
 from govchat.settings import Settings
+from tests.api.staff.test_retention_tracker import RASA_EVENTS  # Rasa 3.6's events table
 from tests.conftest import FakeRasa
 
-# rasa/core/tracker_store.py SQLTrackerStore.SQLEvent, as Rasa 3.6 creates it.
-RASA_EVENTS = Table(
-    "events", MetaData(),
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False, index=True),
-    Column("type_name", String(255), nullable=False),
-    Column("timestamp", Float),
-    Column("intent_name", String(255)),
-    Column("action_name", String(255)),
-    Column("data", Text),
-)
 SENDER, OTHER = "web-citizen-1", "web-someone-else"
 TYPED = ["张晓梅", "５２０１０２ １９９００１０１ １２３ｘ", "+86 139-8501-2345"]
 SECRETS = ["张晓梅", "晓梅", "52010219900101123X", "19900101", "１９９００１０１", "13985012345", "8501"]

@@ -16,10 +16,13 @@ from typing import Any
 _D = "[0-9\uff10-\uff19]"
 _SEP = "[ \u3000\\-\uff0d\u2010-\u2015]?"
 _START, _END = "(?<![0-9\uff10-\uff19])", "(?![0-9\uff10-\uff19])"  # not inside a longer run of digits
-_ID_RE = re.compile(rf"{_START}[1-9\uff11-\uff19](?:{_SEP}{_D}){{16}}{_SEP}[0-9\uff10-\uff19Xx\uff38\uff58]{_END}")
+# Each pattern starts with a look at one character: without it, a log line costs 2-3 times as much.
+_ID_RE = re.compile(
+    rf"(?=[1-9\uff11-\uff19]){_START}[1-9\uff11-\uff19](?:{_SEP}{_D}){{16}}{_SEP}[0-9\uff10-\uff19Xx\uff38\uff58]{_END}"
+)
 # +86 / 0086 / 86 in front, as numbers are written on business cards and in WeChat profiles.
 _PHONE_RE = re.compile(
-    rf"{_START}(?:(?:[+\uff0b]|00|\uff10\uff10)?[8\uff18][6\uff16]{_SEP})?[1\uff11]{_SEP}[3-9\uff13-\uff19](?:{_SEP}{_D}){{9}}{_END}"
+    rf"(?=[+\uff0b08\uff10\uff181\uff11]){_START}(?:(?:[+\uff0b]|00|\uff10\uff10)?[8\uff18][6\uff16]{_SEP})?[1\uff11]{_SEP}[3-9\uff13-\uff19](?:{_SEP}{_D}){{9}}{_END}"
 )
 
 # Names are found where the citizen says them ("我叫张三", "姓名：张三", the form's summary "申请人：张三").

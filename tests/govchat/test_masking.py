@@ -103,3 +103,14 @@ def test_birth_dates_in_a_verifier_answer() -> None:
         assert "1990" not in mask_birth_dates(typed) and "１９９０" not in mask_birth_dates(typed), typed
     assert mask_birth_dates("GZ20261126ABCD2345 19900101") == "GZ20261126ABCD2345 ********"
     assert mask_birth_dates("第3个") == "第3个"
+
+
+def test_log_lines_are_masked_in_every_format() -> None:
+    import logging
+
+    from govchat.logging import _ContextFilter
+
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "callback %s for %s", ("+86 138 1234 5678",
+                               "５２０１０２１９９００１０１１２３ｘ"), None)
+    _ContextFilter().filter(record)
+    assert record.getMessage() == "callback 138****5678 for 520102********123X"

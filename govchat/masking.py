@@ -27,7 +27,7 @@ _PHONE_RE = re.compile(
 
 # Names are found where the citizen says them ("我叫张三", "姓名：张三", the form's summary "申请人：张三").
 _HAN = "[\u3400-\u4dbf\u4e00-\u9fff·]"
-_NAMED_RE = re.compile(rf"(?:我叫|我的名字[是叫]|名字[是叫]|姓名[是为：:]|申请人[是为：:])[ \u3000]*({_HAN}{{2,4}})")
+_NAMED_RE = re.compile(rf"(?:我叫|名字[是叫]|姓名[是为：:]|申请人[是为：:])[ \u3000]*({_HAN}{{2,4}})")
 # After "我是" only a common surname makes it a name: "我是李四" but not "我是来办身份证的".
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
@@ -144,8 +144,9 @@ def mask_entities(entities: list[Any] | None) -> list[Any] | None:
 
 
 class FormOutcome(StrEnum):
-    """How a service-request form ended, sent by the actions in a bot message's ``custom[PERSONAL_DATA_KEY]``, so the
-    gateway rewrites what Rasa's tracker store kept of it (api/retention/tracker.py ``scrub_sender``)."""
+    """How a form of a service request (applying, tracking, cancelling) ended, sent by the actions in a bot message's
+    ``custom[PERSONAL_DATA_KEY]``, so the gateway rewrites what Rasa's tracker store and the conversation kept of it
+    (api/retention/tracker.py ``scrub_sender``)."""
 
     ABANDONED = "abandoned"  # the citizen was told "您填写的信息不会保存": the values are removed
     SUBMITTED = "submitted"  # the gateway stored the request: the values are masked, as everywhere else

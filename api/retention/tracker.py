@@ -119,6 +119,7 @@ def scrub_sender(url: str, sender_id: str, outcome: FormOutcome) -> list[str]:
 
 
 def scrub(engine: Engine, sender_id: str, outcome: FormOutcome) -> list[str]:
+    """`scrub_sender` on an open store, for the retention job's many senders; errors are the caller's."""
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
             # Otherwise the old text stays readable in the file's free space until SQLite reuses the page.

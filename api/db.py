@@ -6,12 +6,13 @@ One session per request; services flush, the request boundary commits once.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from govchat.files import private_file, sqlite_path
 
 
 def utcnow() -> datetime:
@@ -32,9 +33,8 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
     """The pool arguments apply to PostgreSQL. The gateway passes GOVCHAT_DB_POOL_SIZE and GOVCHAT_DB_MAX_OVERFLOW;
     the defaults are SQLAlchemy's own, plenty for the command-line tools and tests, which use a connection or two."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if (path := sqlite_path(url)) is not None:
+            private_file(path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 
-# Wrong verifiers (last 4 of the ID or phone) per tracking number: 10,000 possible values, so a handful of tries
-# for a citizen who mistypes, far too few to search them.
+# Wrong verifiers (the applicant's birth date) per tracking number: some 30,000 plausible dates, so a handful of
+# tries for a citizen who mistypes, far too few to search them.
 VERIFY_FAILURES_PER_TRACKING_NO = "10/hour"
 
 

@@ -107,6 +107,26 @@ def birth_date(id_number: str) -> dt.date:
     return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
+_BIRTH_DATE_RE = re.compile(
+    r"(?<![0-9A-Za-z])(?:([0-9]{4})([0-9]{2})([0-9]{2})|([0-9]{4})[-./年]([0-9]{1,2})[-./月]([0-9]{1,2}))(?![0-9])"
+)
+
+
+def birth_date_verifier(value: str) -> str | None:
+    """The tracking verifier: the applicant's birth date as on the ID card (digits 7-14), as YYYYMMDD. Citizens
+    type 19900101, 1990-1-1, 1990.01.01 or 出生日期1990年1月1日, in any width; None when no date is there."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or ""))
+    m = _BIRTH_DATE_RE.search(text)
+    if m is None:
+        return None
+    year, month, day = (int(part) for part in m.groups() if part is not None)
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return None
+    return f"{year:04d}{month:02d}{day:02d}"
+
+
 NAME_MAX_CHARS = 30
 # Han characters (with extension A), letters, spaces and the middle dot of minority and foreign names.
 _NAME_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fffA-Za-z][\u3400-\u4dbf\u4e00-\u9fffA-Za-z ·•．.]*$")

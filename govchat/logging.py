@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 
-from govchat.pii import mask_text
+from govchat.masking import mask_text
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 

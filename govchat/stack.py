@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from govchat.files import private_dir, private_file, sqlite_path
 from govchat.settings import ROOT, Settings
 
 logger = logging.getLogger(__name__)
@@ -124,7 +125,9 @@ def _run(args: Sequence[str | Path], *, env: dict[str, str], cwd: Path = ROOT) -
 
 def prepare(settings: Settings) -> None:
     """Migrate the database, build the knowledge index and train the Rasa model, each only if out of date."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    if (tracker_db := sqlite_path(settings.rasa_tracker_url)) is not None:
+        private_file(tracker_db)  # Rasa would create it with the umask's mode
     env = child_env(settings)
     _run([PROJECT_PYTHON, "-m", "alembic", "upgrade", "heads"], env=env)
     _run([PROJECT_PYTHON, "-m", "knowledge", "build"], env=env)
@@ -160,7 +163,7 @@ class Stack:
     def start(self) -> None:
         s = self.settings
         env = child_env(s, **self.extra_env)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.log_dir)  # logs are masked, but hold questions and conversation ids
         commands: dict[str, tuple[list[str | Path], Path]] = {
             "actions": (
                 [PROJECT_PYTHON, "-m", "actions", "--port", str(_port(s.action_server_url))],
@@ -187,7 +190,7 @@ class Stack:
 
     def _spawn(self, name: str, args: Sequence[str | Path], env: dict[str, str], cwd: Path) -> None:
         name += self.suffix
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        log = open(private_file(self.log_dir / f"{name}.log"), "ab")  # noqa: SIM115 - closed with the process
         logger.info("starting %s (log: %s)", name, log.name)
         self.processes[name] = subprocess.Popen(
             [str(a) for a in args], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -29,6 +29,7 @@ from actions.service_request.form import (
     say,
 )
 from actions.service_request.guides import load_guide
+from govchat.masking import FormOutcome
 
 FORMS = frozenset({"service_request_form", "track_request_form", "cancel_request_form"})
 LOOKUP_SLOTS = ("sr_tracking_no", "sr_verifier")
@@ -70,7 +71,10 @@ class ActionStopServiceRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         active = (tracker.active_loop or {}).get("name")
         in_request = active in FORMS or any(tracker.get_slot(s) for s in FORM_SLOTS)
-        say(dispatcher, texts.STOPPED if in_request else texts.NOTHING_TO_STOP)
+        if in_request:
+            say(dispatcher, texts.STOPPED, form_ended=FormOutcome.ABANDONED)
+        else:
+            say(dispatcher, texts.NOTHING_TO_STOP)
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(READY, False), *reset_events()]
 
 

@@ -177,9 +177,3 @@ def find_tracking_no(text: str) -> str | None:
     m = TRACKING_RE.search(text or "")
     return re.sub(r"[\s\-]", "", m.group(0)).upper() if m else None
 
-
-def parse_verifier(text: str) -> str | None:
-    """The last 4 characters of an ID number (digits or X) or of a phone number."""
-    cleaned = re.sub(r"[\s\-]", "", text or "").upper()
-    m = re.search(r"(?<![0-9X])([0-9]{3}[0-9X])(?![0-9X])", cleaned)
-    return m.group(1) if m else None

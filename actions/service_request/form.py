@@ -22,7 +22,7 @@ from actions.service_request.guides import load_guide, material_lines
 from actions.turn_facts import turn
 from govchat import calendar
 from govchat.identity import IdentityError, validate_id_number, validate_mobile, validate_person_name
-from govchat.pii import mask_id_number, mask_phone
+from govchat.masking import PERSONAL_DATA_KEY, FormOutcome, mask_id_number, mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,18 @@ def today() -> dt.date:
     return calendar.now().date()
 
 
-def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict[str, str]] | None = None) -> None:
-    dispatcher.utter_message(text=text, buttons=buttons or [], json_message={"turn": turn(decision="control")})
+def say(
+    dispatcher: CollectingDispatcher,
+    text: str,
+    buttons: list[dict[str, str]] | None = None,
+    *,
+    form_ended: FormOutcome | None = None,
+) -> None:
+    """`form_ended` tells the gateway what to forget of the form's personal data (govchat.masking.FormOutcome)."""
+    custom: dict[str, Any] = {"turn": turn(decision="control")}
+    if form_ended is not None:
+        custom[PERSONAL_DATA_KEY] = form_ended.value
+    dispatcher.utter_message(text=text, buttons=buttons or [], json_message=custom)
 
 
 def inform_button(title: str, slot: str, value: str) -> dict[str, str]:

@@ -32,6 +32,7 @@ from actions.service_request.form import (
     say,
 )
 from actions.service_request.guides import load_guide
+from govchat.masking import FormOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,6 @@ class ActionSubmitServiceRequest(Action):
             )
         else:
             text = texts.SUBMITTED_ONLINE.format(title=title, no=created["tracking_no"])
-        say(dispatcher, text)
+        say(dispatcher, text, form_ended=FormOutcome.SUBMITTED)
         logger.info("service request %s submitted for conversation", created["tracking_no"])
         return [*reset_events(), SlotSet(READY, False)]

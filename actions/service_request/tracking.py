@@ -1,4 +1,4 @@
-"""Tracking (查进度) and cancelling (取消申请) a request by tracking number + last 4 digits of ID or phone."""
+"""Tracking (查进度) and cancelling (取消申请) a request by tracking number + the applicant's birth date."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ from actions.answer_from_guide import answer_turn, asks_about_service, question_
 from actions.service_request import fields, gateway, texts
 from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, SOFT_INTENTS, say
 from govchat import calendar
+from govchat.identity import birth_date_verifier
+from govchat.masking import FormOutcome
 
 TRACKING_NO, VERIFIER = "sr_tracking_no", "sr_verifier"
 LOOKUP_READY = "sr_lookup_ready"
+# "出生日期是1990年10月10日" fits; a longer message is a sentence that happens to contain a date.
+_VERIFIER_MAX_CHARS = 20
 
 
 class ActionStartLookup(Action):
@@ -49,9 +53,9 @@ class _LookupFormMixin:
             return {TRACKING_NO: found}
         if tracker.get_slot("requested_slot") != slot or intent in CONTROL_INTENTS or not text:
             return {}
-        if slot == VERIFIER and intent in SOFT_INTENTS and not fields.parse_verifier(text):
+        if slot == VERIFIER and intent in SOFT_INTENTS and not birth_date_verifier(text):
             return {}
-        if slot == VERIFIER and (verifier := fields.parse_verifier(text)) and len(text) <= 12:
+        if slot == VERIFIER and (verifier := birth_date_verifier(text)) and len(text) <= _VERIFIER_MAX_CHARS:
             return {VERIFIER: verifier}
         if intent in QUESTION_INTENTS and fields.looks_like_question(text):
             return {}
@@ -82,8 +86,8 @@ class _LookupFormMixin:
     ) -> dict[str, Any]:
         if value is None:  # a reset, not an answer
             return {}
-        verifier = fields.parse_verifier(str(value))
-        if verifier is None or len(str(value).strip()) > 12:
+        verifier = birth_date_verifier(str(value))
+        if verifier is None or len(str(value).strip()) > _VERIFIER_MAX_CHARS:
             say(dispatcher, texts.VERIFIER_INVALID)
             return {VERIFIER: None}
         return {VERIFIER: verifier}
@@ -122,10 +126,10 @@ class ActionTrackRequest(Action):
                 tracking_no=tracker.get_slot(TRACKING_NO) or "", verifier=tracker.get_slot(VERIFIER) or ""
             )
         except gateway.GatewayUnavailable:
-            say(dispatcher, texts.LOOKUP_UNAVAILABLE)
+            say(dispatcher, texts.LOOKUP_UNAVAILABLE, form_ended=FormOutcome.VERIFIED)
             return _clear()
         except gateway.GatewayRefused as refused:
-            say(dispatcher, refused.detail)
+            say(dispatcher, refused.detail, form_ended=FormOutcome.VERIFIED)
             return _clear()
         text = texts.STATUS.format(
             title=request["service_title"], no=request["tracking_no"], status=request["status_label"]
@@ -137,7 +141,7 @@ class ActionTrackRequest(Action):
         buttons = []
         if request["status"] == "submitted":
             buttons.append({"title": "取消申请", "payload": "/cancel_request"})
-        say(dispatcher, text, buttons)
+        say(dispatcher, text, buttons, form_ended=FormOutcome.VERIFIED)
         return _clear()
 
 
@@ -151,14 +155,15 @@ class ActionCancelRequest(Action):
                 tracking_no=tracker.get_slot(TRACKING_NO) or "", verifier=tracker.get_slot(VERIFIER) or ""
             )
         except gateway.GatewayUnavailable:
-            say(dispatcher, texts.CANCEL_UNAVAILABLE)
+            say(dispatcher, texts.CANCEL_UNAVAILABLE, form_ended=FormOutcome.VERIFIED)
             return _clear()
         except gateway.GatewayRefused as refused:
-            say(dispatcher, refused.detail)
+            say(dispatcher, refused.detail, form_ended=FormOutcome.VERIFIED)
             return _clear()
         slot_note = "预约名额已释放。" if request.get("day") else ""
         say(
             dispatcher,
             texts.CANCELLED.format(title=request["service_title"], no=request["tracking_no"], slot_note=slot_note),
+            form_ended=FormOutcome.VERIFIED,
         )
         return _clear()

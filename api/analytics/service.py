@@ -21,11 +21,11 @@ from api.analytics.schemas import GapCluster, Gaps, Overview, Series
 from api.conversations.models import Conversation, Message, Role
 from api.db import utcnow
 from api.feedback.models import Rating, RatingLevel
-from api.review.masking import mask_message
 from api.review.service import guide_titles
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
 from api.service_requests.schemas import STATUS_LABELS
 from api.staff.service import aware
+from govchat.masking import mask_message
 
 logger = logging.getLogger(__name__)
 

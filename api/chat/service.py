@@ -11,13 +11,15 @@ from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.chat.rasa import RasaClient, RasaMessage, RasaUnavailable
+from api.chat.rasa import RasaClient, RasaMessage, RasaReply, RasaUnavailable
 from api.chat.schemas import Button, ChatMessage, ChatResponse, Source
 from api.conversations import service as conversations
 from api.conversations.models import ConversationState, Message, Role
 from api.db import session_scope
 from api.errors import AppError
+from api.retention import tracker as rasa_tracker
 from api.service_requests import flows as service_request_flows
+from govchat.masking import PERSONAL_DATA_KEY, FormOutcome, mask_birth_dates
 from govchat.settings import Settings
 from govchat.turn import TurnFacts
 
@@ -103,6 +105,14 @@ def _bot_row(
     }
 
 
+def _form_outcome(reply: RasaReply | None) -> FormOutcome | None:
+    """Set when a service-request form ended in this turn (the actions say so, govchat.masking.FormOutcome)."""
+    for message in reply.messages if reply is not None else []:
+        if outcome := (message.custom or {}).get(PERSONAL_DATA_KEY):
+            return FormOutcome(outcome)
+    return None
+
+
 def handle_message(
     *,
     sessions: sessionmaker[Session],
@@ -141,6 +151,7 @@ def handle_message(
     except RasaUnavailable:
         reply = None
     latency_ms = int((time.perf_counter() - started) * 1000)
+    outcome = _form_outcome(reply)
 
     with session_scope(sessions) as session:
         # The citizen's message is only written to: one UPDATE, without reading the row back first.
@@ -149,6 +160,9 @@ def handle_message(
             citizen_facts.update(
                 intent=reply.nlu.intent, confidence=reply.nlu.confidence, entities=reply.nlu.entities or None
             )
+        if outcome == FormOutcome.VERIFIED:
+            # The verifier (the birth date) is not kept next to the tracking number in the transcript.
+            citizen_facts["text"] = mask_birth_dates(text)
         session.execute(update(Message).where(Message.id == citizen_id).values(**citizen_facts))
         # Status changes staff made to this conversation's requests come first (api/service_requests/flows.py).
         rows = [
@@ -172,4 +186,11 @@ def handle_message(
         messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
     if reply is None:
         logger.warning("chat answered with the busy message after %d ms", latency_ms)
+    if outcome is not None:
+        # Rasa saved the turn's events before it answered: they are there to rewrite.
+        names = rasa_tracker.scrub_sender(settings.rasa_tracker_url, session_id, outcome)
+        if outcome != FormOutcome.VERIFIED:
+            # Nor does this conversation keep them: an abandoned form promised so, a submitted one is in the request.
+            with session_scope(sessions) as session:
+                conversations.mask_personal_data(session=session, conversation_id=conversation_id, names=names)
     return ChatResponse(session_id=session_id, messages=messages, state=state)

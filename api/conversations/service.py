@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.db import utcnow
+from govchat.masking import mask_entities, mask_message
 
 # Beyond any real message id: a client's ?after= above it is refused (422), as it would overflow SQLite's and
 # PostgreSQL's integers (a 500).
@@ -66,6 +67,18 @@ def end_turn(*, session: Session, conversation_id: int, handover: bool) -> Conve
         .execution_options(synchronize_session=False)
     ).one()
     return ConversationState(state)
+
+
+def mask_personal_data(*, session: Session, conversation_id: int, names: Sequence[str]) -> int:
+    """Masks ID numbers, phone numbers and `names` in every message of a conversation for good (no admin can reveal
+    them any more), when its service-request form ended; returns how many messages changed."""
+    changed = 0
+    for message in session.scalars(select(Message).where(Message.conversation_id == conversation_id)):
+        text, entities = mask_message(message.text, message.entities, names), mask_entities(message.entities)
+        if text != message.text or entities != message.entities:
+            message.text, message.entities = text, entities
+            changed += 1
+    return changed
 
 
 def insert_messages(*, session: Session, rows: Sequence[dict[str, Any]]) -> list[Message]:

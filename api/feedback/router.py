@@ -1,5 +1,5 @@
 """Citizen side of 好差评: the web page and WeChat post ratings here (no login; verification by session or
-tracking number + last 4 digits)."""
+tracking number + birth date)."""
 
 from contextlib import nullcontext
 

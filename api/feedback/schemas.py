@@ -6,7 +6,7 @@ from api.feedback.models import RatingLevel
 
 
 class RatingCreate(BaseModel):
-    """Rate a conversation (session_id) or a request (tracking_no + last 4 of the ID number or phone)."""
+    """Rate a conversation (session_id) or a request (tracking_no + the applicant's birth date)."""
 
     level: RatingLevel
     # Optional, as the web page sends it; must agree with level when given.
@@ -14,7 +14,7 @@ class RatingCreate(BaseModel):
     comment: str | None = Field(default=None, max_length=500)
     session_id: str | None = Field(default=None, min_length=1, max_length=128)
     tracking_no: str | None = Field(default=None, min_length=1, max_length=40)
-    verifier: str | None = Field(default=None, min_length=1, max_length=8)
+    verifier: str | None = Field(default=None, min_length=1, max_length=20)
 
 
 class RatingRead(BaseModel):

@@ -45,7 +45,7 @@ def create(*, session: Session, data: RatingCreate) -> Rating:
         target = f"conversation {conversation.id}"
     else:
         if not data.tracking_no or not data.verifier:
-            raise InvalidRating("评价办件需要受理编号和身份证号或手机号后4位。")
+            raise InvalidRating("评价办件需要受理编号和申请人的出生日期。")
         request = requests_service.lookup(session=session, tracking_no=data.tracking_no, verifier=data.verifier)
         if request.status not in RATABLE_STATUSES:
             raise NotRatable("办件办结后才能评价，届时欢迎您对我们的服务提出意见。")

@@ -17,11 +17,11 @@ from api.handover.schemas import (
     StaffMessage,
 )
 from api.review import service as review_service
-from api.review.masking import mask_optional_phone
 from api.review.schemas import Transcript
 from api.staff import service as staff_service
 from api.staff.dependencies import AgentOrAdmin
 from govchat import office_hours
+from govchat.masking import mask_optional_phone
 
 # Staff (agents and admins): mounted with the role dependency in api/routes.py.
 router = APIRouter()

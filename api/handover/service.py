@@ -17,10 +17,10 @@ from api.db import utcnow
 from api.handover.exceptions import ClaimedByOther, InvalidPhone, NotHolder, NotWaiting, StateChanged
 from api.handover.schemas import InboxItem
 from api.review.exceptions import ConversationNotFound
-from api.review.masking import mask_message, mask_optional_phone
 from api.staff.models import StaffUser
 from api.staff.service import aware
 from govchat import office_hours
+from govchat.masking import mask_message, mask_optional_phone
 from govchat.settings import Settings
 
 CLAIMED_TEXT = "人工客服已接入，正在为您服务，请稍候。"

@@ -16,6 +16,8 @@ class RetentionReport(BaseModel):
     oldest_affected: datetime | None
     skipped_open_handover: int
     tracker_events_to_delete: int  # Rasa's tracker store (settings.rasa_tracker_url)
+    # Service-request forms left unfinished for a day: their name, ID number and phone removed, as if abandoned.
+    unfinished_forms_to_scrub: int
     # Service requests: personal data kept request_days after the request ended (completed, rejected, cancelled).
     request_days: int
     request_cutoff: datetime

@@ -11,6 +11,9 @@
   or anonymised, and a sender the gateway does not know (warm-up messages, conversations removed before this job
   covered Rasa) goes after the shorter period. All of a sender's events go, as a partial tracker would replay a
   broken dialogue state.
+- A service-request form the citizen left unfinished for ``UNFINISHED_FORM_HOURS`` counts as abandoned: its name,
+  ID number and phone are removed from Rasa's events and masked in the conversation, as when the citizen stops it
+  (docs/service-requests.md, "Rasa's tracker store").
 - Service requests that ended (completed, rejected, cancelled) more than ``retention_request_days`` ago are
   anonymised in place (api/service_requests/service.py ``anonymise``): name, ID number, phone, the chat session and
   the free text of the history and of the request's rating lose the applicant's data; tracking number, service,
@@ -27,19 +30,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from api.conversations import service as conversations
 from api.conversations.models import Conversation, ConversationState, Message
 from api.db import utcnow
 from api.feedback.models import Rating
 from api.retention import tracker
 from api.retention.schemas import RetentionReport
-from api.review.masking import mask_message
 from api.service_requests import service as requests_service
 from api.service_requests.models import ServiceRequest
+from govchat.masking import FormOutcome, mask_message
 from govchat.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 ANONYMISED_PREFIX = "anon-"
+# A form nobody touched for a day is not coming back; the citizen starts again with a few questions.
+UNFINISHED_FORM_HOURS = 24
 _OPEN = (ConversationState.WAITING, ConversationState.HUMAN)
 
 
@@ -94,11 +100,28 @@ def _tracker_events(session: Session, settings: Settings, now: datetime, affecte
         return tracker.delete_events(engine, expired, before.timestamp())
 
 
+def _unfinished_forms(session: Session, settings: Settings, now: datetime, dry_run: bool) -> int:
+    before = (now - timedelta(hours=UNFINISHED_FORM_HOURS)).timestamp()
+    with tracker.open_store(settings.rasa_tracker_url) as engine:
+        if engine is None:
+            return 0
+        senders = tracker.unfinished_form_senders(engine, before)
+        if dry_run:
+            return len(senders)
+        for sender in senders:
+            names = tracker.scrub(engine, sender, FormOutcome.ABANDONED)
+            conversation = conversations.get_by_session_id(session=session, session_id=sender)
+            if conversation is not None:
+                conversations.mask_personal_data(session=session, conversation_id=conversation.id, names=names)
+    return len(senders)
+
+
 def run(*, session: Session, settings: Settings, dry_run: bool, now: datetime | None = None) -> RetentionReport:
     now = now or utcnow()
     to_delete, to_anonymise, skipped = _candidates(session, settings, now)
     affected = to_delete + to_anonymise
     tracker_events = _tracker_events(session, settings, now, affected, dry_run)
+    unfinished_forms = _unfinished_forms(session, settings, now, dry_run)
     messages = session.scalar(
         select(func.count()).select_from(Message).where(Message.conversation_id.in_(affected))
     ) if affected else 0
@@ -114,7 +137,7 @@ def run(*, session: Session, settings: Settings, dry_run: bool, now: datetime | 
         identified_cutoff=now - timedelta(days=settings.retention_identified_days),
         anonymous_to_delete=len(to_delete), identified_to_anonymise=len(to_anonymise),
         messages_affected=messages or 0, oldest_affected=oldest, skipped_open_handover=skipped,
-        tracker_events_to_delete=tracker_events,
+        tracker_events_to_delete=tracker_events, unfinished_forms_to_scrub=unfinished_forms,
         request_days=settings.retention_request_days, request_cutoff=request_cutoff,
         requests_to_anonymise=len(requests_due), oldest_request_end=oldest_request_end,
         requests_open_past_period=requests_service.count_open_submitted_before(session=session,
@@ -130,8 +153,8 @@ def run(*, session: Session, settings: Settings, dry_run: bool, now: datetime | 
         _anonymise_request(session, request_id, now)
     session.flush()
     logger.info("retention: deleted %d anonymous and anonymised %d identified conversations, %d Rasa tracker events; "
-                "anonymised %d ended service requests", len(to_delete), len(to_anonymise), tracker_events,
-                len(requests_due))
+                "scrubbed %d unfinished forms; anonymised %d ended service requests", len(to_delete),
+                len(to_anonymise), tracker_events, unfinished_forms, len(requests_due))
     return report
 
 
@@ -139,10 +162,13 @@ def _anonymise(session: Session, conversation_id: int) -> None:
     conversation = session.get_one(Conversation, conversation_id)
     messages = list(conversation.messages)
     entities = [e for m in messages for e in (m.entities or [])]
+    names = requests_service.applicant_names(session=session, session_ids=[conversation.session_id])
+    known = names.get(conversation.session_id, [])
     for message in messages:
-        message.text = mask_message(message.text, entities)
+        message.text = mask_message(message.text, entities, known)
         message.entities = None
-    _mask_ratings(session, Rating.conversation_id == conversation_id, lambda text: mask_message(text, entities))
+    _mask_ratings(session, Rating.conversation_id == conversation_id,
+                  lambda text: mask_message(text, entities, known))
     conversation.user_ref = None
     conversation.callback_phone = None
     conversation.session_id = f"{ANONYMISED_PREFIX}{conversation.id}"

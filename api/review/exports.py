@@ -10,8 +10,8 @@ import yaml
 from sqlalchemy.orm import Session
 
 from api.review import service
-from api.review.masking import mask_message
 from api.review.models import Verdict
+from govchat.masking import mask_message
 
 OUT_OF_SCOPE_TAGS = {"超出范围", "out_of_scope"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

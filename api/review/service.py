@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.feedback.models import FOLLOW_UP_LEVELS, Rating
 from api.review.exceptions import ConversationNotFound, MessageNotFound, NotAnAnswer, SearchRefused
-from api.review.masking import mask_entities, mask_message, mask_optional_phone
 from api.review.models import Annotation
 from api.review.schemas import (
     AnnotationRead,
@@ -26,6 +25,8 @@ from api.review.schemas import (
     Transcript,
     Turn,
 )
+from api.service_requests import service as requests_service
+from govchat.masking import mask_entities, mask_message, mask_optional_phone
 
 _LONG_DIGITS = re.compile(r"[0-9]{7,}")
 
@@ -149,6 +150,7 @@ def summaries(session: Session, conversations: Sequence[Conversation]) -> list[C
         ).all()
     )
     ratings = _ratings(session, ids)
+    names = requests_service.applicant_names(session=session, session_ids=[c.session_id for c in conversations])
     out = []
     for c in conversations:
         s = stats[c.id]
@@ -156,7 +158,7 @@ def summaries(session: Session, conversations: Sequence[Conversation]) -> list[C
             ConversationSummary(
                 id=c.id, channel=c.channel, state=c.state, identified=c.identified,
                 created_at=c.created_at, updated_at=c.updated_at, message_count=s["count"],
-                first_question=mask_message(s["first"] or "", s["entities"])[:80],
+                first_question=mask_message(s["first"] or "", s["entities"], names.get(c.session_id, []))[:80],
                 handed_over=s["handed"] or c.handover_requested_at is not None, fell_back=s["fell"],
                 min_confidence=s["min_conf"], guides=s["guides"], intents=s["intents"],
                 annotations=annotation_counts.get(c.id, 0), rating=ratings.get(c.id),
@@ -182,14 +184,17 @@ def get_conversation(*, session: Session, conversation_id: int) -> Conversation:
     return conversation
 
 
-def _message_read(message: Message, entities: list[Any], annotation: Annotation | None) -> MessageRead:
+def _message_read(
+    message: Message, entities: list[Any], names: list[str], annotation: Annotation | None
+) -> MessageRead:
     title = None
     if message.source and isinstance(message.source, dict):
         title = message.source.get("title")
     if message.guide_id and not title:
         title = guide_titles().get(message.guide_id)
     return MessageRead(
-        id=message.id, role=message.role, text=mask_message(message.text, entities), created_at=message.created_at,
+        id=message.id, role=message.role, text=mask_message(message.text, entities, names),
+        created_at=message.created_at,
         intent=message.intent, confidence=message.confidence, entities=mask_entities(message.entities),
         guide_id=message.guide_id, guide_title=title, section=message.section, score=message.score,
         decision=message.decision, fell_back=message.fell_back, handed_over=message.handed_over,
@@ -206,13 +211,14 @@ def transcript(*, session: Session, conversation_id: int) -> Transcript:
     conversation = get_conversation(session=session, conversation_id=conversation_id)
     messages = list(conversation.messages)
     entities = conversation_entities(messages)
+    names = requests_service.applicant_names(session=session, session_ids=[conversation.session_id])
     annotations = {
         a.message_id: a
         for a in session.scalars(select(Annotation).where(Annotation.conversation_id == conversation.id))
     }
     turns: list[Turn] = []
     for message in messages:
-        read = _message_read(message, entities, annotations.get(message.id))
+        read = _message_read(message, entities, names.get(conversation.session_id, []), annotations.get(message.id))
         if message.role == Role.CITIZEN:
             turns.append(Turn(citizen=read, replies=[]))
         elif turns:
@@ -296,17 +302,21 @@ def export_rows(*, session: Session, filters: ConversationFilters, may_search_nu
         by_conversation: dict[int, list[Message]] = defaultdict(list)
         for m in messages:
             by_conversation[m.conversation_id].append(m)
+        names = requests_service.applicant_names(
+            session=session, session_ids=[c.session_id for c in conversations.values()]
+        )
         for conversation_id in chunk:
             c = conversations[conversation_id]
             msgs = by_conversation[conversation_id]
             entities = conversation_entities(msgs)
+            known = names.get(c.session_id, [])
             for m in msgs:
                 if count >= max_rows:
                     return
                 count += 1
                 yield [
                     c.id, c.channel, ConversationState(c.state).value,
-                    m.created_at.isoformat(timespec="seconds"), m.role, mask_message(m.text, entities),
+                    m.created_at.isoformat(timespec="seconds"), m.role, mask_message(m.text, entities, known),
                     m.intent or "", _num(m.confidence), m.guide_id or "", m.section or "", _num(m.score),
                     m.decision or "", "是" if m.fell_back else "", "是" if m.handed_over else "",
                     m.latency_ms if m.latency_ms is not None else "",

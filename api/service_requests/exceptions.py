@@ -59,8 +59,8 @@ class TooManyAttempts(TooManyRequests):
 
 
 class RequestAnonymised(AppError):
-    """The request ended longer ago than the retention period and its personal data is gone, so the verifier (last
-    4 of the ID number or phone) can no longer be checked: nothing about the request is shown."""
+    """The request ended longer ago than the retention period and its personal data is gone, so the verifier (the
+    birth date in the ID number) can no longer be checked: nothing about the request is shown."""
 
     status = 410
     code = "request_anonymised"

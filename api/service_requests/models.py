@@ -24,7 +24,7 @@ class HandlingMode(StrEnum):
 
 class ServiceRequest(Base):
     """One citizen's request. ID number and phone are stored because staff need them to handle it;
-    they are masked in every log line and listing (govchat.pii)."""
+    they are masked in every log line and listing (govchat.masking)."""
 
     __tablename__ = "service_requests"
     __table_args__ = (

@@ -55,7 +55,7 @@ def list_slots(
     return SlotPage(office=office, slots=[SlotRead(day=d, period=p, remaining=r) for d, p, r in slots])
 
 
-@router.post("/lookup", response_model=ServiceRequestRead, summary="凭受理编号和身份证号或手机号后4位查询进度")
+@router.post("/lookup", response_model=ServiceRequestRead, summary="凭受理编号和申请人出生日期查询进度")
 def lookup_request(body: Verification, session: SessionDep, limiter: LimiterDep) -> ServiceRequestRead:
     with limited_verification(limiter=limiter, tracking_no=body.tracking_no):
         request = service.lookup(session=session, tracking_no=body.tracking_no, verifier=body.verifier)

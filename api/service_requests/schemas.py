@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
-from govchat.pii import mask_id_number, mask_name, mask_phone
+from govchat.masking import mask_id_number, mask_name, mask_phone
 
 STATUS_LABELS: dict[str, str] = {
     RequestStatus.SUBMITTED: "已提交，等待受理",
@@ -35,14 +35,14 @@ class ServiceRequestCreate(BaseModel):
 
 
 class Verification(BaseModel):
-    """A tracking number and the last 4 characters of the applicant's ID number or mobile number."""
+    """A tracking number and the applicant's birth date (YYYYMMDD, or 1990-1-1, 1990年1月1日)."""
 
     tracking_no: str = Field(min_length=1, max_length=40)
-    verifier: str = Field(min_length=1, max_length=8)
+    verifier: str = Field(min_length=1, max_length=20)
 
 
 class CancelRequest(BaseModel):
-    verifier: str = Field(min_length=1, max_length=8)
+    verifier: str = Field(min_length=1, max_length=20)
     reason: str | None = Field(default=None, max_length=500)
 
 

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -41,8 +41,14 @@ from api.service_requests.models import (
 )
 from api.service_requests.schemas import ServiceRequestCreate
 from govchat import calendar
-from govchat.identity import IdentityError, validate_id_number, validate_mobile, validate_person_name
-from govchat.pii import mask_name, mask_text
+from govchat.identity import (
+    IdentityError,
+    birth_date_verifier,
+    validate_id_number,
+    validate_mobile,
+    validate_person_name,
+)
+from govchat.masking import mask_name, mask_text
 from knowledge.loader import read_guide_file
 from knowledge.schema import Guide
 
@@ -52,10 +58,10 @@ logger = logging.getLogger(__name__)
 _TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _TRACKING_RE = re.compile(r"^GZ\d{8}[" + _TRACKING_ALPHABET + r"]{8}$")
 
-NOT_FOUND_TEXT = "没有找到与这个受理编号和验证信息相符的办件，请核对受理编号和身份证号或手机号后4位后再试。"
+NOT_FOUND_TEXT = "没有找到与这个受理编号和验证信息相符的办件，请核对受理编号和申请人的出生日期（如19900101）后再试。"
 ANONYMISED_TEXT = (
     "这件申请办结已超过保存期限，申请人的姓名、身份证号和手机号已按个人信息保护规定删除，"
-    "无法再凭身份证号或手机号后4位核验，因此不能在线查询、取消或评价。"
+    "无法再核验申请人身份，因此不能在线查询、取消或评价。"
     "如需办理结果证明，请携带本人有效身份证件到办理窗口，或拨打 12345 政务服务热线咨询。"
 )
 # What an anonymised request keeps instead of its idempotency key (unique, and never one the actions send).
@@ -301,17 +307,16 @@ def create(
 
 
 def lookup(*, session: Session, tracking_no: str, verifier: str) -> ServiceRequest:
-    """The request, if the verifier is the last 4 characters of its ID number or phone; otherwise the same
-    RequestNotFound as for an unknown number, so a wrong pair reveals nothing."""
+    """The request, if the verifier is the applicant's birth date (digits 7-14 of the ID number, which no mask
+    shows); otherwise the same RequestNotFound as for an unknown number, so a wrong pair reveals nothing."""
     request = get_by_tracking_no(session=session, tracking_no=tracking_no)
     if request is not None and request.anonymised_at is not None:
-        # Its ID number and phone are gone, so no verifier can be checked; nothing about the request is shown.
+        # Its ID number is gone, so no verifier can be checked; nothing about the request is shown.
         raise RequestAnonymised(ANONYMISED_TEXT)
-    given = verifier.strip().upper().encode()
-    id_tail = (request.id_number[-4:] if request else "????").encode()
-    phone_tail = (request.phone[-4:] if request else "????").encode()
-    # Both comparisons always run, in constant time.
-    matches = hmac.compare_digest(given, id_tail) | hmac.compare_digest(given, phone_tail)
+    given = (birth_date_verifier(verifier) or "").encode()
+    expected = (request.id_number[6:14] if request else "????????").encode()
+    # Compared in constant time, whether the number exists or not.
+    matches = hmac.compare_digest(given, expected)
     if request is None or not matches:
         raise RequestNotFound(NOT_FOUND_TEXT)
     return request
@@ -425,10 +430,23 @@ def count_open_submitted_before(*, session: Session, before: dt.datetime) -> int
     ) or 0
 
 
+def applicant_names(*, session: Session, session_ids: Collection[str]) -> dict[str, list[str]]:
+    """Session id -> the applicant names of the requests made in that chat: known names, masked in the
+    conversation's texts wherever they appear, not only where the citizen introduced themselves."""
+    names: dict[str, list[str]] = {}
+    for session_id, name in session.execute(
+        select(ServiceRequest.session_id, ServiceRequest.applicant_name).where(
+            ServiceRequest.session_id.in_(list(session_ids)), ServiceRequest.anonymised_at.is_(None)
+        )
+    ):
+        names.setdefault(session_id or "", []).append(name)
+    return names
+
+
 def personal_text_masker(request: ServiceRequest) -> Callable[[str], str]:
     """Masks this applicant's name, ID number and phone in free text (a rejection or cancellation reason, a rating
     comment or follow-up note): the exact values wherever they appear, then any other ID or mobile number by
-    pattern (govchat.pii.mask_text). Other spellings of the name (the given name alone) are not detected."""
+    pattern (govchat.masking.mask_text). Other spellings of the name (the given name alone) are not detected."""
     replacements = [
         (re.compile(re.escape(request.id_number), re.IGNORECASE), anonymised_id_number(request.id_number)),
         (re.compile(re.escape(request.phone)), anonymised_phone(request.phone)),
@@ -445,7 +463,7 @@ def personal_text_masker(request: ServiceRequest) -> Callable[[str], str]:
 
 
 def anonymised_id_number(value: str) -> str:
-    """All stars: the masked form of listings keeps the last 4 characters, which are the lookup verifier."""
+    """All stars: nothing of it is needed once the request has ended and its period has passed."""
     return "*" * len(value)
 
 
@@ -457,7 +475,7 @@ def anonymise(*, session: Session, request: ServiceRequest, at: dt.datetime) -> 
     """Removes the applicant's personal data from an ended request for good; False if it was anonymised already.
 
     Kept for statistics and the record: tracking number, service, mode, appointment, status, every date and the
-    history (its reasons masked). Gone: name (surname kept, as govchat.pii.mask_name), ID number, phone, the chat
+    history (its reasons masked). Gone: name (surname kept, as govchat.masking.mask_name), ID number, phone, the chat
     session, and the idempotency key and fingerprint, which are hashes of those very contents and would let anyone
     holding a guess confirm it. updated_at is left as it was: it is the time of the last status change.
     """

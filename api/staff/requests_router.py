@@ -7,12 +7,12 @@ from pydantic import BaseModel, Field
 
 from api.db import SessionDep
 from api.feedback.models import Rating
-from api.review.masking import mask_message
 from api.service_requests.exceptions import InvalidTransition
 from api.service_requests.models import RequestStatus
 from api.service_requests.schemas import ServiceRequestRead
 from api.staff import flows
 from api.staff.dependencies import AgentOrAdmin
+from govchat.masking import mask_message
 
 router = APIRouter()
 

@@ -93,9 +93,9 @@ def test_apply_with_a_window_appointment_then_track_and_get_notified(
     # Tracking: a wrong pair reveals nothing; the right one shows the status and its history.
     say(gateway, sid, "查一下我的办件进度")
     say(gateway, sid, tracking_no)
-    assert "没有找到" in text_of(say(gateway, sid, "0000"))
+    assert "没有找到" in text_of(say(gateway, sid, "19900102"))
     say(gateway, sid, f"帮我查下{tracking_no}的进度")
-    status = text_of(say(gateway, sid, "5678"))
+    status = text_of(say(gateway, sid, "19900101"))
     assert "已提交，等待受理" in status and "办理记录" in status
 
     # Staff accept it: the citizen's next reply starts with the notice; cancelling is then refused.
@@ -105,7 +105,7 @@ def test_apply_with_a_window_appointment_then_track_and_get_notified(
     assert reply[0]["text"].startswith("【办件进度】") and tracking_no in reply[0]["text"]
     say(gateway, sid, "取消申请")
     say(gateway, sid, tracking_no)
-    assert "不能在线取消" in text_of(say(gateway, sid, "123X"))
+    assert "不能在线取消" in text_of(say(gateway, sid, "1990年1月1日"))
 
 
 def test_stop_at_any_point_and_start_without_a_guide(gateway: httpx.Client, stack_settings: Settings) -> None:

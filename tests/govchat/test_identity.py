@@ -7,6 +7,7 @@ import pytest
 from govchat.identity import (
     IdentityError,
     birth_date,
+    birth_date_verifier,
     check_digit,
     validate_id_number,
     validate_mobile,
@@ -122,3 +123,24 @@ def test_invalid_names(raw: str, message_part: str) -> None:
     with pytest.raises(IdentityError) as error:
         validate_person_name(raw)
     assert message_part in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "verifier"),
+    [
+        ("19900101", "19900101"),
+        ("１９９００１０１", "19900101"),
+        ("1990-1-1", "19900101"),
+        ("1990.01.31", "19900131"),
+        ("出生日期是 1987年3月21日", "19870321"),
+        ("生日19761125", "19761125"),
+        ("19900231", None),  # not a date
+        ("123X", None),  # the old verifier, the last 4 that masks show
+        ("2345", None),
+        ("GZ20261126ABCD2345", None),  # the date inside a tracking number is not a birth date
+        ("199001011", None),
+        ("", None),
+    ],
+)
+def test_birth_date_verifier(raw: str, verifier: str | None) -> None:
+    assert birth_date_verifier(raw) == verifier

@@ -52,6 +52,8 @@ def test_stop_at_any_point_forgets_everything(dispatcher: CollectingDispatcher) 
     values = slot_values(events)
     assert all(values[s] is None for s in ("sr_name", "sr_id_number", "sr_phone", "requested_slot"))
     assert "已为您退出本次办理" in texts(dispatcher)[0]
+    # The gateway then removes what Rasa's tracker store kept of the answers (api/retention/tracker.py).
+    assert dispatcher.messages[0]["custom"]["personal_data"] == "abandoned"
 
 
 def test_correct_a_field_by_text_or_button(dispatcher: CollectingDispatcher) -> None:
@@ -111,6 +113,7 @@ def test_submit_shows_the_number_only_after_the_gateway_stored_it(
 ) -> None:
     events = run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
     assert "受理编号：GZ20261126ABCD0002" in texts(dispatcher)[0]
+    assert dispatcher.messages[0]["custom"]["personal_data"] == "submitted"  # the gateway masks them in Rasa's store
     assert all(v is None for k, v in slot_values(events).items() if k != "sr_guide_ready")
     sent = json.loads(fake_gateway.requests[0].content)
     assert sent["session_id"] == "web-citizen-1" and sent["id_number"] == "52010219900101123X"
@@ -133,7 +136,7 @@ def test_gateway_down_shows_no_number_and_keeps_the_form_for_a_retry(
 ) -> None:
     fake_gateway.down = True
     events = run(submit.ActionSubmitServiceRequest(), dispatcher, slots=FILLED, form=None)
-    assert events == []  # nothing forgotten
+    assert events == [] and "personal_data" not in dispatcher.messages[0]["custom"]  # nothing forgotten
     assert "没有提交成功" in texts(dispatcher)[0] and "GZ" not in texts(dispatcher)[0]
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/submit_service_request", "/stop"]
 
@@ -205,7 +208,7 @@ REQUEST = {
         },
     ],
 }
-LOOKUP_SLOTS = {"sr_tracking_no": "GZ20261126ABCD2345", "sr_verifier": "123X"}
+LOOKUP_SLOTS = {"sr_tracking_no": "GZ20261126ABCD2345", "sr_verifier": "19900101"}
 
 
 def test_start_lookup_takes_the_number_from_the_message(dispatcher: CollectingDispatcher) -> None:
@@ -218,7 +221,8 @@ def test_track_shows_status_and_history(dispatcher: CollectingDispatcher, fake_g
     run(tracking.ActionTrackRequest(), dispatcher, slots=LOOKUP_SLOTS, form=None)
     text = texts(dispatcher)[0]
     assert "当前状态：不予受理" in text and "11月26日 10:00 已提交" in text and "（户籍不在本市）" in text
-    assert json.loads(fake_gateway.requests[0].content) == {"tracking_no": "GZ20261126ABCD2345", "verifier": "123X"}
+    assert json.loads(fake_gateway.requests[0].content) == {"tracking_no": "GZ20261126ABCD2345", "verifier": "19900101"}
+    assert dispatcher.messages[0]["custom"]["personal_data"] == "verified"  # the gateway masks the typed verifier
 
 
 def test_wrong_pair_and_gateway_down(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
@@ -258,6 +262,19 @@ def test_lookup_form_validation(dispatcher: CollectingDispatcher) -> None:
         action.run(
             dispatcher,
             tracker(
+                "出生日期 1990年1月1日",
+                requested="sr_verifier",
+                form="track_request_form",
+                slots={"sr_tracking_no": "GZ20261126ABCD2345"},
+            ),
+            domain,
+        )
+    )
+    assert slot_values(events)["sr_verifier"] == "19900101"
+    events = asyncio.run(
+        action.run(
+            dispatcher,
+            tracker(
                 "后四位123x",
                 requested="sr_verifier",
                 form="track_request_form",
@@ -266,20 +283,7 @@ def test_lookup_form_validation(dispatcher: CollectingDispatcher) -> None:
             domain,
         )
     )
-    assert slot_values(events)["sr_verifier"] == "123X"
-    events = asyncio.run(
-        action.run(
-            dispatcher,
-            tracker(
-                "abc",
-                requested="sr_verifier",
-                form="track_request_form",
-                slots={"sr_tracking_no": "GZ20261126ABCD2345"},
-            ),
-            domain,
-        )
-    )
-    assert slot_values(events)["sr_verifier"] is None and "后4位" in texts(dispatcher)[-1]
+    assert slot_values(events)["sr_verifier"] is None and "出生日期" in texts(dispatcher)[-1]
 
 
 def test_rating_button_in_the_chat(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:

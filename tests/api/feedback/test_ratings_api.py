@@ -54,9 +54,9 @@ def test_bad_ratings_are_refused(client: TestClient) -> None:
         ({"session_id": "bad-1", "level": "满意", "score": 1}, 422),
         ({"session_id": "bad-1", "level": "满意", "comment": "长" * 501}, 422),
         ({"level": "满意"}, 422),
-        ({"session_id": "bad-1", "tracking_no": "GZ1", "verifier": "1234", "level": "满意"}, 422),
+        ({"session_id": "bad-1", "tracking_no": "GZ1", "verifier": "19900101", "level": "满意"}, 422),
         ({"session_id": "no-such-session", "level": "满意"}, 404),
-        ({"tracking_no": "GZ20261126ZZZZZZZZ", "verifier": "1234", "level": "满意"}, 404),
+        ({"tracking_no": "GZ20261126ZZZZZZZZ", "verifier": "19900101", "level": "满意"}, 404),
     ]
     for body, status in cases:
         response = client.post(URL, json=body)
@@ -69,17 +69,18 @@ def test_rate_a_request_after_it_is_completed(client: TestClient, migrated_setti
         "/api/v1/service-requests", json=request_body(), headers={**AUTH, "Idempotency-Key": "rate-req-1"}
     ).json()
     tracking_no = created["tracking_no"]
-    early = client.post(URL, json={"tracking_no": tracking_no, "verifier": "2345", "level": "满意"})
+    early = client.post(URL, json={"tracking_no": tracking_no, "verifier": "19900101", "level": "满意"})
     assert early.status_code == 409 and "办结后" in early.json()["detail"]
     sessions = _sessions(migrated_settings)
     with session_scope(sessions) as session:
         for to in ("accepted", "completed"):
             requests_service.change_status(session=session, tracking_no=tracking_no, to=to, actor="staff:1")
-    wrong = client.post(URL, json={"tracking_no": tracking_no, "verifier": "0000", "level": "满意"})
+    wrong = client.post(URL, json={"tracking_no": tracking_no, "verifier": "19900102", "level": "满意"})
     assert wrong.status_code == 404
-    ok = client.post(URL, json={"tracking_no": tracking_no, "verifier": "123X", "level": "非常不满意"})
+    ok = client.post(URL, json={"tracking_no": tracking_no, "verifier": "19900101", "level": "非常不满意"})
     assert ok.status_code == 201 and ok.json()["needs_follow_up"] is True
-    assert client.post(URL, json={"tracking_no": tracking_no, "verifier": "123X", "level": "满意"}).status_code == 409
+    again = client.post(URL, json={"tracking_no": tracking_no, "verifier": "19900101", "level": "满意"})
+    assert again.status_code == 409
     with sessions() as session:
         rating = session.scalars(select(Rating)).one()
         assert rating.request_id is not None and rating.conversation_id is None
@@ -130,7 +131,7 @@ def test_rating_by_tracking_number_cannot_be_used_to_guess_the_verifier(client: 
         "/api/v1/service-requests", json=request_body(), headers={**AUTH, "Idempotency-Key": "rate-guess-1"}
     ).json()["tracking_no"]
     for n in range(10):
-        body = {"tracking_no": tracking_no, "verifier": f"{n:04d}", "level": "满意"}
+        body = {"tracking_no": tracking_no, "verifier": f"1980-01-{n + 1}", "level": "满意"}
         assert client.post(URL, json=body).status_code == 404
-    right = client.post(URL, json={"tracking_no": tracking_no, "verifier": "2345", "level": "满意"})
+    right = client.post(URL, json={"tracking_no": tracking_no, "verifier": "19900101", "level": "满意"})
     assert right.status_code == 429 and right.json()["code"] == "too_many_attempts"

@@ -210,3 +210,25 @@ def test_annotation_exports_do_not_query_per_annotation(client: TestClient) -> N
     assert MASKED_ID in nlu.text and ID_NUMBER not in nlu.text and "那个娃娃上户口呢" in nlu.text
     assert len(yaml.safe_load(evaluation.text)) == 2  # the same two questions, four times
     assert len(statements) < 20, statements  # 12 annotations: a query or two each would be 24 or more
+
+
+def test_the_applicant_name_is_masked_in_the_requests_conversation(client: TestClient) -> None:
+    from tests.api.service_requests.conftest import AUTH, request_body
+
+    turns = [
+        {"q": "我要办理", "a": "请问申请人的姓名是？（请与身份证上一致）"},
+        {"q": "张晓梅", "a": "请输入申请人的18位居民身份证号码。"},
+        {"q": "５２０１０２ １９９００１０１ １２３ｘ", "a": "请核对：\n申请人：张晓梅\n身份证号：520102********123X"},
+        {"q": "晓梅本人来办，电话 +86 139-8501-2345", "a": "好的"},
+    ]
+    conversation = make_conversation(client, session_id="web-abc", turns=turns)
+    created = client.post("/api/v1/service-requests", json=request_body(),
+                          headers={**AUTH, "Idempotency-Key": "k-review-1"})
+    assert created.status_code == 201, created.text
+    analyst = staff_client(client, "analyst")
+    transcript = str(analyst.get(f"/api/v1/review/conversations/{conversation}").json())
+    export = analyst.get("/api/v1/review/export/conversations.csv").content.decode("utf-8-sig")
+    for shown in (transcript, export):
+        assert "张晓梅" not in shown and "晓梅" not in shown and "张**" in shown
+        assert "８５０１" not in shown and "8501" not in shown and "139****2345" in shown
+        assert "１９９００１０１" not in shown and "520102********123X" in shown

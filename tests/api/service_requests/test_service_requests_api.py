@@ -148,15 +148,19 @@ def test_full_slot_is_refused_and_nothing_is_stored(api: TestClient, sessions: s
     assert not any(s["day"] == day and s["period"] == "09:00-10:00" for s in slots)
 
 
-def test_lookup_by_tracking_number_and_last_four(api: TestClient) -> None:
+def test_lookup_by_tracking_number_and_birth_date(api: TestClient) -> None:
     tracking_no = api.post(URL, json=request_body(), headers={"Idempotency-Key": "look-0001"}).json()["tracking_no"]
-    for verifier in ("123X", "123x", "2345"):
+    for verifier in ("19900101", "1990-1-1", "出生日期1990年01月01日", "１９９００１０１"):
         response = api.post(f"{URL}/lookup", json={"tracking_no": tracking_no.lower(), "verifier": verifier})
         assert response.status_code == 200, verifier
         assert response.json()["tracking_no"] == tracking_no
-    wrong = api.post(f"{URL}/lookup", json={"tracking_no": tracking_no, "verifier": "0000"})
-    unknown = api.post(f"{URL}/lookup", json={"tracking_no": "GZ20261126ZZZZZZZZ", "verifier": "123X"})
-    garbage = api.post(f"{URL}/lookup", json={"tracking_no": "' OR 1=1 --", "verifier": "123X"})
+        # What the masks show (the last 4 of the ID number and phone) no longer opens the request.
+        assert "19900101" not in str(response.json())
+    for shown in ("123X", "2345"):
+        assert api.post(f"{URL}/lookup", json={"tracking_no": tracking_no, "verifier": shown}).status_code == 404
+    wrong = api.post(f"{URL}/lookup", json={"tracking_no": tracking_no, "verifier": "19900102"})
+    unknown = api.post(f"{URL}/lookup", json={"tracking_no": "GZ20261126ZZZZZZZZ", "verifier": "19900101"})
+    garbage = api.post(f"{URL}/lookup", json={"tracking_no": "' OR 1=1 --", "verifier": "19900101"})
     assert wrong.status_code == unknown.status_code == garbage.status_code == 404
     assert wrong.json() == unknown.json() == garbage.json()  # a wrong pair reveals nothing
 
@@ -165,39 +169,39 @@ def test_cancel_before_acceptance_only(api: TestClient, sessions: sessionmaker) 
     from api.service_requests import service
 
     first = api.post(URL, json=window_body(), headers={"Idempotency-Key": "cancel-0001"}).json()
-    response = api.post(f"{URL}/{first['tracking_no']}/cancel", json={"verifier": "2345"})
+    response = api.post(f"{URL}/{first['tracking_no']}/cancel", json={"verifier": "19900101"})
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     assert [h["by"] for h in response.json()["history"]] == ["申请人", "申请人"]
     slots = api.get(f"{URL}/slots", params={"office": OFFICE}).json()["slots"]
     day = first_bookable_day().isoformat()
     assert next(s for s in slots if s["day"] == day and s["period"] == "09:00-10:00")["remaining"] == 5
-    again = api.post(f"{URL}/{first['tracking_no']}/cancel", json={"verifier": "2345"})
+    again = api.post(f"{URL}/{first['tracking_no']}/cancel", json={"verifier": "19900101"})
     assert again.status_code == 409 and again.json()["code"] == "cannot_cancel"
 
     second = api.post(URL, json=request_body(), headers={"Idempotency-Key": "cancel-0002"}).json()
     with sessions.begin() as session:
         service.change_status(session=session, tracking_no=second["tracking_no"], to="accepted", actor="staff:7")
-    response = api.post(f"{URL}/{second['tracking_no']}/cancel", json={"verifier": "2345"})
+    response = api.post(f"{URL}/{second['tracking_no']}/cancel", json={"verifier": "19900101"})
     assert response.status_code == 409 and "已经受理" in response.json()["detail"]
-    wrong = api.post(f"{URL}/{second['tracking_no']}/cancel", json={"verifier": "9999"})
+    wrong = api.post(f"{URL}/{second['tracking_no']}/cancel", json={"verifier": "19910101"})
     assert wrong.status_code == 404
 
 
 def test_wrong_verifiers_for_one_tracking_number_are_limited(api: TestClient) -> None:
-    """4 digits are 10,000 guesses: without a limit per tracking number, anyone who has seen a number could
-    find the verifier with the chat (a new session per guess) and then read or cancel the request."""
+    """Birth dates are some 30,000 guesses: without a limit per tracking number, anyone who has seen a number
+    could find the verifier with the chat (a new session per guess) and then read or cancel the request."""
     tracking_no = api.post(URL, json=request_body(), headers={"Idempotency-Key": "guess-0001"}).json()["tracking_no"]
     other = api.post(URL, json=request_body(phone="13812345678"), headers={"Idempotency-Key": "guess-0002"}).json()
     for n in range(10):
-        wrong = api.post(f"{URL}/lookup", json={"tracking_no": tracking_no, "verifier": f"{n:04d}"})
+        wrong = api.post(f"{URL}/lookup", json={"tracking_no": tracking_no, "verifier": f"1980-01-{n + 1}"})
         assert wrong.status_code == 404
     for call in (
-        lambda: api.post(f"{URL}/lookup", json={"tracking_no": tracking_no.lower(), "verifier": "2345"}),
-        lambda: api.post(f"{URL}/{tracking_no}/cancel", json={"verifier": "2345"}),
+        lambda: api.post(f"{URL}/lookup", json={"tracking_no": tracking_no.lower(), "verifier": "19900101"}),
+        lambda: api.post(f"{URL}/{tracking_no}/cancel", json={"verifier": "19900101"}),
     ):
         locked = call()  # even the right verifier, or the last guess would be the one that works
         assert locked.status_code == 429, locked.text
         assert locked.headers["content-type"] == "application/problem+json"
         assert locked.json()["code"] == "too_many_attempts" and "12345" in locked.json()["detail"]
-    fine = api.post(f"{URL}/lookup", json={"tracking_no": other["tracking_no"], "verifier": "5678"})
+    fine = api.post(f"{URL}/lookup", json={"tracking_no": other["tracking_no"], "verifier": "19900101"})
     assert fine.status_code == 200  # other requests are not affected

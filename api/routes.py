@@ -42,7 +42,9 @@ def mount_routes(app: FastAPI) -> None:
         dependencies=[Depends(ratelimit.limit_ip), Depends(ratelimit.limit_session)],
     )
     # Staff: login is public; everything else needs a login cookie (and X-CSRF-Token on changes) and a role.
-    v1.include_router(staff_router.login_router, prefix="/staff", tags=["staff"])
+    v1.include_router(
+        staff_router.login_router, prefix="/staff", tags=["staff"], dependencies=[Depends(ratelimit.limit_login)]
+    )
     v1.include_router(staff_router.session_router, prefix="/staff", tags=["staff"], dependencies=_any_staff)
     v1.include_router(staff_router.admin_router, prefix="/staff", tags=["staff"], dependencies=_admins)
     v1.include_router(staff_requests_router.router, prefix="/staff", tags=["staff"], dependencies=_agents)

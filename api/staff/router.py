@@ -2,10 +2,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.db import SessionDep, session_scope
 from api.dependencies import SessionmakerDep, SettingsDep
-from api.errors import AppError
 from api.staff import service
 from api.staff.dependencies import COOKIE_NAME, AdminOnly, CurrentStaff, client_ip
-from api.staff.exceptions import AccountLocked
+from api.staff.exceptions import LoginFailed
 from api.staff.schemas import AuditPage, AuditRead, LoginRequest, Me, StaffCreate, StaffRead, StaffUpdate
 
 # Public: log in. Mounted without the auth dependency.
@@ -21,7 +20,7 @@ def login(body: LoginRequest, request: Request, response: Response, sessions: Se
           settings: SettingsDep) -> Me:
     """Sets an HttpOnly, SameSite=Strict cookie; send the returned `csrf_token` as `X-CSRF-Token` on changes."""
     ip = client_ip(request)
-    failure: AppError | None = None
+    failure: LoginFailed | None = None
     # Its own unit of work: a failed attempt (counter, lock-out, audit) must be committed although we answer 401.
     with session_scope(sessions) as session:
         try:
@@ -29,9 +28,9 @@ def login(body: LoginRequest, request: Request, response: Response, sessions: Se
                 session=session, username=body.username, password=body.password,
                 max_attempts=settings.staff_lockout_attempts, lockout_minutes=settings.staff_lockout_minutes,
             )
-        except AppError as exc:
+        except LoginFailed as exc:
             failure = exc
-            action = "login_locked" if isinstance(exc, AccountLocked) else "login_failed"
+            action = "login_locked" if exc.locked else "login_failed"
             service.record(session=session, actor=None, username=body.username[:64], action=action, ip=ip)
         else:
             token, login_session = service.start_session(

@@ -93,7 +93,7 @@ class RateLimiter:
         if not self.allow(kind, key):
             wait = self.retry_after(kind, key)
             logger.info("rate limit %s exceeded", kind)
-            raise TooManyRequests(polite_message(wait))
+            raise TooManyRequests(polite_message(wait), retry_after=wait)
 
 
 def polite_message(wait_seconds: int) -> str:

@@ -18,6 +18,7 @@ from api.db import session_scope
 from api.errors import AppError
 from api.service_requests import flows as service_request_flows
 from govchat.settings import Settings
+from govchat.text import clean
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def handle_message(
     channel: str,
     user_ref: str | None = None,
 ) -> ChatResponse:
-    text = text.strip()
+    text = clean(text).strip()  # what Rasa reads is what is stored
     if not text:
         raise EmptyMessage(EMPTY_TEXT)
     max_chars = settings.max_message_chars

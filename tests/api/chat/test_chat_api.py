@@ -1,5 +1,12 @@
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from api.conversations import service as conversations
+from api.conversations.models import Message, Role
+from api.db import session_scope
+from api.errors import MALFORMED_BODY
+from govchat.text import UnencodableText
 from tests.conftest import FakeRasa
 
 
@@ -55,7 +62,10 @@ def test_bad_input_is_problem_json_in_chinese(client: TestClient) -> None:
         assert response.json()["code"] == code
     malformed = client.post("/api/v1/chat", content=b"{not json", headers={"content-type": "application/json"})
     assert malformed.status_code == 400
-    assert malformed.json()["detail"] == "请求内容不是有效的 JSON。"
+    assert malformed.json()["detail"] == MALFORMED_BODY
+    not_utf8 = client.post("/api/v1/chat", content=b'{"session_id": "s", "text": "\xff"}',
+                           headers={"content-type": "application/json"})
+    assert not_utf8.status_code == 400 and not_utf8.json() == malformed.json()  # was English
 
 
 def test_long_messages_are_refused_with_the_configured_limit_and_huge_bodies_before_parsing(client: TestClient) -> None:
@@ -63,7 +73,9 @@ def test_long_messages_are_refused_with_the_configured_limit_and_huge_bodies_bef
     assert very_long.status_code == 422
     assert very_long.json()["detail"] == "您的消息有 20000 个字，超过了 500 字的上限，请精简后再发送。"
     huge = client.post("/api/v1/chat", json={"session_id": "s", "text": "x" * (2 * 1024 * 1024)})
-    assert huge.status_code == 413  # Starlette's plain-text 413, as nginx (client_max_body_size 1m) answers first
+    # As nginx (client_max_body_size 1m) would answer first, but as problem+json in Chinese like every error.
+    assert huge.status_code == 413 and huge.headers["content-type"] == "application/problem+json"
+    assert huge.json()["code"] == "body_too_large" and huge.json()["detail"] == "请求内容过大，最多 1024 KB。"
 
 
 def test_polling_with_an_impossible_message_id_is_a_422_not_a_500(client: TestClient) -> None:
@@ -151,3 +163,32 @@ def test_a_handover_reply_queues_the_conversation_unless_staff_already_hold_it(
 
     fake_rasa.handler = staff_take_it_meanwhile
     assert client.post("/api/v1/chat", json={"session_id": "s-9", "text": "转人工"}).json()["state"] == "human"
+
+
+def test_a_lone_surrogate_is_refused_in_chinese_and_control_characters_are_not_stored(
+    client: TestClient, fake_rasa: FakeRasa
+) -> None:
+    refused = client.post("/api/v1/chat", content=b'{"session_id": "s-20", "text": "\\ud800"}',
+                          headers={"content-type": "application/json"})
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "invalid_characters" and "字符" in refused.json()["detail"]
+    ok = client.post("/api/v1/chat", json={"session_id": "s-20", "text": "身份证\x01\x1b[2J补办\r\n"})
+    assert ok.status_code == 200
+    assert fake_rasa.received[-1]["message"] == "身份证[2J补办"
+    with session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
+        assert session.scalars(select(Message.text).where(Message.role == Role.CITIZEN)).all() == ["身份证[2J补办"]
+
+
+def test_every_stored_string_is_cleaned_whichever_path_writes_it(client: TestClient) -> None:
+    """The engine cleans statement parameters, JSON values included: ORM objects and bulk inserts alike."""
+    with session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
+        conversation_id, _ = conversations.begin_turn(session=session, session_id="s-21", channel="web")
+        conversations.insert_messages(session=session, rows=[
+            {"conversation_id": conversation_id, "role": Role.BOT, "text": "a\x00b",
+             "buttons": [{"title": "办\x07理", "payload": "/x"}]},
+        ])
+    with session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
+        message = session.scalars(select(Message)).one()
+        assert message.text == "ab" and message.buttons == [{"title": "办理", "payload": "/x"}]
+    with pytest.raises(UnencodableText), session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
+        session.add(Message(conversation_id=conversation_id, role=Role.BOT, text="", buttons=["\udc00"]))

@@ -210,3 +210,21 @@ def test_annotation_exports_do_not_query_per_annotation(client: TestClient) -> N
     assert MASKED_ID in nlu.text and ID_NUMBER not in nlu.text and "那个娃娃上户口呢" in nlu.text
     assert len(yaml.safe_load(evaluation.text)) == 2  # the same two questions, four times
     assert len(statements) < 20, statements  # 12 annotations: a query or two each would be 24 or more
+
+
+def test_exports_survive_any_stored_text(client: TestClient) -> None:
+    """Text stored before govchat.text cleaned it (written here around the engine): a control character made the
+    XLSX export a 500 for everyone, and the CSV carried terminal escape sequences."""
+    make_conversation(client, session_id="s-raw", turns=[{"q": "占位", "a": "您好"}])
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute("UPDATE messages SET text = ? WHERE role = 'citizen'", ("坏\x01字\x1b[2J符\x0b",))
+        connection.connection.commit()
+    analyst = staff_client(client, "analyst")
+    xlsx = analyst.get("/api/v1/review/export/conversations.xlsx")
+    assert xlsx.status_code == 200
+    values = [str(c.value) for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows() for c in row]
+    assert "坏字[2J符" in values
+    text = analyst.get("/api/v1/review/export/conversations.csv").content.decode("utf-8-sig")
+    assert "坏字[2J符" in text and "\x1b" not in text and "\x01" not in text

@@ -240,3 +240,8 @@ def test_create_admin_command(migrated_settings: Settings, monkeypatch: pytest.M
         user = session.scalar(select(StaffUser).where(StaffUser.username == "root"))
         assert user is not None and user.role == "admin"
     engine.dispose()
+
+
+def test_a_username_with_a_line_break_is_refused_before_it_reaches_a_log(client: TestClient) -> None:
+    response = client.post("/api/v1/staff/login", json={"username": "li\nINFO admin logged in", "password": "x"})
+    assert response.status_code == 422 and response.json()["code"] == "invalid_request"

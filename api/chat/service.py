@@ -38,6 +38,12 @@ class EmptyMessage(AppError):
     title = "内容为空"
 
 
+class UnknownSession(AppError):
+    status = 404
+    code = "unknown_session"
+    title = "会话已失效"
+
+
 _OUTGOING_ROLES: dict[str, Literal["bot", "staff", "system"]] = {
     Role.BOT: "bot", Role.STAFF: "staff", Role.SYSTEM: "system"
 }

@@ -2,18 +2,17 @@
 plain-text "Content Too Large")."""
 
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import BodyTooLarge, problem
-
-_DETAIL = "请求内容过大，最多 {limit} KB。"
+from api.errors import problem
 
 
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.detail = _DETAIL.format(limit=max_bytes // 1024)
+        self.detail = f"请求内容过大，最多 {max_bytes // 1024} KB。"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -21,19 +20,19 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            response = problem(BodyTooLarge.status, BodyTooLarge.code, BodyTooLarge.title, self.detail)
-            await response(scope, receive, send)
+            await problem(413, "body_too_large", "请求内容过大", self.detail)(scope, receive, send)
             return
         received = 0
 
         async def limited_receive() -> Message:
-            # A chunked body has no Content-Length: count it as it arrives; the error handler renders the 413.
+            # A chunked body has no Content-Length: count it as it arrives. An HTTPException, because FastAPI turns
+            # any other error while it reads the body into a 400; api/errors.py renders it.
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge(self.detail)
+                    raise HTTPException(413, self.detail)
             return message
 
         await self.app(scope, limited_receive, send)

@@ -75,12 +75,6 @@ class ServiceUnavailable(AppError):
     title = "服务暂时不可用"
 
 
-class BodyTooLarge(AppError):
-    status = 413
-    code = "body_too_large"
-    title = "请求内容过大"
-
-
 class Problem(BaseModel):
     """Every error answer (RFC 9457), as ``application/problem+json``."""
 
@@ -169,6 +163,8 @@ def install_error_handlers(app: FastAPI) -> None:
         English detail is never passed on."""
         if exc.status_code == 400:  # FastAPI: "There was an error parsing the body" (e.g. not UTF-8)
             return problem(400, "malformed_json", "请求格式错误", MALFORMED_BODY)
+        if exc.status_code == 413:  # api/body_limit.py, which words its detail
+            return problem(413, "body_too_large", _STATUS_TEXT[413], str(exc.detail))
         title = _STATUS_TEXT.get(exc.status_code, "请求有误")
         return problem(exc.status_code, f"http_{exc.status_code}", title, title, exc.headers)
 

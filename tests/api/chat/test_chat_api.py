@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -82,6 +84,14 @@ def test_long_messages_are_refused_with_the_configured_limit_and_huge_bodies_bef
     # As nginx (client_max_body_size 1m) would answer first, but as problem+json in Chinese like every error.
     assert huge.status_code == 413 and huge.headers["content-type"] == "application/problem+json"
     assert huge.json()["code"] == "body_too_large" and huge.json()["detail"] == "请求内容过大，最多 1024 KB。"
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        yield b'{"session_id": "s", "text": "'
+        yield from (b"x" * 65536 for _ in range(20))
+        yield b'"}'
+
+    streamed = client.post("/api/v1/chat", content=chunked(), headers={"content-type": "application/json"})
+    assert (streamed.status_code, streamed.json()) == (413, huge.json())  # was a 400 "cannot parse"
 
 
 def test_polling_with_an_impossible_message_id_is_a_422_not_a_500(client: TestClient) -> None:

@@ -116,7 +116,6 @@ MALFORMED_BODY = "请求内容无法解析，请发送 UTF-8 编码的有效 JSO
 # Chinese wording for the validation failures a client can actually cause.
 _VALIDATION_MESSAGES = {
     "missing": "缺少必填字段",
-    "string_too_short": "内容过短",
     "string_too_long": "内容过长",
     "string_type": "应为文本",
     "model_attributes_type": "请求内容格式不正确",

@@ -3,20 +3,33 @@
 One session per request; services flush, the request boundary commits once.
 """
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, Engine, create_engine, event
+from sqlalchemy import JSON, DateTime, Dialect, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from govchat.files import private_file, sqlite_path
+from govchat.text import clean, strip_controls
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Every time stored is UTC; SQLite hands it back without a zone, which made API answers such as
+    "2026-12-03T08:19:49" (no offset) break the OpenAPI date-time format."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class Base(DeclarativeBase):
@@ -25,8 +38,42 @@ class Base(DeclarativeBase):
     type_annotation_map = {
         dict[str, Any]: JSON(none_as_null=True),
         list[Any]: JSON(none_as_null=True),
-        datetime: DateTime(timezone=True),
+        datetime: UtcDateTime(),
     }
+
+
+def _scrub_json(value: Any) -> Any:
+    """Control characters out of every string in a JSON value; lone surrogates are left for _clean_parameters."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, dict):
+        return {strip_controls(str(k)): _scrub_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_json(v) for v in value]
+    return value
+
+
+def _json_serializer(value: Any) -> str:
+    # ensure_ascii=False: a lone surrogate stays a character that _clean_parameters refuses, not a \ud800 escape
+    # that would come back out of the database and fail in a response.
+    return json.dumps(_scrub_json(value), ensure_ascii=False)
+
+
+def _clean_row(row: Any) -> Any:
+    if isinstance(row, dict):
+        return {key: clean(value) if isinstance(value, str) else value for key, value in row.items()}
+    return type(row)(clean(value) if isinstance(value, str) else value for value in row)
+
+
+def _clean_parameters(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    """Every string written to (or looked up in) the database passes govchat.text.clean: one place, whichever code
+    path (ORM, bulk INSERT, Core UPDATE) stores it. A lone surrogate raises UnencodableText (422)."""
+    # Several rows (executemany) or one; a batched multi-row INSERT also arrives as one flat row.
+    if isinstance(parameters, list) and parameters and isinstance(parameters[0], tuple | list | dict):
+        return statement, [_clean_row(row) for row in parameters]
+    return statement, _clean_row(parameters)
 
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
@@ -35,7 +82,10 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
     if url.startswith("sqlite"):
         if (path := sqlite_path(url)) is not None:
             private_file(path)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_json_serializer
+        )
+        event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -47,7 +97,11 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, json_serializer=_json_serializer
+    )
+    event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

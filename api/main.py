@@ -8,6 +8,7 @@ import anyio.to_thread
 import httpx
 from fastapi import FastAPI
 
+from api.body_limit import BodyLimitMiddleware
 from api.chat.rasa import RasaClient
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
@@ -50,9 +51,9 @@ def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTr
         version="0.1.0",
         description="Gateway between citizens (web chat, WeChat) and the assistant; staff console and requests.",
         lifespan=lifespan,
-        max_body_size=MAX_BODY_BYTES,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RequestIdMiddleware)
     mount_routes(app)
     return app

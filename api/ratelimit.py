@@ -26,6 +26,10 @@ _lock = threading.Lock()
 # Wrong verifiers (the applicant's birth date) per tracking number: some 30,000 plausible dates, so a handful of
 # tries for a citizen who mistypes, far too few to search them.
 VERIFY_FAILURES_PER_TRACKING_NO = "10/hour"
+# Staff login attempts, on top of the account lock-out: per address, against spraying many names; per name, so
+# that many addresses together still make few guesses. Enough for a colleague who mistypes a few times.
+LOGIN_ATTEMPTS_PER_IP = "20/minute"
+LOGIN_ATTEMPTS_PER_USERNAME = "10/minute"
 
 
 class RateLimiter:
@@ -48,6 +52,8 @@ class RateLimiter:
             "session": parse(settings.rate_limit_per_session) if settings.rate_limit_per_session else None,
             "openid": parse(settings.rate_limit_per_openid) if settings.rate_limit_per_openid else None,
             "verify": parse(VERIFY_FAILURES_PER_TRACKING_NO),
+            "login_ip": parse(LOGIN_ATTEMPTS_PER_IP),
+            "login_username": parse(LOGIN_ATTEMPTS_PER_USERNAME),
         }
 
     def allow(self, kind: str, key: str) -> bool:
@@ -87,7 +93,7 @@ class RateLimiter:
         if not self.allow(kind, key):
             wait = self.retry_after(kind, key)
             logger.info("rate limit %s exceeded", kind)
-            raise TooManyRequests(polite_message(wait))
+            raise TooManyRequests(polite_message(wait), retry_after=wait)
 
 
 def polite_message(wait_seconds: int) -> str:
@@ -122,16 +128,28 @@ async def limit_ip(request: Request) -> None:
     get_limiter(request.app).check("ip", client_ip(request))
 
 
+async def _json_body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None  # malformed JSON: the route answers 400
+
+
+async def limit_login(request: Request) -> None:
+    limiter = get_limiter(request.app)
+    limiter.check("login_ip", client_ip(request))
+    body = await _json_body(request)
+    if isinstance(body, dict) and isinstance(body.get("username"), str):
+        limiter.check("login_username", body["username"][:64].lower())
+
+
 async def limit_session(request: Request) -> None:
     """Per-session limit on what a citizen sends (POST); polling for new messages is only limited per IP."""
     if request.method != "POST":
         return
     session_id = request.path_params.get("session_id")
     if session_id is None:
-        try:
-            body = await request.json()
-        except ValueError:
-            return  # malformed JSON: the route answers 400
+        body = await _json_body(request)
         if isinstance(body, dict) and isinstance(body.get("session_id"), str):
             session_id = body["session_id"][:128]
     if session_id:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import logging
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -261,7 +260,9 @@ class Chat:
         self.engine.dispose()
 
     def new_session(self) -> str:
-        return "bench-" + secrets.token_hex(16)
+        response = self.http.post("/api/v1/chat/sessions")
+        response.raise_for_status()
+        return str(response.json()["session_id"])
 
     def send(self, session_id: str, text: str) -> Reply:
         response = self.http.post("/api/v1/chat", json={"session_id": session_id, "text": text})

@@ -105,11 +105,6 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and day not in table.holidays
 
 
-def period_start(day: dt.date, period: str) -> dt.datetime:
-    hour, minute = (int(x) for x in period[:5].split(":"))
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
-
-
 def bookable_days(*, at: dt.datetime, days_ahead: int = BOOKING_DAYS_AHEAD) -> list[dt.date]:
     """Working days from tomorrow on (same-day bookings go through the hall's own queue)."""
     today = at.astimezone(TZ).date()

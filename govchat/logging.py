@@ -1,7 +1,7 @@
 """Logging configured once, in each process's entry point.
 
 Every record carries the request id of the HTTP request it belongs to, and personal data (ID numbers, mobile
-numbers) is masked in the final message, whatever the caller passed in.
+numbers) is masked in the final message, whatever the caller passed in; line breaks in it are escaped.
 """
 
 import contextvars
@@ -10,6 +10,7 @@ import logging
 import sys
 
 from govchat.masking import mask_text
+from govchat.text import one_line
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -17,8 +18,9 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
-        # Mask after %-formatting so that arguments are masked too.
-        record.msg = mask_text(record.getMessage())
+        # Mask after %-formatting so that arguments are masked too; one line, so no value (a username with a
+        # newline) can forge another entry.
+        record.msg = one_line(mask_text(record.getMessage()))
         record.args = None
         return True
 

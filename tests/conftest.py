@@ -17,6 +17,7 @@ from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
+from api.chat import sessions as chat_sessions
 from api.main import create_app
 from govchat import calendar
 from govchat.settings import ROOT, Settings
@@ -166,3 +167,9 @@ def stack(stack_settings: Settings) -> Iterator[Stack]:
 def gateway(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.settings.gateway_url, timeout=30.0) as client:
         yield client
+
+
+def new_session(client: TestClient) -> str:
+    """A web chat session id as `POST /api/v1/chat/sessions` issues it, without spending a request of the
+    per-address rate limit."""
+    return chat_sessions.issue(client.app.state.settings.secret_key.get_secret_value())  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Query
 
-from api.chat import service
-from api.chat.schemas import ChatRequest, ChatResponse, MessagesPage
+from api.chat import service, sessions
+from api.chat.schemas import ChatRequest, ChatResponse, ChatSession, MessagesPage
 from api.conversations import service as conversations
 from api.conversations.models import ConversationState
 from api.db import SessionDep
@@ -11,14 +11,23 @@ from api.errors import NotFound
 router = APIRouter()
 
 
+@router.post("/sessions", response_model=ChatSession, status_code=201, summary="开始新对话：获取会话 ID")
+def start_session(settings: SettingsDep) -> ChatSession:
+    """Send the returned `session_id` with every message of this conversation; ids are only issued here."""
+    return ChatSession(session_id=sessions.issue(settings.secret_key.get_secret_value()))
+
+
 @router.post("", response_model=ChatResponse, summary="发送一条消息并获得回复")
-def post_message(body: ChatRequest, sessions: SessionmakerDep, rasa: RasaDep, settings: SettingsDep) -> ChatResponse:
-    """The chat contract used by the web page, the widget and the WeChat mini-program.
+def post_message(body: ChatRequest, factory: SessionmakerDep, rasa: RasaDep, settings: SettingsDep) -> ChatResponse:
+    """The chat contract used by the web page and the widget (the WeChat mini-program has its own, keyed by the
+    login token). `session_id` comes from `POST /chat/sessions`.
 
     Each bot message has `text`, optional `buttons` and, when it states facts from a guide, `source`.
     """
+    if not sessions.is_issued(settings.secret_key.get_secret_value(), body.session_id):
+        raise service.UnknownSession("这个会话已失效，请开始新的对话。")
     return service.handle_message(
-        sessions=sessions, rasa=rasa, settings=settings,
+        sessions=factory, rasa=rasa, settings=settings,
         session_id=body.session_id, text=body.text, channel="web",
     )
 

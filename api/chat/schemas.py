@@ -20,8 +20,14 @@ class Source(BaseModel):
     url: str | None = None
 
 
+class ChatSession(BaseModel):
+    session_id: str
+
+
 class ChatRequest(BaseModel):
-    session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    session_id: str = Field(
+        min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$", description="由 POST /chat/sessions 签发"
+    )
     # The configured limit (GOVCHAT_MAX_MESSAGE_CHARS) is checked in the service, which tells the citizen both
     # numbers; the request body itself is capped by the app (api.main.MAX_BODY_BYTES).
     text: str

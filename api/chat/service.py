@@ -21,6 +21,7 @@ from api.retention import tracker as rasa_tracker
 from api.service_requests import flows as service_request_flows
 from govchat.masking import PERSONAL_DATA_KEY, FormOutcome, mask_birth_dates
 from govchat.settings import Settings
+from govchat.text import clean
 from govchat.turn import TurnFacts
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,12 @@ class EmptyMessage(AppError):
     status = 422
     code = "empty_message"
     title = "内容为空"
+
+
+class UnknownSession(AppError):
+    status = 404
+    code = "unknown_session"
+    title = "会话已失效"
 
 
 _OUTGOING_ROLES: dict[str, Literal["bot", "staff", "system"]] = {
@@ -123,7 +130,7 @@ def handle_message(
     channel: str,
     user_ref: str | None = None,
 ) -> ChatResponse:
-    text = text.strip()
+    text = clean(text).strip()  # what Rasa reads is what is stored
     if not text:
         raise EmptyMessage(EMPTY_TEXT)
     max_chars = settings.max_message_chars

@@ -19,7 +19,7 @@ from api.handover.schemas import (
 from api.review import service as review_service
 from api.review.schemas import Transcript
 from api.staff import service as staff_service
-from api.staff.dependencies import AgentOrAdmin
+from api.staff.dependencies import CurrentStaff
 from govchat import office_hours
 from govchat.masking import mask_optional_phone
 
@@ -30,7 +30,7 @@ public_router = APIRouter()
 
 
 @router.get("/inbox", response_model=Inbox, summary="待人工处理的会话")
-def get_inbox(_: AgentOrAdmin, session: SessionDep, settings: SettingsDep) -> Inbox:
+def get_inbox(session: SessionDep, settings: SettingsDep) -> Inbox:
     waiting, in_progress = service.inbox(session=session)
     office = service.hours(settings)
     return Inbox(office_open=office.is_open(utcnow()), office_hours=office.describe(), waiting=waiting,
@@ -38,12 +38,12 @@ def get_inbox(_: AgentOrAdmin, session: SessionDep, settings: SettingsDep) -> In
 
 
 @router.get("/{conversation_id}", response_model=Transcript, summary="会话历史（已脱敏）")
-def history(_: AgentOrAdmin, session: SessionDep, conversation_id: int) -> Transcript:
+def history(session: SessionDep, conversation_id: int) -> Transcript:
     return review_service.transcript(session=session, conversation_id=conversation_id)
 
 
 @router.post("/{conversation_id}/claim", response_model=Transcript, summary="接入会话")
-def claim(conversation_id: int, staff: AgentOrAdmin, session: SessionDep) -> Transcript:
+def claim(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> Transcript:
     conversation = service.get(session=session, conversation_id=conversation_id)
     service.claim(session=session, conversation=conversation, staff=staff.user)
     staff_service.record(session=session, actor=staff.user, action="handover_claim", target_type="conversation",
@@ -53,7 +53,7 @@ def claim(conversation_id: int, staff: AgentOrAdmin, session: SessionDep) -> Tra
 
 @router.post("/{conversation_id}/reply", response_model=StaffMessage, status_code=201, summary="回复群众")
 def reply(
-    conversation_id: int, body: ReplyRequest, staff: AgentOrAdmin, session: SessionDep, request: Request,
+    conversation_id: int, body: ReplyRequest, staff: CurrentStaff, session: SessionDep, request: Request,
     background: BackgroundTasks,
 ) -> StaffMessage:
     conversation = service.get(session=session, conversation_id=conversation_id)
@@ -70,7 +70,7 @@ def reply(
 
 
 @router.post("/{conversation_id}/hand-back", status_code=204, summary="转回智能助手")
-def hand_back(conversation_id: int, staff: AgentOrAdmin, session: SessionDep) -> None:
+def hand_back(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> None:
     conversation = service.get(session=session, conversation_id=conversation_id)
     service.hand_back(session=session, conversation=conversation, staff=staff.user, admin=staff.is_admin)
     staff_service.record(session=session, actor=staff.user, action="handover_hand_back",
@@ -78,7 +78,7 @@ def hand_back(conversation_id: int, staff: AgentOrAdmin, session: SessionDep) ->
 
 
 @router.post("/{conversation_id}/close", status_code=204, summary="结束会话")
-def close(conversation_id: int, staff: AgentOrAdmin, session: SessionDep) -> None:
+def close(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> None:
     conversation = service.get(session=session, conversation_id=conversation_id)
     service.close(session=session, conversation=conversation, staff=staff.user, admin=staff.is_admin)
     staff_service.record(session=session, actor=staff.user, action="handover_close", target_type="conversation",
@@ -86,7 +86,7 @@ def close(conversation_id: int, staff: AgentOrAdmin, session: SessionDep) -> Non
 
 
 @router.post("/{conversation_id}/callback-phone", response_model=CallbackPhone, summary="查看回拨电话（记入审计）")
-def reveal_callback_phone(conversation_id: int, staff: AgentOrAdmin, session: SessionDep) -> CallbackPhone:
+def reveal_callback_phone(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> CallbackPhone:
     """The citizen left this number to be called back; the agent holding the conversation (or an admin) may see
     it in full to make the call. Each look is audited."""
     conversation = service.get(session=session, conversation_id=conversation_id)

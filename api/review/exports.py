@@ -12,16 +12,20 @@ from sqlalchemy.orm import Session
 from api.review import service
 from api.review.models import Verdict
 from govchat.masking import mask_message
+from govchat.text import printable
 
 OUT_OF_SCOPE_TAGS = {"超出范围", "out_of_scope"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\n")
 
 
 def _cell(value: Any) -> Any:
-    """Spreadsheet programs run cells starting with = + - @ as formulas; a citizen could type one."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """Any stored text, also from before govchat.text.clean, makes a valid cell (XLSX refuses control characters;
+    a CSV would carry terminal escapes). Spreadsheet programs run cells starting with = + - @ as formulas; a
+    citizen could type one."""
+    if not isinstance(value, str):
+        return value
+    value = printable(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def to_csv(header: list[str], rows: Iterable[list[Any]]) -> bytes:

@@ -42,11 +42,6 @@ def guide_titles() -> dict[str, str]:
         return {}
 
 
-def contains_pattern(term: str) -> str:
-    """A LIKE pattern matching ``term`` anywhere, with % and _ taken literally; use with ``escape="\\"``."""
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _has_message(*conditions: Any) -> Any:
     return exists().where(Message.conversation_id == Conversation.id, *conditions)
 
@@ -90,7 +85,7 @@ def filtered_query(*, filters: ConversationFilters, may_search_numbers: bool) ->
         if not may_search_numbers and any(_LONG_DIGITS.search(t) for t in terms):
             raise SearchRefused("为保护个人信息，只有管理员可以按证件号、手机号等长数字搜索。")
         for term in terms:
-            query = query.where(_has_message(Message.text.like(contains_pattern(term), escape="\\")))
+            query = query.where(_has_message(Message.text.contains(term, autoescape=True)))
     return query
 
 

@@ -39,7 +39,8 @@ def limited_verification(*, limiter: RateLimiter, tracking_no: str) -> Iterator[
     key = normalize_tracking_no(tracking_no)[:40]
     if limiter.used_up("verify", key):
         raise TooManyAttempts(
-            "这个受理编号的验证信息已输错多次，为保护申请人的信息，请1小时后再试，或拨打 12345 政务服务热线查询。"
+            "这个受理编号的验证信息已输错多次，为保护申请人的信息，请1小时后再试，或拨打 12345 政务服务热线查询。",
+            retry_after=limiter.retry_after("verify", key),
         )
     try:
         yield

@@ -56,7 +56,6 @@ logger = logging.getLogger(__name__)
 
 # Crockford-like base32 without 0/O/1/I: easy to read aloud and type, 40 random bits per number.
 _TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-_TRACKING_RE = re.compile(r"^GZ\d{8}[" + _TRACKING_ALPHABET + r"]{8}$")
 
 NOT_FOUND_TEXT = "没有找到与这个受理编号和验证信息相符的办件，请核对受理编号和申请人的出生日期（如19900101）后再试。"
 ANONYMISED_TEXT = (

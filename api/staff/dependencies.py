@@ -68,4 +68,3 @@ def require_roles(*roles: StaffRole) -> Callable[[StaffContext], StaffContext]:
 ANY_STAFF = (StaffRole.ADMIN, StaffRole.AGENT, StaffRole.ANALYST)
 AdminOnly = Annotated[StaffContext, Depends(require_roles(StaffRole.ADMIN))]
 AgentOrAdmin = Annotated[StaffContext, Depends(require_roles(StaffRole.ADMIN, StaffRole.AGENT))]
-AnalystOrAdmin = Annotated[StaffContext, Depends(require_roles(StaffRole.ADMIN, StaffRole.ANALYST))]

@@ -2,14 +2,14 @@ from api.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized
 
 
 class LoginFailed(Unauthorized):
+    """Every failed login, locked or not, answers alike; ``locked`` is only for the audit log."""
+
     code = "login_failed"
     title = "登录失败"
 
-
-class AccountLocked(AppError):
-    status = 423
-    code = "account_locked"
-    title = "账号已锁定"
+    def __init__(self, detail: str, *, locked: bool = False) -> None:
+        super().__init__(detail)
+        self.locked = locked
 
 
 class NotLoggedIn(Unauthorized):

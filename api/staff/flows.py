@@ -10,7 +10,6 @@ from api.conversations.models import Role
 from api.db import utcnow
 from api.feedback import service as feedback_service
 from api.feedback.models import Rating
-from api.review import service as review_service
 from api.service_requests import service as requests_service
 from api.service_requests.exceptions import RequestNotFound
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
@@ -28,8 +27,8 @@ def list_requests(
     if q and q.strip():
         term = q.strip()
         query = query.where(or_(
-            ServiceRequest.tracking_no.like(review_service.contains_pattern(term.upper()), escape="\\"),
-            ServiceRequest.service_title.like(review_service.contains_pattern(term), escape="\\"),
+            ServiceRequest.tracking_no.contains(term.upper(), autoescape=True),
+            ServiceRequest.service_title.contains(term, autoescape=True),
         ))
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     items = session.scalars(query.order_by(ServiceRequest.id.desc()).limit(limit).offset(offset)).all()

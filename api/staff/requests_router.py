@@ -11,7 +11,7 @@ from api.service_requests.exceptions import InvalidTransition
 from api.service_requests.models import RequestStatus
 from api.service_requests.schemas import ServiceRequestRead
 from api.staff import flows
-from api.staff.dependencies import AgentOrAdmin
+from api.staff.dependencies import CurrentStaff
 from govchat.masking import mask_message
 
 router = APIRouter()
@@ -56,7 +56,7 @@ def _follow_up(rating: Rating) -> FollowUpRead:
 
 
 @router.get("/requests", response_model=RequestPage, summary="办件列表（已脱敏）")
-def list_requests(_: AgentOrAdmin, session: SessionDep, status: RequestStatus | None = None,
+def list_requests(session: SessionDep, status: RequestStatus | None = None,
                   q: str | None = Query(default=None, max_length=60), limit: int = Query(default=50, ge=1, le=200),
                   offset: int = Query(default=0, ge=0)) -> RequestPage:
     items, total = flows.list_requests(session=session, status=status, q=q, limit=limit, offset=offset)
@@ -64,12 +64,12 @@ def list_requests(_: AgentOrAdmin, session: SessionDep, status: RequestStatus | 
 
 
 @router.get("/requests/{tracking_no}", response_model=ServiceRequestRead, summary="办件详情与流转记录")
-def get_request(_: AgentOrAdmin, session: SessionDep, tracking_no: str) -> ServiceRequestRead:
+def get_request(session: SessionDep, tracking_no: str) -> ServiceRequestRead:
     return ServiceRequestRead.from_model(flows.get_request(session=session, tracking_no=tracking_no))
 
 
 @router.post("/requests/{tracking_no}/status", response_model=ServiceRequestRead, summary="变更办件状态")
-def change_status(tracking_no: str, body: StatusChangeRequest, staff: AgentOrAdmin,
+def change_status(tracking_no: str, body: StatusChangeRequest, staff: CurrentStaff,
                   session: SessionDep) -> ServiceRequestRead:
     if body.to not in STAFF_TARGETS:
         raise InvalidTransition("工作人员只能将办件设为已受理、办理中、已办结或不予受理。")
@@ -79,11 +79,11 @@ def change_status(tracking_no: str, body: StatusChangeRequest, staff: AgentOrAdm
 
 
 @router.get("/follow-ups", response_model=list[FollowUpRead], summary="差评回访任务")
-def follow_ups(_: AgentOrAdmin, session: SessionDep, include_done: bool = False) -> list[FollowUpRead]:
+def follow_ups(session: SessionDep, include_done: bool = False) -> list[FollowUpRead]:
     return [_follow_up(r) for r in flows.follow_ups(session=session, include_done=include_done)]
 
 
 @router.post("/follow-ups/{rating_id}/done", response_model=FollowUpRead, summary="记录已回访")
-def follow_up_done(rating_id: int, body: FollowUpDone, staff: AgentOrAdmin, session: SessionDep) -> FollowUpRead:
+def follow_up_done(rating_id: int, body: FollowUpDone, staff: CurrentStaff, session: SessionDep) -> FollowUpRead:
     return _follow_up(flows.mark_followed_up(session=session, staff=staff.user, rating_id=rating_id,
                                              note=body.note, ip=staff.ip))

@@ -2,10 +2,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.db import SessionDep, session_scope
 from api.dependencies import SessionmakerDep, SettingsDep
-from api.errors import AppError
 from api.staff import service
-from api.staff.dependencies import COOKIE_NAME, AdminOnly, CurrentStaff, client_ip
-from api.staff.exceptions import AccountLocked
+from api.staff.dependencies import COOKIE_NAME, CurrentStaff, client_ip
+from api.staff.exceptions import LoginFailed
 from api.staff.schemas import AuditPage, AuditRead, LoginRequest, Me, StaffCreate, StaffRead, StaffUpdate
 
 # Public: log in. Mounted without the auth dependency.
@@ -21,7 +20,7 @@ def login(body: LoginRequest, request: Request, response: Response, sessions: Se
           settings: SettingsDep) -> Me:
     """Sets an HttpOnly, SameSite=Strict cookie; send the returned `csrf_token` as `X-CSRF-Token` on changes."""
     ip = client_ip(request)
-    failure: AppError | None = None
+    failure: LoginFailed | None = None
     # Its own unit of work: a failed attempt (counter, lock-out, audit) must be committed although we answer 401.
     with session_scope(sessions) as session:
         try:
@@ -29,9 +28,9 @@ def login(body: LoginRequest, request: Request, response: Response, sessions: Se
                 session=session, username=body.username, password=body.password,
                 max_attempts=settings.staff_lockout_attempts, lockout_minutes=settings.staff_lockout_minutes,
             )
-        except AppError as exc:
+        except LoginFailed as exc:
             failure = exc
-            action = "login_locked" if isinstance(exc, AccountLocked) else "login_failed"
+            action = "login_locked" if exc.locked else "login_failed"
             service.record(session=session, actor=None, username=body.username[:64], action=action, ip=ip)
         else:
             token, login_session = service.start_session(
@@ -65,12 +64,12 @@ def logout(staff: CurrentStaff, session: SessionDep, response: Response) -> Resp
 
 
 @admin_router.get("/accounts", response_model=list[StaffRead], summary="工作人员账号列表")
-def list_accounts(_: AdminOnly, session: SessionDep) -> list[StaffRead]:
+def list_accounts(session: SessionDep) -> list[StaffRead]:
     return [StaffRead.model_validate(u) for u in service.list_staff(session=session)]
 
 
 @admin_router.post("/accounts", response_model=StaffRead, status_code=201, summary="新建工作人员账号")
-def create_account(body: StaffCreate, staff: AdminOnly, session: SessionDep) -> StaffRead:
+def create_account(body: StaffCreate, staff: CurrentStaff, session: SessionDep) -> StaffRead:
     user = service.create(session=session, username=body.username, password=body.password, role=body.role,
                           display_name=body.display_name)
     service.record(session=session, actor=staff.user, action="staff_create", target_type="staff",
@@ -79,7 +78,7 @@ def create_account(body: StaffCreate, staff: AdminOnly, session: SessionDep) -> 
 
 
 @admin_router.patch("/accounts/{staff_id}", response_model=StaffRead, summary="修改工作人员账号")
-def update_account(staff_id: int, body: StaffUpdate, staff: AdminOnly, session: SessionDep) -> StaffRead:
+def update_account(staff_id: int, body: StaffUpdate, staff: CurrentStaff, session: SessionDep) -> StaffRead:
     user = service.get(session=session, staff_id=staff_id)
     changed = service.update(session=session, user=user, display_name=body.display_name, role=body.role,
                              active=body.active, password=body.password, unlock=body.unlock)
@@ -94,7 +93,7 @@ def update_account(staff_id: int, body: StaffUpdate, staff: AdminOnly, session: 
 
 @admin_router.get("/audit", response_model=AuditPage, summary="审计日志")
 def audit_log(
-    _: AdminOnly, session: SessionDep, action: str | None = None, username: str | None = None,
+    session: SessionDep, action: str | None = None, username: str | None = None,
     target_type: str | None = None, target_id: str | None = None,
     limit: int = Query(default=50, ge=1, le=500), offset: int = Query(default=0, ge=0),
 ) -> AuditPage:

@@ -7,7 +7,8 @@ from api.staff.models import StaffRole
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    # One printable word: a name with a line break is no account's and must not reach the audit log.
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f-\x9f]+$")
     password: str = Field(min_length=1, max_length=256)
 
 

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
-from api.staff.exceptions import AccountLocked, LastAdmin, LoginFailed, StaffNotFound, UsernameTaken, WeakPassword
+from api.staff.exceptions import LastAdmin, LoginFailed, StaffNotFound, UsernameTaken, WeakPassword
 from api.staff.models import AuditEvent, StaffRole, StaffSession, StaffUser
 
 logger = logging.getLogger(__name__)
@@ -22,6 +23,8 @@ _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) 
 # Verified against when the username does not exist, so a wrong username costs the same time as a wrong password.
 _DUMMY_HASH = _hasher.hash("govchat-dummy-password")
 MIN_PASSWORD_CHARS = 10
+# The one answer to every failed login: wrong password, unknown or inactive name, locked account.
+LOGIN_FAILED_TEXT = "用户名或密码错误，或多次失败后账号已暂时锁定。请稍后再试或联系管理员。"
 
 
 def aware(value: datetime) -> datetime:
@@ -126,31 +129,38 @@ def _keep_an_admin(*, session: Session, leaving: StaffUser) -> None:
 def authenticate(
     *, session: Session, username: str, password: str, max_attempts: int, lockout_minutes: int
 ) -> StaffUser:
-    """Checks the password; after `max_attempts` failures in a row the account is locked for a while."""
+    """Checks the password; `max_attempts` failures in a row lock the account for a while.
+
+    Unknown, inactive and locked accounts get the same answer as a wrong password, after the same hashing work, so
+    nobody can tell which names exist. Failures are counted by one UPDATE ... RETURNING, so concurrent wrong
+    passwords all count. The count is only reset by a successful login (or an admin), so once a lock-out ends the
+    next wrong password locks the account again."""
     user = get_by_username(session=session, username=username)
     now = utcnow()
-    if user is None or not user.active:
+    if user is None or not user.active or (user.locked_until and aware(user.locked_until) > now):
         try:
             _hasher.verify(_DUMMY_HASH, password)
         except VerificationError:
             pass
-        raise LoginFailed("用户名或密码错误。")
-    if user.locked_until and aware(user.locked_until) > now:
-        minutes = _minutes_left(user.locked_until, now)
-        raise AccountLocked(f"登录失败次数过多，账号已锁定，请在 {minutes} 分钟后再试或联系管理员。")
+        raise LoginFailed(LOGIN_FAILED_TEXT, locked=user is not None and user.active)
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= max_attempts:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-            session.flush()
-            raise AccountLocked(  # noqa: B904 - the cause is a wrong password, nothing to chain
-                f"登录失败次数过多，账号已锁定 {lockout_minutes} 分钟。"
+        failures = StaffUser.failed_logins + 1
+        locked = session.scalar(
+            sa.update(StaffUser)
+            .where(StaffUser.id == user.id)
+            .values(
+                failed_logins=failures,
+                locked_until=sa.case(
+                    (failures >= max_attempts, now + timedelta(minutes=lockout_minutes)),
+                    else_=StaffUser.locked_until,
+                ),
             )
-        session.flush()
-        raise LoginFailed("用户名或密码错误。") from None
+            .returning(StaffUser.failed_logins >= max_attempts)
+            .execution_options(synchronize_session=False)
+        )
+        raise LoginFailed(LOGIN_FAILED_TEXT, locked=bool(locked)) from None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
@@ -158,10 +168,6 @@ def authenticate(
     user.last_login_at = now
     session.flush()
     return user
-
-
-def _minutes_left(until: datetime, now: datetime) -> int:
-    return max(1, int((aware(until) - now).total_seconds() // 60) + 1)
 
 
 def start_session(*, session: Session, user: StaffUser, minutes: int) -> tuple[str, StaffSession]:

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from govchat.logging import request_id_var
-from tests.conftest import FakeRasa
+from tests.conftest import FakeRasa, new_session
 
 
 def test_a_callers_request_id_is_kept_and_returned(client: TestClient) -> None:
@@ -33,7 +33,8 @@ def test_log_lines_of_a_request_carry_its_id(client: TestClient, fake_rasa: Fake
     logger.addHandler(recorder)
     fake_rasa.down = True  # the chat turn then logs a warning inside the request
     try:
-        client.post("/api/v1/chat", json={"session_id": "s-rid", "text": "你好"}, headers={"X-Request-ID": "abc123"})
+        client.post("/api/v1/chat", json={"session_id": new_session(client), "text": "你好"},
+                    headers={"X-Request-ID": "abc123"})
     finally:
         logger.removeHandler(recorder)
     assert "abc123" in seen

@@ -3,7 +3,6 @@ server and knowledge index (the stack of tests/e2e; or an already running gatewa
 """
 
 import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,7 +26,7 @@ def chat(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
 class Citizen:
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
-        self.session_id = f"dlg-{uuid.uuid4().hex}"
+        self.session_id = client.post("/api/v1/chat/sessions").json()["session_id"]
 
     def say(self, text: str) -> dict[str, Any]:
         response = self.client.post("/api/v1/chat", json={"session_id": self.session_id, "text": text})

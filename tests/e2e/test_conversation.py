@@ -1,6 +1,5 @@
 """A citizen's conversation through the gateway, answered by the real Rasa server, action server and index."""
 
-import uuid
 
 import httpx
 import pytest
@@ -8,6 +7,11 @@ import pytest
 from govchat.stack import Stack
 
 pytestmark = pytest.mark.e2e
+
+
+def new_session(gateway: httpx.Client) -> str:
+    session_id: str = gateway.post("/api/v1/chat/sessions").json()["session_id"]
+    return session_id
 
 
 def say(gateway: httpx.Client, session_id: str, text: str) -> dict:
@@ -25,7 +29,7 @@ def test_ready_names_every_part(gateway: httpx.Client) -> None:
 
 
 def test_question_then_follow_up_from_the_same_guide(gateway: httpx.Client) -> None:
-    session_id = f"e2e-{uuid.uuid4().hex}"
+    session_id = new_session(gateway)
     answer = say(gateway, session_id, "身份证丢了怎么补办")
     sources = [m["source"] for m in answer["messages"] if m.get("source")]
     assert sources, answer
@@ -40,20 +44,20 @@ def test_question_then_follow_up_from_the_same_guide(gateway: httpx.Client) -> N
 
 
 def test_greeting_is_answered_without_a_source(gateway: httpx.Client) -> None:
-    body = say(gateway, f"e2e-{uuid.uuid4().hex}", "你好")
+    body = say(gateway, new_session(gateway), "你好")
     assert all(not m.get("source") for m in body["messages"])
     assert "您" in body["messages"][0]["text"]
 
 
 def test_over_long_message_is_refused_before_rasa(gateway: httpx.Client) -> None:
-    response = gateway.post("/api/v1/chat", json={"session_id": "e2e-long", "text": "办" * 501})
+    response = gateway.post("/api/v1/chat", json={"session_id": new_session(gateway), "text": "办" * 501})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_long_conversation_starts_new_sessions_and_keeps_the_guide(gateway: httpx.Client, stack: Stack) -> None:
     """Rasa's work per message grows with the session's events; the channel bounds them (40 events in this stack)."""
-    session_id = f"e2e-long-{uuid.uuid4().hex}"
+    session_id = new_session(gateway)
     say(gateway, session_id, "身份证丢了怎么补办")
     follow_ups = ["要带什么材料", "那要多少钱", "在哪里办", "可以网上办吗", "要多久"] * 2
     for text in follow_ups:

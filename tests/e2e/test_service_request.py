@@ -4,7 +4,6 @@ shown in the chat, cancelling, stopping."""
 
 import re
 import time
-import uuid
 from typing import Any
 
 import httpx
@@ -52,7 +51,7 @@ def count_requests(settings: Settings, session_id: str) -> int:
 def test_apply_with_a_window_appointment_then_track_and_get_notified(
     gateway: httpx.Client, stack_settings: Settings
 ) -> None:
-    sid = f"e2e-sr-{uuid.uuid4().hex[:12]}"
+    sid = gateway.post("/api/v1/chat/sessions").json()["session_id"]
     answer = say(gateway, sid, "身份证丢了怎么补办")
     assert any(b["payload"] == "/start_service_request" for b in buttons_of(answer)), answer
 
@@ -109,7 +108,7 @@ def test_apply_with_a_window_appointment_then_track_and_get_notified(
 
 
 def test_stop_at_any_point_and_start_without_a_guide(gateway: httpx.Client, stack_settings: Settings) -> None:
-    sid = f"e2e-sr-{uuid.uuid4().hex[:12]}"
+    sid = gateway.post("/api/v1/chat/sessions").json()["session_id"]
     assert "请问您要办理哪项业务" in text_of(say(gateway, sid, "/start_service_request"))
     say(gateway, sid, "身份证丢了怎么补办")
     say(gateway, sid, "帮我预约")

@@ -11,7 +11,7 @@ from api.conversations.models import Conversation, Message
 from api.main import create_app
 from api.shared_state import close_all, get_redis
 from govchat.settings import Settings
-from tests.conftest import FakeRasa, migrate
+from tests.conftest import FakeRasa, migrate, new_session
 
 pytestmark = pytest.mark.scaled
 
@@ -35,14 +35,15 @@ def test_alternating_replicas_record_one_conversation_in_order(
     replicas: tuple[TestClient, TestClient], pg_settings: Settings
 ) -> None:
     texts = ["身份证丢了怎么补办", "要带什么材料", "要多少钱", "在哪里办", "谢谢"]
+    sid = new_session(replicas[0])
     for i, text in enumerate(texts):
-        response = replicas[i % 2].post("/api/v1/chat", json={"session_id": "pg-alt", "text": text})
+        response = replicas[i % 2].post("/api/v1/chat", json={"session_id": sid, "text": text})
         assert response.status_code == 200, response.text
         assert response.json()["messages"][0]["text"] == f"收到：{text}"
 
     # Either replica returns the whole history, each bot message once, in order.
     for client in replicas:
-        page = client.get("/api/v1/chat/pg-alt/messages").json()
+        page = client.get(f"/api/v1/chat/{sid}/messages").json()
         assert [m["text"] for m in page["messages"]] == [f"收到：{t}" for t in texts]
 
     engine = create_engine(pg_settings.database_url)
@@ -60,9 +61,10 @@ def test_many_sessions_in_parallel_on_both_replicas(
     errors: list[str] = []
 
     def citizen(n: int) -> None:
+        sid = new_session(replicas[0])
         for turn in range(4):
             response = replicas[(n + turn) % 2].post(
-                "/api/v1/chat", json={"session_id": f"pg-par-{n}", "text": f"第{turn}个问题"}
+                "/api/v1/chat", json={"session_id": sid, "text": f"第{turn}个问题"}
             )
             if response.status_code != 200:
                 errors.append(response.text)
@@ -93,11 +95,13 @@ def test_first_message_of_one_session_at_two_replicas_at_once(
 
     fake_rasa.handler = slow
 
+    sids = [new_session(replicas[0]) for _ in range(20)]
+
     def send(client: TestClient) -> None:
         for n in range(20):
             barrier.wait(timeout=30)
             try:
-                response = client.post("/api/v1/chat", json={"session_id": f"pg-race-{n}", "text": "你好"})
+                response = client.post("/api/v1/chat", json={"session_id": sids[n], "text": "你好"})
                 statuses.append(response.status_code)
             except Exception as exc:  # TestClient re-raises the server's exception
                 statuses.append(type(exc).__name__)  # type: ignore[arg-type]

@@ -6,7 +6,6 @@ Redis) and the gateway's record (PostgreSQL) carry over, nothing is duplicated o
 
 import re
 import threading
-import uuid
 from typing import Any
 
 import httpx
@@ -19,6 +18,11 @@ from govchat.settings import ROOT
 pytestmark = [pytest.mark.scaled, pytest.mark.e2e]
 
 VALID_ID = "11010519491231002X"  # the example of GB 11643-1999, valid check digit
+
+
+def new_session(url: str) -> str:
+    session_id: str = httpx.post(f"{url}/api/v1/chat/sessions", timeout=10).json()["session_id"]
+    return session_id
 
 
 def say(url: str, session_id: str, message: str) -> list[dict[str, Any]]:
@@ -51,7 +55,7 @@ def test_each_replica_is_ready_and_warmed_up(cluster: Cluster) -> None:
 
 def test_follow_up_answered_by_the_other_replica(cluster: Cluster) -> None:
     a, b = cluster.gateway_urls
-    session_id = f"replica-{uuid.uuid4().hex}"
+    session_id = new_session(a)
     first = say(a, session_id, "身份证丢了怎么补办")
     assert sources(first) and sources(first)[0]["guide_id"] == "id-card-replacement"
 
@@ -75,7 +79,7 @@ def test_follow_up_answered_by_the_other_replica(cluster: Cluster) -> None:
 def test_simultaneous_messages_of_one_conversation_are_serialised_by_the_lock_store(cluster: Cluster) -> None:
     """Two messages of one conversation arriving at both Rasa replicas at once: Redis' lock makes one wait, so the
     tracker keeps both turns (without a shared lock one replica's write can drop the other's events)."""
-    session_id = f"replica-lock-{uuid.uuid4().hex}"
+    session_id = new_session(cluster.gateway_urls[0])
     say(cluster.gateway_urls[0], session_id, "你好")
     barrier = threading.Barrier(2)
     errors: list[str] = []
@@ -137,7 +141,7 @@ def post(url: str, session_id: str, message: str) -> list[dict[str, Any]]:
 
 @pytest.mark.skipif(not _form_is_in_the_bot(), reason="the service-request form has not landed in bot/ yet")
 def test_service_request_form_alternating_replicas_creates_exactly_one_request(cluster: Cluster) -> None:
-    session_id = f"replica-form-{uuid.uuid4().hex}"
+    session_id = new_session(cluster.gateway_urls[0])
     say(cluster.gateway_urls[0], session_id, "身份证丢了怎么补办")
     replies = say(cluster.gateway_urls[1], session_id, "我要办理")
     transcript: list[tuple[str, str, list[str]]] = []

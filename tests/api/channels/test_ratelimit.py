@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from govchat.settings import Settings
-from tests.conftest import FakeRasa
+from tests.conftest import FakeRasa, new_session
 
 
 @pytest.fixture
@@ -17,10 +17,11 @@ def limited(migrated_settings: Settings, fake_rasa: FakeRasa) -> Iterator[TestCl
 
 
 def test_per_session_limit_is_a_polite_chinese_429(limited: TestClient) -> None:
-    statuses = [limited.post("/api/v1/chat", json={"session_id": "s-a", "text": "你好"}).status_code
+    sid = new_session(limited)
+    statuses = [limited.post("/api/v1/chat", json={"session_id": sid, "text": "你好"}).status_code
                 for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
-    response = limited.post("/api/v1/chat", json={"session_id": "s-a", "text": "你好"})
+    response = limited.post("/api/v1/chat", json={"session_id": sid, "text": "你好"})
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["code"] == "too_many_requests"
@@ -28,8 +29,8 @@ def test_per_session_limit_is_a_polite_chinese_429(limited: TestClient) -> None:
 
 
 def test_per_ip_limit_counts_every_session(limited: TestClient) -> None:
-    statuses = [limited.post("/api/v1/chat", json={"session_id": f"s-{i}", "text": "你好"}).status_code
-                for i in range(6)]
+    statuses = [limited.post("/api/v1/chat", json={"session_id": new_session(limited), "text": "你好"}).status_code
+                for _ in range(6)]
     assert statuses == [200] * 5 + [429]
 
 

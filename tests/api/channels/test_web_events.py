@@ -10,7 +10,7 @@ from api.channels.web import service
 from api.conversations import service as conversations
 from api.conversations.models import Role
 from api.db import session_scope
-from tests.conftest import FakeRasa
+from tests.conftest import FakeRasa, new_session
 
 
 class OneRound:
@@ -33,22 +33,23 @@ async def collect(sessions: Any, session_id: str, after_id: int) -> list[str]:
 
 
 def test_events_carry_message_ids_and_resume_after_the_last_one(client: TestClient, fake_rasa: FakeRasa) -> None:
+    sid = new_session(client)
     fake_rasa.handler = lambda body: {"messages": [{"text": "转人工", "custom": {"turn": {"handover": True}}}],
                                       "nlu": {}}
     # The client resumes after the last message it has (an out-of-hours notice may follow the bot's reply).
-    first_id = client.post("/api/v1/chat", json={"session_id": "sse-1", "text": "转人工"}).json()["messages"][-1]["id"]
+    first_id = client.post("/api/v1/chat", json={"session_id": sid, "text": "转人工"}).json()["messages"][-1]["id"]
     sessions = client.app.state.sessionmaker
     with session_scope(sessions) as session:
-        conversation = conversations.get_by_session_id(session=session, session_id="sse-1")
+        conversation = conversations.get_by_session_id(session=session, session_id=sid)
         conversations.add_message(session=session, conversation=conversation, role=Role.STAFF, text="<b>您好</b>")
-    chunks = asyncio.run(collect(sessions, "sse-1", first_id))
+    chunks = asyncio.run(collect(sessions, sid, first_id))
     messages = [c for c in chunks if "event: message" in c]
     assert len(messages) == 1
     event_id = int(messages[0].split("\n")[0].removeprefix("id: "))
     assert event_id > first_id
     assert json.loads(messages[0].split("data: ", 1)[1])["text"] == "<b>您好</b>"
     assert any('"state": "waiting"' in c for c in chunks)
-    assert not [c for c in asyncio.run(collect(sessions, "sse-1", event_id)) if "event: message" in c]
+    assert not [c for c in asyncio.run(collect(sessions, sid, event_id)) if "event: message" in c]
 
 
 def test_events_for_an_unknown_session_are_404(client: TestClient) -> None:
@@ -76,7 +77,8 @@ def test_resume_position_ignores_ids_that_are_not_plain_small_numbers() -> None:
 
 
 def test_an_after_beyond_any_message_id_is_a_422_not_a_500(client: TestClient) -> None:
-    client.post("/api/v1/chat", json={"session_id": "sse-big", "text": "你好"})
-    response = client.get("/api/v1/chat/sse-big/events", params={"after": "9" * 30})
+    sid = new_session(client)
+    client.post("/api/v1/chat", json={"session_id": sid, "text": "你好"})
+    response = client.get(f"/api/v1/chat/{sid}/events", params={"after": "9" * 30})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"

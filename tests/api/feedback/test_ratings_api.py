@@ -10,6 +10,7 @@ from api.feedback.models import Rating
 from api.service_requests import service as requests_service
 from govchat.settings import Settings
 from tests.api.service_requests.conftest import AUTH, request_body
+from tests.conftest import new_session
 
 URL = "/api/v1/ratings"
 
@@ -18,24 +19,26 @@ def _sessions(settings: Settings) -> sessionmaker[Session]:
     return make_sessionmaker(make_engine(settings.database_url))
 
 
-def _talk(client: TestClient, session_id: str) -> None:
+def _talk(client: TestClient) -> str:
+    """A conversation to rate; returns its session id."""
+    session_id = new_session(client)
     assert client.post("/api/v1/chat", json={"session_id": session_id, "text": "身份证丢了怎么补办"}).status_code == 200
+    return session_id
 
 
 def test_rate_a_conversation_once(client: TestClient) -> None:
-    _talk(client, "rate-1")
-    response = client.post(URL, json={"session_id": "rate-1", "level": "满意", "score": 4, "comment": "很清楚"})
+    sid = _talk(client)
+    response = client.post(URL, json={"session_id": sid, "level": "满意", "score": 4, "comment": "很清楚"})
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["score"] == 4 and body["needs_follow_up"] is False and "感谢" in body["message"]
-    again = client.post(URL, json={"session_id": "rate-1", "level": "非常满意"})
+    again = client.post(URL, json={"session_id": sid, "level": "非常满意"})
     assert again.status_code == 409 and again.json()["detail"] == "您已经评价过了，感谢您的反馈！"
 
 
 def test_poor_ratings_are_flagged_for_follow_up(client: TestClient, migrated_settings: Settings) -> None:
-    for n, level in enumerate(["不满意", "非常不满意", "基本满意"]):
-        _talk(client, f"poor-{n}")
-        response = client.post(URL, json={"session_id": f"poor-{n}", "level": level, "comment": "<b>等太久</b>"})
+    for level in ["不满意", "非常不满意", "基本满意"]:
+        response = client.post(URL, json={"session_id": _talk(client), "level": level, "comment": "<b>等太久</b>"})
         assert response.status_code == 201
         assert response.json()["needs_follow_up"] is (level != "基本满意")
     with session_scope(_sessions(migrated_settings)) as session:
@@ -48,13 +51,13 @@ def test_poor_ratings_are_flagged_for_follow_up(client: TestClient, migrated_set
 
 
 def test_bad_ratings_are_refused(client: TestClient) -> None:
-    _talk(client, "bad-1")
+    sid = _talk(client)
     cases = [
-        ({"session_id": "bad-1", "level": "还行"}, 422),
-        ({"session_id": "bad-1", "level": "满意", "score": 1}, 422),
-        ({"session_id": "bad-1", "level": "满意", "comment": "长" * 501}, 422),
+        ({"session_id": sid, "level": "还行"}, 422),
+        ({"session_id": sid, "level": "满意", "score": 1}, 422),
+        ({"session_id": sid, "level": "满意", "comment": "长" * 501}, 422),
         ({"level": "满意"}, 422),
-        ({"session_id": "bad-1", "tracking_no": "GZ1", "verifier": "19900101", "level": "满意"}, 422),
+        ({"session_id": sid, "tracking_no": "GZ1", "verifier": "19900101", "level": "满意"}, 422),
         ({"session_id": "no-such-session", "level": "满意"}, 404),
         ({"tracking_no": "GZ20261126ZZZZZZZZ", "verifier": "19900101", "level": "满意"}, 404),
     ]
@@ -110,14 +113,15 @@ def test_rating_buttons_in_the_chat_rate_the_request_of_that_conversation(
 
 
 def test_the_completed_notice_carries_rating_buttons(client: TestClient, migrated_settings: Settings) -> None:
+    sid = new_session(client)
     tracking_no = client.post(
-        "/api/v1/service-requests", json=request_body(session_id="chat-rate-2"),
+        "/api/v1/service-requests", json=request_body(session_id=sid),
         headers={**AUTH, "Idempotency-Key": "rate-chat-2"},
     ).json()["tracking_no"]
     with session_scope(_sessions(migrated_settings)) as session:
         for to in ("accepted", "completed"):
             requests_service.change_status(session=session, tracking_no=tracking_no, to=to, actor="staff:1")
-    messages = client.post("/api/v1/chat", json={"session_id": "chat-rate-2", "text": "你好"}).json()["messages"]
+    messages = client.post("/api/v1/chat", json={"session_id": sid, "text": "你好"}).json()["messages"]
     assert messages[0]["buttons"] is None and "已受理" in messages[0]["text"]
     assert "已办结" in messages[1]["text"]
     assert [b["title"] for b in messages[1]["buttons"]] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]

@@ -15,6 +15,7 @@ from api.staff.models import StaffUser
 from govchat import office_hours
 from tests.api.staff.factories import PHONE, make_staff, staff_client
 from tests.api.staff.factories import StaffClient as Staff
+from tests.conftest import new_session
 
 
 def _handover_reply(body: dict[str, Any]) -> dict[str, Any]:
@@ -25,11 +26,13 @@ def _handover_reply(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _ask_for_person(client: TestClient, fake_rasa: Any, session_id: str = "citizen-1") -> int:
+def _ask_for_person(client: TestClient, fake_rasa: Any) -> str:
+    """A web conversation waiting for staff; returns its session id."""
     fake_rasa.handler = _handover_reply
+    session_id = new_session(client)
     response = client.post("/api/v1/chat", json={"session_id": session_id, "text": "我要找人工"})
     assert response.status_code == 200 and response.json()["state"] == "waiting"
-    return 0
+    return session_id
 
 
 def _inbox(staff: Staff) -> dict[str, Any]:
@@ -39,7 +42,7 @@ def _inbox(staff: Staff) -> dict[str, Any]:
 
 
 def test_full_handover_round_trip(client: TestClient, fake_rasa: Any) -> None:
-    _ask_for_person(client, fake_rasa)
+    sid = _ask_for_person(client, fake_rasa)
     agent = staff_client(client, "agent")
     inbox = _inbox(agent)
     assert len(inbox["waiting"]) == 1 and inbox["in_progress"] == []
@@ -57,7 +60,7 @@ def test_full_handover_round_trip(client: TestClient, fake_rasa: Any) -> None:
     assert sent.status_code == 201
 
     # The citizen's client polls and sees the staff reply.
-    polled = client.get("/api/v1/chat/citizen-1/messages", params={"after": 0}).json()
+    polled = client.get(f"/api/v1/chat/{sid}/messages", params={"after": 0}).json()
     assert polled["state"] == "human"
     staff_messages = [m for m in polled["messages"] if m["role"] == "staff"]
     assert staff_messages and staff_messages[-1]["text"].startswith("您好，我是工作人员小王")
@@ -65,13 +68,13 @@ def test_full_handover_round_trip(client: TestClient, fake_rasa: Any) -> None:
 
     # While staff hold it, the assistant stays silent.
     calls = len(fake_rasa.received)
-    quiet = client.post("/api/v1/chat", json={"session_id": "citizen-1", "text": "我想补办身份证"})
+    quiet = client.post("/api/v1/chat", json={"session_id": sid, "text": "我想补办身份证"})
     assert quiet.json()["messages"] == [] and len(fake_rasa.received) == calls
     history = agent.get(f"/api/v1/handover/{conversation_id}").json()
     assert history["turns"][-1]["citizen"]["text"] == "我想补办身份证"
 
     assert agent.post(f"/api/v1/handover/{conversation_id}/hand-back").status_code == 204
-    after = client.get("/api/v1/chat/citizen-1/messages", params={"after": staff_messages[-1]["id"]}).json()
+    after = client.get(f"/api/v1/chat/{sid}/messages", params={"after": staff_messages[-1]["id"]}).json()
     assert after["state"] == "bot" and "智能助手" in after["messages"][-1]["text"]
     assert _inbox(agent) == {**_inbox(agent), "waiting": [], "in_progress": []}
 
@@ -81,7 +84,7 @@ def test_full_handover_round_trip(client: TestClient, fake_rasa: Any) -> None:
 
 
 def test_second_agent_cannot_take_or_answer_a_claimed_conversation(client: TestClient, fake_rasa: Any) -> None:
-    _ask_for_person(client, fake_rasa)
+    sid = _ask_for_person(client, fake_rasa)
     first = staff_client(client, "agent")
     make_staff(client, "agent2", "agent")
     second = Staff(client, "agent2")
@@ -92,7 +95,7 @@ def test_second_agent_cannot_take_or_answer_a_claimed_conversation(client: TestC
     assert second.post(f"/api/v1/handover/{conversation_id}/reply", json={"text": "hi"}).status_code == 403
     assert second.post(f"/api/v1/handover/{conversation_id}/close").status_code == 403
     assert first.post(f"/api/v1/handover/{conversation_id}/close").status_code == 204
-    assert client.get("/api/v1/chat/citizen-1/messages").json()["state"] == "closed"
+    assert client.get(f"/api/v1/chat/{sid}/messages").json()["state"] == "closed"
     again = first.post(f"/api/v1/handover/{conversation_id}/claim")
     assert again.status_code == 409 and again.json()["code"] == "not_waiting"
 
@@ -109,14 +112,14 @@ def test_reply_needs_a_claim_and_analysts_have_no_inbox(client: TestClient, fake
 
 
 def test_callback_phone_is_masked_in_inbox_and_audited_when_shown(client: TestClient, fake_rasa: Any) -> None:
-    _ask_for_person(client, fake_rasa)
-    bad = client.post("/api/v1/handover/callback", json={"session_id": "citizen-1", "phone": "12345"})
+    sid = _ask_for_person(client, fake_rasa)
+    bad = client.post("/api/v1/handover/callback", json={"session_id": sid, "phone": "12345"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_phone"
     unknown = client.post("/api/v1/handover/callback", json={"session_id": "nobody", "phone": PHONE})
     assert unknown.status_code == 404
-    left = client.post("/api/v1/handover/callback", json={"session_id": "citizen-1", "phone": "138 1234 5678"})
+    left = client.post("/api/v1/handover/callback", json={"session_id": sid, "phone": "138 1234 5678"})
     assert left.status_code == 201 and left.json()["phone"] == "138****5678"
-    polled = client.get("/api/v1/chat/citizen-1/messages").json()["messages"]
+    polled = client.get(f"/api/v1/chat/{sid}/messages").json()["messages"]
     assert any("138****5678" in m["text"] for m in polled) and not any(PHONE in m["text"] for m in polled)
 
     agent = staff_client(client, "agent")
@@ -176,8 +179,8 @@ def test_two_agents_claiming_at_once_only_one_gets_it(client: TestClient, fake_r
 
 def test_callback_phone_is_only_for_the_agent_still_holding_the_conversation(client: TestClient,
                                                                               fake_rasa: Any) -> None:
-    _ask_for_person(client, fake_rasa)
-    client.post("/api/v1/handover/callback", json={"session_id": "citizen-1", "phone": PHONE})
+    sid = _ask_for_person(client, fake_rasa)
+    client.post("/api/v1/handover/callback", json={"session_id": sid, "phone": PHONE})
     agent = staff_client(client, "agent")
     conversation_id = _inbox(agent)["waiting"][0]["id"]
     agent.post(f"/api/v1/handover/{conversation_id}/claim")

@@ -16,8 +16,8 @@ from api.service_requests.schemas import ServiceRequestCreate
 from govchat.settings import Settings
 from tests.api.service_requests.conftest import request_body
 from tests.api.staff.factories import PHONE, SAMPLE_TURNS, make_conversation, staff_client
+from tests.conftest import new_session
 
-WEB_SESSION = "web-Sess10nSecret-7f3a9c2e"
 WECHAT_SESSION = "wxkf-Sess10nSecret-b81d44"
 STAFF_PREFIXES = ("/api/v1/review", "/api/v1/handover", "/api/v1/staff", "/api/v1/analytics", "/api/v1/retention")
 # These load the sentence embedder (tests/api/analytics covers them); they show clustered, masked question texts.
@@ -44,15 +44,16 @@ def test_no_staff_response_export_or_audit_entry_contains_a_session_id(
 ) -> None:
     # A web citizen who talks, asks for a person, leaves a call-back number, rates and files a request.
     fake_rasa.handler = _handover_reply
-    assert client.post("/api/v1/chat", json={"session_id": WEB_SESSION, "text": "我要找人工"}).status_code == 200
-    left = client.post("/api/v1/handover/callback", json={"session_id": WEB_SESSION, "phone": PHONE})
+    web_session = new_session(client)
+    assert client.post("/api/v1/chat", json={"session_id": web_session, "text": "我要找人工"}).status_code == 200
+    left = client.post("/api/v1/handover/callback", json={"session_id": web_session, "phone": PHONE})
     assert left.status_code == 201
     wechat_id = make_conversation(client, session_id=WECHAT_SESSION, channel="wechat", turns=SAMPLE_TURNS)
     with session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
         feedback_service.create(session=session, data=RatingCreate.model_validate(
-            {"session_id": WEB_SESSION, "level": "非常不满意", "comment": "等太久"}))
+            {"session_id": web_session, "level": "非常不满意", "comment": "等太久"}))
         request, _ = requests_service.create(
-            session=session, data=ServiceRequestCreate.model_validate(request_body(session_id=WEB_SESSION)),
+            session=session, data=ServiceRequestCreate.model_validate(request_body(session_id=web_session)),
             idempotency_key="key-secret", guides_dir=migrated_settings.guides_dir,
         )
         tracking_no = request.tracking_no
@@ -100,5 +101,6 @@ def test_no_staff_response_export_or_audit_entry_contains_a_session_id(
 
     for response in responses:
         text = _text(response)
-        assert "Sess10nSecret" not in text, (response.request.url, text[:500])
+        for secret in ("Sess10nSecret", web_session.split(".")[1]):
+            assert secret not in text, (response.request.url, text[:500])
         assert "session_id" not in text, response.request.url

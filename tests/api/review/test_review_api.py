@@ -232,3 +232,21 @@ def test_the_applicant_name_is_masked_in_the_requests_conversation(client: TestC
         assert "张晓梅" not in shown and "晓梅" not in shown and "张**" in shown
         assert "８５０１" not in shown and "8501" not in shown and "139****2345" in shown
         assert "１９９００１０１" not in shown and "520102********123X" in shown
+
+
+def test_exports_survive_any_stored_text(client: TestClient) -> None:
+    """Text stored before govchat.text cleaned it (written here around the engine): a control character made the
+    XLSX export a 500 for everyone, and the CSV carried terminal escape sequences."""
+    make_conversation(client, session_id="s-raw", turns=[{"q": "占位", "a": "您好"}])
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute("UPDATE messages SET text = ? WHERE role = 'citizen'", ("坏\x01字\x1b[2J符\x0b",))
+        connection.connection.commit()
+    analyst = staff_client(client, "analyst")
+    xlsx = analyst.get("/api/v1/review/export/conversations.xlsx")
+    assert xlsx.status_code == 200
+    values = [str(c.value) for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows() for c in row]
+    assert "坏字[2J符" in values
+    text = analyst.get("/api/v1/review/export/conversations.csv").content.decode("utf-8-sig")
+    assert "坏字[2J符" in text and "\x1b" not in text and "\x01" not in text

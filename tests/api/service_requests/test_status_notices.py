@@ -6,16 +6,18 @@ from api.db import make_engine, make_sessionmaker, session_scope
 from api.service_requests import service
 from govchat.settings import Settings
 from tests.api.service_requests.conftest import AUTH, request_body
+from tests.conftest import new_session
 
 
 def test_first_reply_after_a_staff_change_starts_with_a_notice(client: TestClient, migrated_settings: Settings) -> None:
+    sid = new_session(client)
     created = client.post(
-        "/api/v1/service-requests", json=request_body(session_id="citizen-9"),
+        "/api/v1/service-requests", json=request_body(session_id=sid),
         headers={**AUTH, "Idempotency-Key": "notice-0001"},
     ).json()
     tracking_no = created["tracking_no"]
 
-    def say(text: str, session_id: str = "citizen-9") -> list[str]:
+    def say(text: str, session_id: str = sid) -> list[str]:
         response = client.post("/api/v1/chat", json={"session_id": session_id, "text": text})
         assert response.status_code == 200, response.text
         return [m["text"] for m in response.json()["messages"]]
@@ -27,7 +29,7 @@ def test_first_reply_after_a_staff_change_starts_with_a_notice(client: TestClien
         service.change_status(
             session=session, tracking_no=tracking_no, to="rejected", actor="staff:5", reason="户籍不在本市"
         )
-    assert say("在吗", session_id="someone-else") == ["收到：在吗"]  # other conversations see nothing
+    assert say("在吗", session_id=new_session(client)) == ["收到：在吗"]  # other conversations see nothing
     texts = say("在吗")
     assert texts[0].startswith("【办件进度】") and tracking_no in texts[0] and "已受理" in texts[0]
     assert "未予受理，原因：户籍不在本市" in texts[1]

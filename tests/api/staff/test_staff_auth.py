@@ -1,16 +1,27 @@
 """Login, sessions, lock-out, CSRF, roles and the audit log."""
 
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.db import session_scope, utcnow
+from api.db import make_engine, make_sessionmaker, session_scope, utcnow
 from api.staff import __main__ as staff_cli
-from api.staff.models import StaffSession, StaffUser
+from api.staff import service as staff_service
+from api.staff.exceptions import LoginFailed
+from api.staff.models import StaffRole, StaffSession, StaffUser
+from api.staff.service import LOGIN_FAILED_TEXT
 from govchat.settings import Settings
 from tests.api.staff.factories import PASSWORD, StaffClient, make_staff, staff_client
+from tests.conftest import migrate
+
+ANY_FAILURE = {
+    "type": "about:blank#login_failed", "title": "登录失败", "status": 401, "detail": LOGIN_FAILED_TEXT,
+    "code": "login_failed",
+}
 
 
 def test_login_sets_httponly_strict_cookie_and_me_works(client: TestClient) -> None:
@@ -40,7 +51,7 @@ def test_wrong_password_is_401_problem_and_audited(client: TestClient) -> None:
     response = client.post("/api/v1/staff/login", json={"username": "li", "password": "wrong-password-1"})
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["code"] == "login_failed" and response.json()["detail"] == "用户名或密码错误。"
+    assert response.json()["code"] == "login_failed" and response.json()["detail"] == LOGIN_FAILED_TEXT
     unknown = client.post("/api/v1/staff/login", json={"username": "nobody", "password": "wrong-password-1"})
     assert unknown.json()["detail"] == response.json()["detail"]  # no hint which one was wrong
     admin = staff_client(client, "admin")
@@ -50,19 +61,66 @@ def test_wrong_password_is_401_problem_and_audited(client: TestClient) -> None:
 
 def test_lockout_after_repeated_failures(client: TestClient, migrated_settings: Settings) -> None:
     make_staff(client, "li", "agent")
+    unknown = client.post("/api/v1/staff/login", json={"username": "nobody", "password": "nope-nope-1"})
     attempts = migrated_settings.staff_lockout_attempts
-    codes = [client.post("/api/v1/staff/login", json={"username": "li", "password": "nope-nope-1"}).status_code
-             for _ in range(attempts)]
-    assert codes[:-1] == [401] * (attempts - 1) and codes[-1] == 423
-    # Even the right password is refused while locked.
+    answers = [client.post("/api/v1/staff/login", json={"username": "li", "password": "nope-nope-1"})
+               for _ in range(attempts)]
+    # Even the right password is refused while locked, with the very answer an unknown name gets.
     locked = client.post("/api/v1/staff/login", json={"username": "li", "password": PASSWORD})
-    assert locked.status_code == 423 and locked.json()["code"] == "account_locked"
+    for response in [*answers, locked]:
+        assert (response.status_code, response.json()) == (unknown.status_code, unknown.json()) == (401, ANY_FAILURE)
     admin = staff_client(client, "admin")
-    assert admin.get("/api/v1/staff/audit", params={"action": "login_locked"}).json()["total"] >= 1
+    assert admin.get("/api/v1/staff/audit", params={"action": "login_locked"}).json()["total"] == 2
     # An admin unlocks the account.
     li_id = next(u["id"] for u in admin.get("/api/v1/staff/accounts").json() if u["username"] == "li")
     assert admin.patch(f"/api/v1/staff/accounts/{li_id}", json={"unlock": True}).status_code == 200
     assert client.post("/api/v1/staff/login", json={"username": "li", "password": PASSWORD}).status_code == 200
+
+
+def test_concurrent_wrong_passwords_all_count(tmp_path: Path) -> None:
+    """20 wrong passwords at once against a file database, one connection per thread: each one is counted (before,
+    read-modify-write counted one or two), and the 20th locks the account."""
+    settings = Settings(environment="test", data_dir=tmp_path)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    with session_scope(sessions) as session:
+        staff_id = staff_service.create(session=session, username="li", password=PASSWORD, role=StaffRole.AGENT).id
+    workers = 20
+    barrier = threading.Barrier(workers)
+    outcomes: list[object] = []
+
+    def guess(n: int) -> None:
+        barrier.wait()
+        with session_scope(sessions) as session:  # as the login route: the failure is committed
+            try:
+                staff_service.authenticate(session=session, username="li", password=f"wrong-guess-{n}",
+                                           max_attempts=workers, lockout_minutes=15)
+            except LoginFailed as exc:
+                outcomes.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    with session_scope(sessions) as session:
+        user = session.get(StaffUser, staff_id)
+        assert user is not None and user.failed_logins == workers and user.locked_until is not None
+        # Locked now: the right password is refused too.
+        with pytest.raises(LoginFailed):
+            staff_service.authenticate(session=session, username="li", password=PASSWORD, max_attempts=workers,
+                                       lockout_minutes=15)
+    engine.dispose()
+    assert len(outcomes) == workers
+
+
+def test_login_is_rate_limited_per_username_and_per_address(client: TestClient) -> None:
+    per_name = [client.post("/api/v1/staff/login", json={"username": "wu", "password": "x"}) for _ in range(11)]
+    assert [r.status_code for r in per_name] == [401] * 10 + [429]
+    assert per_name[-1].headers["content-type"].startswith("application/problem+json")
+    per_address = [client.post("/api/v1/staff/login", json={"username": f"u{n}", "password": "x"}) for n in range(10)]
+    assert [r.status_code for r in per_address] == [401] * 9 + [429]
 
 
 def test_session_expires(client: TestClient) -> None:
@@ -182,3 +240,8 @@ def test_create_admin_command(migrated_settings: Settings, monkeypatch: pytest.M
         user = session.scalar(select(StaffUser).where(StaffUser.username == "root"))
         assert user is not None and user.role == "admin"
     engine.dispose()
+
+
+def test_a_username_with_a_line_break_is_refused_before_it_reaches_a_log(client: TestClient) -> None:
+    response = client.post("/api/v1/staff/login", json={"username": "li\nINFO admin logged in", "password": "x"})
+    assert response.status_code == 422 and response.json()["code"] == "invalid_request"

@@ -29,20 +29,30 @@
   var reconnectTimer = null;
   var reconnectDelay = 1000;
 
-  function newSessionId() {
-    var rand = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
-      : Date.now().toString(36) + Math.random().toString(36).slice(2);
-    return "web-" + rand;
+  // The gateway issues session ids (POST /chat/sessions): the page never makes one up.
+  function ensureSession() {
+    if (state.sessionId) { return Promise.resolve(state.sessionId); }
+    return fetch(API + "/chat/sessions", { method: "POST", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      }).then(function (body) {
+        state.sessionId = body.session_id;
+        save();
+        return state.sessionId;
+      });
   }
 
   function fresh() {
-    return { sessionId: newSessionId(), items: [], lastId: 0, convState: "bot", ratingShown: false, rated: false };
+    return { sessionId: null, items: [], lastId: 0, convState: "bot", ratingShown: false, rated: false };
   }
 
   function load() {
     try {
       var saved = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
-      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.items)) { return saved; }
+      if (saved && (saved.sessionId === null || typeof saved.sessionId === "string") && Array.isArray(saved.items)) {
+        return saved;
+      }
     } catch (e) { /* corrupted storage: start again */ }
     return fresh();
   }
@@ -264,6 +274,7 @@
 
   /** Fetch messages after the last id we have. Resolves with how many were new. */
   function sync() {
+    if (!state.sessionId) { return Promise.resolve(0); }
     return fetch(API + "/chat/" + encodeURIComponent(state.sessionId) + "/messages?after=" + state.lastId, {
       headers: { "Accept": "application/json" }, cache: "no-store"
     }).then(function (response) {
@@ -283,10 +294,12 @@
     item.status = "pending";
     rerender(item);
     setTyping(true);
-    return fetch(API + "/chat", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify({ session_id: state.sessionId, text: item.payload || item.text })
+    return ensureSession().then(function () {
+      return fetch(API + "/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({ session_id: state.sessionId, text: item.payload || item.text })
+      });
     }).then(function (response) {
       setTyping(false);
       if (response.ok) {
@@ -299,6 +312,12 @@
         });
       }
       if (response.status >= 500 || response.status === 408) { throw new Error("HTTP " + response.status); }
+      // A session id the gateway does not recognise (kept from before an upgrade): get a new one, send once more.
+      if (response.status === 404 && !item.renewed) {
+        item.renewed = true;
+        state.sessionId = null;
+        return deliver(item);
+      }
       // 4xx: the gateway said why (too long, too fast…) in Chinese; show it and do not resend.
       item.status = "rejected";
       rerender(item);

@@ -4,10 +4,9 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -26,6 +25,7 @@ from api.review.schemas import (
     Transcript,
     Turn,
 )
+from govchat import localtime
 
 _LONG_DIGITS = re.compile(r"[0-9]{7,}")
 
@@ -50,17 +50,14 @@ def _has_message(*conditions: Any) -> Any:
     return exists().where(Message.conversation_id == Conversation.id, *conditions)
 
 
-def _day_start(value: date, timezone: str) -> datetime:
-    return datetime.combine(value, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-
-
 def filtered_query(*, filters: ConversationFilters, may_search_numbers: bool) -> Select[Conversation]:
     query = select(Conversation)
     f = filters
+    zone = localtime.zone(f.timezone)
     if f.date_from:
-        query = query.where(Conversation.created_at >= _day_start(f.date_from, f.timezone))
+        query = query.where(Conversation.created_at >= localtime.day_start(f.date_from, zone))
     if f.date_to:
-        query = query.where(Conversation.created_at < _day_start(f.date_to + timedelta(days=1), f.timezone))
+        query = query.where(Conversation.created_at < localtime.day_start(f.date_to + timedelta(days=1), zone))
     if f.channel:
         query = query.where(Conversation.channel == f.channel)
     if f.state:
@@ -282,7 +279,8 @@ def annotated_turns(
 def export_rows(*, session: Session, filters: ConversationFilters, may_search_numbers: bool,
                 max_rows: int = 50_000) -> Iterator[list[Any]]:
     """One row per message, masked, for CSV and XLSX. No session id: it would let whoever holds the file read and
-    post as the citizen."""
+    post as the citizen. Times are the office's wall clock, as staff read them in the console."""
+    zone = localtime.zone(filters.timezone)
     query = filtered_query(filters=filters, may_search_numbers=may_search_numbers).order_by(Conversation.id)
     ids = session.scalars(query.with_only_columns(Conversation.id)).all()
     count = 0
@@ -306,7 +304,7 @@ def export_rows(*, session: Session, filters: ConversationFilters, may_search_nu
                 count += 1
                 yield [
                     c.id, c.channel, ConversationState(c.state).value,
-                    m.created_at.isoformat(timespec="seconds"), m.role, mask_message(m.text, entities),
+                    localtime.local_text(m.created_at, zone), m.role, mask_message(m.text, entities),
                     m.intent or "", _num(m.confidence), m.guide_id or "", m.section or "", _num(m.score),
                     m.decision or "", "是" if m.fell_back else "", "是" if m.handed_over else "",
                     m.latency_ms if m.latency_ms is not None else "",

@@ -227,3 +227,24 @@ def test_widget_opens_the_chat_in_an_iframe(browser: Any, gateway: Gateway, shoo
     assert page.locator("#govchat-widget-panel").is_hidden()
     context.close()
     site.shutdown()
+
+
+def test_times_are_china_time_whatever_the_device_zone(browser: Any, gateway: Gateway) -> None:
+    """A device set to New York still shows the citizen's message and the reply on the office's (Beijing) clock."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  timezone_id="America/New_York")
+    page = context.new_page()
+    page.goto(gateway.url + "/")
+    ask(page, "几点了")
+    page.locator(".row.bot", has_text="收到：几点了").wait_for()
+    times = page.locator(".row time")
+    assert times.count() == 2
+    for n in range(2):
+        stamp = times.nth(n).get_attribute("datetime")
+        shown = times.nth(n).inner_text()
+        beijing = page.evaluate(
+            "s => new Intl.DateTimeFormat('zh-CN', {timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit',"
+            " hourCycle: 'h23'}).format(new Date(s))", stamp)
+        assert stamp.endswith(("Z", "+00:00")), stamp  # UTC with its offset, never a naive time
+        assert shown == beijing
+    context.close()

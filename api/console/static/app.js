@@ -45,7 +45,14 @@ async function api(method, url, body) {
   return data;
 }
 
-function fmtTime(value) { return value ? new Date(value).toLocaleString("zh-CN", {hour12: false}) : ""; }
+// The API sends UTC; staff read the office's time (GOVCHAT_OFFICE_TIMEZONE, written into the page by the gateway).
+const TIME_ZONE = document.documentElement.dataset.timezone;
+function fmtTime(value) {
+  if (!value) return "";
+  const options = {hour12: false, timeZone: TIME_ZONE};
+  try { return new Date(value).toLocaleString("zh-CN", options); }
+  catch (e) { return new Date(value).toLocaleString("zh-CN", {hour12: false}); }  // an unknown zone name
+}
 function fmtWait(seconds) {
   if (seconds === null || seconds === undefined) return "";
   if (seconds < 60) return seconds + " 秒";

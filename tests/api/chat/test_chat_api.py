@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from fastapi.testclient import TestClient
 
 from tests.conftest import FakeRasa
@@ -21,6 +23,10 @@ def test_answer_carries_source_and_buttons(client: TestClient, fake_rasa: FakeRa
     assert message["source"] == source
     assert message["buttons"] == [{"title": "要多少钱", "payload": "要多少钱"}]
     assert fake_rasa.received[0] == {"sender": "s-1", "message": "身份证丢了怎么补办", "metadata": {"channel": "web"}}
+    # Sent with its offset (SQLite stores none), so the page never reads a UTC time as its own local time.
+    assert datetime.fromisoformat(message["created_at"]).utcoffset() == timedelta(0)
+    polled = client.get("/api/v1/chat/s-1/messages").json()["messages"][0]
+    assert datetime.fromisoformat(polled["created_at"]).utcoffset() == timedelta(0)
 
 
 def test_rasa_down_gives_polite_busy_message(client: TestClient, fake_rasa: FakeRasa) -> None:

@@ -185,7 +185,12 @@ def test_date_filters_are_days_in_the_office_time_zone(client: TestClient) -> No
     assert ids(date_from="2026-01-05", date_to="2026-01-05") == {early}
     assert ids(date_to="2026-01-04") == set()
     export = analyst.get("/api/v1/review/export/conversations.csv", params={"date_from": "2026-01-05"})
-    assert len(list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))) == 1 + 2
+    header, *rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert len(rows) == 2
+    # Stored and sent in UTC (with the offset, also from SQLite); exported as the office's wall clock.
+    listed = analyst.get("/api/v1/review/conversations").json()["items"][0]
+    assert datetime.fromisoformat(listed["created_at"]) == datetime(2026, 1, 4, 23, tzinfo=UTC)
+    assert {row[header.index("时间")] for row in rows} == {"2026-01-05 07:00:00"}
 
 
 def test_annotation_exports_do_not_query_per_annotation(client: TestClient) -> None:

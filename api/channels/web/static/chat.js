@@ -62,11 +62,19 @@
     } catch (e) { return null; }
   }
 
+  // Every time is shown in the office's zone (GOVCHAT_OFFICE_TIMEZONE, written into the page by the gateway), so the
+  // citizen's own message and the server's reply read on the same clock whatever zone the device is set to.
+  var CLOCK = (function () {
+    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    try {
+      return new Intl.DateTimeFormat("zh-CN", Object.assign({ timeZone: document.documentElement.dataset.timezone }, options));
+    } catch (e) { return new Intl.DateTimeFormat("zh-CN", options); }  // an unknown zone name
+  })();
+
   function clock(iso) {
     var d = iso ? new Date(iso) : new Date();
     if (isNaN(d.getTime())) { d = new Date(); }
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+    return CLOCK.format(d);
   }
 
   function el(tag, className, text) {

@@ -93,22 +93,21 @@
       ROLE_NAMES[item.role] || "");
     bubble.appendChild(who);
     if (item.role === "citizen" || item.role === "bot") { who.textContent = ROLE_NAMES[item.role] + "说："; }
+    var gist = item.role === "bot" ? keyPoints(item.text || "") : null;
+    if (gist) { bubble.appendChild(renderGist(item, bubble, gist)); }
     bubble.appendChild(el("p", "text", item.text || ""));
 
-    if (item.source && typeof item.source === "object") {
-      var label = "来源：" + (item.source.title || "办事指南") + (item.source.section ? " · " + item.source.section : "");
-      var href = safeUrl(item.source.url);
-      var src;
-      if (href) {
-        src = el("a", "source", label);
-        src.href = href;
-        src.target = "_blank";
-        src.rel = "noopener noreferrer";
-      } else {
-        src = el("span", "source plain", label);
-      }
+    // The answer's text already names its source in Chinese (its last line, 来源：…); the page adds only the link
+    // to the guide, so the source is stated once.
+    var href = item.source && typeof item.source === "object" ? safeUrl(item.source.url) : null;
+    if (href) {
+      var src = el("a", "source", "查看《" + (item.source.title || "办事指南") + "》原文");
+      src.href = href;
+      src.target = "_blank";
+      src.rel = "noopener noreferrer";
       bubble.appendChild(src);
     }
+    if (item.role === "bot" && window.speechSynthesis) { bubble.appendChild(renderSpeak(item)); }
 
     if (Array.isArray(item.buttons) && item.buttons.length) {
       var box = el("div", "buttons");
@@ -146,6 +145,82 @@
     bubble.appendChild(meta);
     row.appendChild(bubble);
     return row;
+  }
+
+  // ---- elder mode: the gist of a long answer first, read-aloud ----
+
+  var SOURCE_LINE = /\n*来源：[^\n]*$/;
+  var GIST_MIN_CHARS = 60;   // shorter answers are shown whole
+  var GIST_CHARS = 40;       // the gist: whole lines from the top until about this long
+  var GIST_LINES = 3;
+  var GIST_LINE_CHARS = 30;
+
+  function answerBody(text) { return text.replace(SOURCE_LINE, "").trim(); }
+
+  /** The first lines of a long answer, or null when the answer is short enough to read whole. */
+  function keyPoints(text) {
+    var body = answerBody(text);
+    if (body.length <= GIST_MIN_CHARS) { return null; }
+    var lines = body.split("\n").filter(function (line) { return line.trim(); });
+    var gist = [];
+    var length = 0;
+    for (var i = 0; i < lines.length && i < GIST_LINES && length < GIST_CHARS; i++) {
+      var line = lines[i].trim();
+      gist.push(line.length > GIST_LINE_CHARS ? line.slice(0, GIST_LINE_CHARS) + "…" : line);
+      length += line.length;
+    }
+    return gist.join("\n");
+  }
+
+  function renderGist(item, bubble, gist) {
+    bubble.classList.add("has-gist");
+    if (item.expanded) { bubble.classList.add("expanded"); }
+    var box = el("div", "gist");
+    box.appendChild(el("p", "gist-label", "要点"));
+    box.appendChild(el("p", "gist-text", gist));
+    var more = el("button", "expand", item.expanded ? "收起" : "展开全部");
+    more.type = "button";
+    more.setAttribute("aria-expanded", item.expanded ? "true" : "false");
+    more.addEventListener("click", function () {
+      item.expanded = !item.expanded;
+      bubble.classList.toggle("expanded", item.expanded);
+      more.textContent = item.expanded ? "收起" : "展开全部";
+      more.setAttribute("aria-expanded", item.expanded ? "true" : "false");
+      save();
+    });
+    box.appendChild(more);
+    return box;
+  }
+
+  var speaking = null;  // the 朗读 button of the answer being read
+
+  function renderSpeak(item) {
+    var btn = el("button", "speak", "朗读");
+    btn.type = "button";
+    btn.setAttribute("aria-pressed", "false");
+    btn.addEventListener("click", function () {
+      var wasThis = speaking === btn;
+      stopSpeaking();
+      if (wasThis) { return; }
+      var utterance = new SpeechSynthesisUtterance(answerBody(item.text || ""));
+      utterance.lang = "zh-CN";
+      utterance.rate = 0.9;  // a little slower for older listeners
+      utterance.onend = utterance.onerror = function () { if (speaking === btn) { stopSpeaking(); } };
+      speaking = btn;
+      btn.textContent = "停止朗读";
+      btn.setAttribute("aria-pressed", "true");
+      window.speechSynthesis.speak(utterance);
+    });
+    return btn;
+  }
+
+  function stopSpeaking() {
+    if (speaking) {
+      speaking.textContent = "朗读";
+      speaking.setAttribute("aria-pressed", "false");
+      speaking = null;
+    }
+    if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
   }
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
@@ -442,6 +517,9 @@
   function setElder(on) {
     document.documentElement.classList.toggle("elder", on);
     $("elder-toggle").setAttribute("aria-pressed", on ? "true" : "false");
+    // The long placeholder does not fit the elder mode's larger type on a phone.
+    input.placeholder = input.getAttribute(on ? "data-elder-placeholder" : "data-placeholder");
+    if (!on) { stopSpeaking(); }
     try { localStorage.setItem(ELDER_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
   }
 
@@ -482,6 +560,7 @@
   });
   $("new-chat").addEventListener("click", function () {
     stopLive();
+    stopSpeaking();
     state = fresh();
     seenIds = {};
     save();

@@ -17,6 +17,7 @@ from api.conversations.models import ConversationState, Message, Role
 from api.db import session_scope
 from api.errors import AppError
 from api.service_requests import flows as service_request_flows
+from api.service_requests import service as requests_service
 from govchat.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,14 @@ def to_chat_message(message: Message) -> ChatMessage:
         buttons=[Button.model_validate(b) for b in message.buttons] if message.buttons else None,
         source=Source.model_validate(message.source) if message.source else None,
         created_at=message.created_at,
+    )
+
+
+def listen(*, session: Session, session_id: str, state: ConversationState) -> bool:
+    """Whether the page should keep its event stream open: staff may write (handover), or a request made in this
+    conversation is still open and staff moving it posts a notice here at once."""
+    return state in (ConversationState.WAITING, ConversationState.HUMAN) or requests_service.has_open_request(
+        session=session, session_id=session_id
     )
 
 
@@ -120,7 +129,7 @@ def handle_message(
 
     if state != ConversationState.BOT:
         # Staff hold (or are about to take) the conversation: the assistant stays silent.
-        return ChatResponse(session_id=session_id, messages=[], state=state)
+        return ChatResponse(session_id=session_id, messages=[], state=state, listen=True)
 
     started = time.perf_counter()
     try:
@@ -159,6 +168,7 @@ def handle_message(
             session=session, conversation_id=conversation_id, handover=any(row["handed_over"] for row in rows)
         )
         messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
+        keep_listening = listen(session=session, session_id=session_id, state=state)
     if reply is None:
         logger.warning("chat answered with the busy message after %d ms", latency_ms)
-    return ChatResponse(session_id=session_id, messages=messages, state=state)
+    return ChatResponse(session_id=session_id, messages=messages, state=state, listen=keep_listening)

@@ -8,9 +8,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
+from api.db import make_engine, make_sessionmaker, session_scope
+from api.staff import service as staff_service
+from api.staff.models import StaffRole
+from tests.api.service_requests.conftest import AUTH, PHONE, request_body
 from tests.browser.conftest import Gateway
 
 pytestmark = pytest.mark.browser
@@ -331,3 +336,90 @@ def test_widget_fills_a_phone_screen(browser: Any, gateway: Gateway, shoot: Any)
     assert launcher.is_visible() and page.locator("#govchat-widget-panel").is_hidden()
     context.close()
     site.shutdown()
+
+
+def staff_http(gateway: Gateway, username: str) -> httpx.Client:
+    """An agent logged in to the staff API, as the console is."""
+    with session_scope(make_sessionmaker(make_engine(gateway.settings.database_url))) as session:
+        staff_service.create(session=session, username=username, password="Str0ng-passw0rd", role=StaffRole.AGENT,
+                             display_name="小王")
+    http = httpx.Client(base_url=gateway.url, timeout=10)
+    login = http.post("/api/v1/staff/login", json={"username": username, "password": "Str0ng-passw0rd"})
+    assert login.status_code == 200, login.text
+    http.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+    return http
+
+
+def test_staff_status_changes_reach_the_open_page_and_its_rating_buttons_work(
+    page: Any, gateway: Gateway, shoot: Any
+) -> None:
+    ask(page, "你好")
+    page.locator(".row.bot", has_text="收到：你好").wait_for()
+    sid = session_id(page)
+    # The action server files the request from this conversation (as the form does); the page starts listening.
+    created = httpx.post(f"{gateway.url}/api/v1/service-requests", json=request_body(session_id=sid),
+                         headers={**AUTH, "Idempotency-Key": f"browser-{sid}"}, timeout=10)
+    assert created.status_code == 201, created.text
+    tracking_no = created.json()["tracking_no"]
+    ask(page, "好的")
+    page.locator(".row.bot", has_text="收到：好的").wait_for()
+    assert page.evaluate("window.govchat.state().listen") is True
+
+    staff = staff_http(gateway, "notice-agent")
+    moved = staff.post(f"/api/v1/staff/requests/{tracking_no}/status", json={"to": "accepted"})
+    assert moved.status_code == 200, moved.text
+    accepted = page.locator(".row.system", has_text="已受理")
+    accepted.wait_for(timeout=2_000)  # goal: within 2 s, without the citizen writing anything
+    assert tracking_no in accepted.inner_text()
+    assert staff.post(f"/api/v1/staff/requests/{tracking_no}/status", json={"to": "completed"}).status_code == 200
+    completed = page.locator(".row.system", has_text="已办结")
+    completed.wait_for(timeout=2_000)
+    levels = completed.get_by_role("button")
+    assert levels.all_inner_texts() == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    shoot(page, "18-completed-notice")
+    # The request has ended: nothing more will come unasked, so the page stops listening.
+    page.wait_for_function("window.govchat.state().listen === false", timeout=3_000)
+    completed.get_by_role("button", name="满意", exact=True).click()
+    page.locator(".row.bot", has_text="收到：/rate_request").wait_for()  # the fake Rasa echoes the payload
+    sent = [m["message"] for m in gateway.fake_rasa.received if m["sender"] == sid]
+    assert sent[-1] == '/rate_request{"rating_level": "满意", "sr_tracking_no": "' + tracking_no + '"}'
+
+
+def test_a_finished_request_is_rated_on_the_page_by_tracking_number(page: Any, gateway: Gateway, shoot: Any) -> None:
+    created = httpx.post(f"{gateway.url}/api/v1/service-requests", json=request_body(session_id="wechat-elsewhere"),
+                         headers={**AUTH, "Idempotency-Key": "browser-rate-by-number"}, timeout=10)
+    tracking_no = created.json()["tracking_no"]
+    staff = staff_http(gateway, "rating-agent")
+    for to in ("accepted", "completed"):
+        assert staff.post(f"/api/v1/staff/requests/{tracking_no}/status", json={"to": to}).status_code == 200
+
+    page.get_by_role("button", name="评价").click()
+    page.locator('.rating[data-kind="chat"]').get_by_role("button", name="评价办件（用受理编号）").click()
+    card = page.locator('.rating[data-kind="request"]')
+    card.get_by_label("受理编号").fill(tracking_no.lower())
+    card.get_by_label("身份证号或手机号后4位").fill("0000")
+    card.get_by_role("radio", name="非常满意").click()
+    card.get_by_role("button", name="提交评价").click()
+    card.locator(".rating-result", has_text="评价暂时没有提交成功").wait_for()  # a wrong verifier
+    card.get_by_label("身份证号或手机号后4位").fill(PHONE[-4:])
+    card.get_by_role("button", name="提交评价").click()
+    card.locator(".rating-result", has_text="感谢您的评价").wait_for()
+    shoot(page, "19-request-rated")
+    # A link with the number opens the same form.
+    page.goto(f"{gateway.url}/?rate={tracking_no}")
+    assert page.locator('.rating[data-kind="request"] .rating-tracking').input_value() == tracking_no
+
+
+def test_a_poor_rating_without_contact_asks_for_a_phone_before_promising_a_call(page: Any, shoot: Any) -> None:
+    ask(page, "身份证丢了怎么补办")
+    rating = page.locator('.rating[data-kind="chat"]')
+    rating.get_by_role("radio", name="非常不满意").click()
+    rating.get_by_role("button", name="提交评价").click()
+    result = rating.locator(".rating-result")
+    result.filter(has_text="可以留下手机号").wait_for()
+    assert "会尽快联系" not in result.inner_text()  # no promise without a way to call
+    contact = rating.locator(".rating-contact")
+    contact.get_by_label("手机号（选填，工作人员回电用）").fill("13985012345")
+    contact.get_by_role("button", name="请工作人员回电").click()
+    contact.locator(".rating-contact-result", has_text="已记录您的回拨电话 139****2345").wait_for()
+    shoot(page, "20-poor-rating-phone")

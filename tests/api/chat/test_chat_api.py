@@ -87,7 +87,7 @@ def test_handover_silences_the_bot_and_staff_messages_are_polled(client: TestCli
     assert first.json()["state"] == "waiting"
     fake_rasa.received.clear()
     second = client.post("/api/v1/chat", json={"session_id": "s-4", "text": "有人吗"})
-    assert second.json() == {"session_id": "s-4", "messages": [], "state": "waiting"}
+    assert second.json() == {"session_id": "s-4", "messages": [], "state": "waiting", "listen": True}
     assert fake_rasa.received == []
     seen = client.get("/api/v1/chat/s-4/messages").json()["messages"]
     assert [m["text"] for m in seen] == ["已为您转人工。"]

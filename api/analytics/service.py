@@ -313,8 +313,10 @@ def _compute_gaps(*, session: Session, embedder: Any, date_from: date, date_to: 
         members = [q for i in group for q in by_text[texts[i]]]
         intents = Counter(q.intent for q in members if q.intent)
         guides = Counter(q.guide for q in members if q.guide)
+        shown = [t for t, _ in examples.most_common(5)]
         clusters.append(GapCluster(
-            size=len(members), examples=[t for t, _ in examples.most_common(5)],
+            size=len(members), examples=shown,
+            example_conversations=[max(by_text[t], key=lambda q: q.message_id).conversation_id for t in shown],
             intents=[i for i, _ in intents.most_common(3)],
             attempted_guides=[titles.get(g, g) for g, _ in guides.most_common(3)],
         ))

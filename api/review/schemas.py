@@ -1,7 +1,7 @@
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from api.review.models import Verdict
 
@@ -44,6 +44,17 @@ class ConversationSummary(BaseModel):
     intents: list[str]
     annotations: int
     rating: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outcome(self) -> Literal["handed_over", "answered", "partly_answered", "not_answered", "other"]:
+        """What the citizen got, for the review list: a handover first, then whether guides answered and whether
+        a turn fell back; "other" is a conversation with neither (greetings, forms)."""
+        if self.handed_over:
+            return "handed_over"
+        if self.guides:
+            return "partly_answered" if self.fell_back else "answered"
+        return "not_answered" if self.fell_back else "other"
 
 
 class ConversationPage(BaseModel):

@@ -35,6 +35,8 @@ def test_list_is_masked_and_filters_work(client: TestClient) -> None:
     assert ID_NUMBER not in summary["first_question"] and PHONE not in summary["first_question"]
     assert "张*" in summary["first_question"] and "张三" not in summary["first_question"]
     assert summary["handed_over"] and summary["fell_back"] and summary["min_confidence"] == 0.2
+    assert summary["outcome"] == "handed_over"
+    assert next(c for c in page["items"] if c["id"] == second)["outcome"] == "answered"
 
     def ids(**params: object) -> set[int]:
         response = analyst.get("/api/v1/review/conversations", params=params)

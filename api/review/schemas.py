@@ -97,6 +97,7 @@ class MessageRead(BaseModel):
     guide_id: str | None = None
     guide_title: str | None = None
     section: str | None = None
+    section_title: str | None = None  # the section's Chinese name, as the answer's 来源 line gives it
     score: float | None = None
     decision: str | None = None
     fell_back: bool = False

@@ -26,6 +26,7 @@ from api.review.schemas import (
     Turn,
 )
 from govchat import localtime
+from knowledge.aspects import SECTION_TITLES
 
 _LONG_DIGITS = re.compile(r"[0-9]{7,}")
 
@@ -188,7 +189,8 @@ def _message_read(message: Message, entities: list[Any], annotation: Annotation 
     return MessageRead(
         id=message.id, role=message.role, text=mask_message(message.text, entities), created_at=message.created_at,
         intent=message.intent, confidence=message.confidence, entities=mask_entities(message.entities),
-        guide_id=message.guide_id, guide_title=title, section=message.section, score=message.score,
+        guide_id=message.guide_id, guide_title=title, section=message.section,
+        section_title=SECTION_TITLES.get(message.section) if message.section else None, score=message.score,
         decision=message.decision, fell_back=message.fell_back, handed_over=message.handed_over,
         latency_ms=message.latency_ms, staff_id=message.staff_id,
         annotation=AnnotationRead.model_validate(annotation) if annotation else None,

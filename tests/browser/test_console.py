@@ -149,6 +149,7 @@ def test_review_search_annotate_and_admin_reveal(open_console: Any, gateway: Gat
     body = agent.locator("#view").inner_text()
     assert ID_NUMBER not in body and PHONE not in body and "138****5678" in body
     assert "意图 ask_service" in body and "置信度 0.92" in body and "居民身份证补领" in body and "得分 0.81" in body
+    assert "章节 申请材料" in body and "materials" not in body
     assert agent.get_by_test_id("reveal").count() == 0  # only admins can reveal
 
     second_answer = agent.locator("[data-testid=msg-bot]").nth(1)

@@ -160,7 +160,7 @@ function messageBlock(m, {annotate}) {
     if (m.latency_ms !== null && m.latency_ms !== undefined) facts.push(`耗时 ${m.latency_ms} 毫秒`);
   } else if (m.role === "bot") {
     if (m.guide_id) facts.push(`指南 ${m.guide_title || m.guide_id}（${m.guide_id}）`);
-    if (m.section) facts.push(`章节 ${m.section}`);
+    if (m.section) facts.push(`章节 ${m.section_title || m.section}`);
     if (m.score !== null && m.score !== undefined) facts.push(`得分 ${m.score.toFixed(2)}`);
     if (m.decision) facts.push(DECISION[m.decision] || m.decision);
     if (m.fell_back) facts.push("兜底");

@@ -79,6 +79,7 @@ def test_transcript_shows_turn_facts_masked(client: TestClient) -> None:
     assert citizen["entities"] == [{"entity": "name", "value": "张*"}]
     assert reply["guide_id"] == "id-card-replacement" and reply["guide_title"] == "居民身份证补领"
     assert reply["section"] == "materials" and reply["score"] == 0.81 and reply["decision"] == "answer"
+    assert reply["section_title"] == "申请材料"
     assert reply["latency_ms"] == 120
     last = transcript["turns"][2]["replies"][0]
     assert last["fell_back"] and last["handed_over"]

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, DateTime, Dialect, Engine, TypeDecorator, create_en
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from govchat.files import private_file, sqlite_path
+from govchat.localtime import as_utc
 from govchat.text import clean, strip_controls
 
 
@@ -22,14 +23,14 @@ def utcnow() -> datetime:
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """Every time stored is UTC; SQLite hands it back without a zone, which made API answers such as
-    "2026-12-03T08:19:49" (no offset) break the OpenAPI date-time format."""
+    """Times come back from every database as aware UTC (SQLite drops the zone), so the API always sends the
+    offset (the OpenAPI date-time format) and browsers never read a UTC time as their own local one."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+        return None if value is None else as_utc(value)
 
 
 class Base(DeclarativeBase):

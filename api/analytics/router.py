@@ -15,6 +15,7 @@ from api.db import SessionDep, utcnow
 from api.dependencies import SettingsDep
 from api.errors import AppError, NotFound
 from api.review.exports import to_csv
+from govchat import localtime
 
 
 @asynccontextmanager
@@ -42,7 +43,7 @@ def _period(date_from: date | None, date_to: date | None, tz: ZoneInfo) -> tuple
 @router.get("/overview", response_model=Overview, summary="图表数据")
 def overview(session: SessionDep, settings: SettingsDep, date_from: DateQuery = None,
              date_to: DateQuery = None) -> Overview:
-    tz = ZoneInfo(settings.office_timezone)
+    tz = localtime.office_zone(settings)
     start, end = _period(date_from, date_to, tz)
     return service.overview(session=session, date_from=start, date_to=end, tz=tz)
 
@@ -51,7 +52,7 @@ def overview(session: SessionDep, settings: SettingsDep, date_from: DateQuery = 
 def gaps(session: SessionDep, settings: SettingsDep, embedder: GapEmbedderDep, cache: GapCacheDep,
          date_from: DateQuery = None, date_to: DateQuery = None, below: Annotated[float, Query(ge=0, le=1)] = 0.5,
          threshold: Annotated[float, Query(ge=0.3, le=0.99, description="余弦相似度阈值")] = 0.9) -> Gaps:
-    tz = ZoneInfo(settings.office_timezone)
+    tz = localtime.office_zone(settings)
     start, end = _period(date_from, date_to, tz)
     return service.gaps(session=session, embedder=embedder, date_from=start, date_to=end, tz=tz, below=below,
                         threshold=threshold, max_questions=settings.analytics_gap_max_questions,
@@ -67,7 +68,7 @@ def _csv(content: bytes, chart: str) -> Response:
 @router.get("/export/gaps.csv", summary="导出知识盲区（CSV）")
 def export_gaps(session: SessionDep, settings: SettingsDep, embedder: GapEmbedderDep, cache: GapCacheDep,
                 date_from: DateQuery = None, date_to: DateQuery = None) -> Response:
-    tz = ZoneInfo(settings.office_timezone)
+    tz = localtime.office_zone(settings)
     start, end = _period(date_from, date_to, tz)
     result = service.gaps(session=session, embedder=embedder, date_from=start, date_to=end, tz=tz,
                           max_questions=settings.analytics_gap_max_questions, model=settings.embedder, cache=cache)
@@ -82,7 +83,7 @@ def export_gaps(session: SessionDep, settings: SettingsDep, embedder: GapEmbedde
 @router.get("/export/{chart}.csv", summary="导出图表数据（CSV）")
 def export_chart(chart: str, session: SessionDep, settings: SettingsDep, date_from: DateQuery = None,
                  date_to: DateQuery = None) -> Response:
-    tz = ZoneInfo(settings.office_timezone)
+    tz = localtime.office_zone(settings)
     start, end = _period(date_from, date_to, tz)
     found = next((s for s in service.overview(session=session, date_from=start, date_to=end, tz=tz).charts
                   if s.key == chart), None)

@@ -23,6 +23,8 @@ class Overview(BaseModel):
 class GapCluster(BaseModel):
     size: int
     examples: list[str]
+    # For each example, the conversation of its latest question, so staff can open it in 会话审阅.
+    example_conversations: list[int] = []
     intents: list[str]
     attempted_guides: list[str]
 

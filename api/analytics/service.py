@@ -7,8 +7,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,7 @@ from api.feedback.models import Rating, RatingLevel
 from api.review.service import guide_titles
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
 from api.service_requests.schemas import STATUS_LABELS
-from api.staff.service import aware
+from govchat import localtime
 from govchat.masking import mask_message
 
 logger = logging.getLogger(__name__)
@@ -34,8 +33,8 @@ _RATING_ORDER = [level.value for level in RatingLevel]
 
 
 def _bounds(date_from: date, date_to: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(date_from, clock.min, tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(date_to + timedelta(days=1), clock.min, tzinfo=tz).astimezone(UTC)
+    start = localtime.day_start(date_from, tz)
+    end = localtime.day_start(date_to + timedelta(days=1), tz)
     return start, end
 
 
@@ -61,7 +60,7 @@ def overview(*, session: Session, date_from: date, date_to: date, tz: ZoneInfo) 
     conv_per_day: Counter[str] = Counter()
     by_channel: Counter[str] = Counter()
     for c in conversations:
-        conv_per_day[aware(c.created_at).astimezone(tz).date().isoformat()] += 1
+        conv_per_day[localtime.local(c.created_at, tz).date().isoformat()] += 1
         by_channel[_CHANNELS.get(c.channel, c.channel)] += 1
     msg_per_day: Counter[str] = Counter()
     by_hour: Counter[int] = Counter()
@@ -69,7 +68,7 @@ def overview(*, session: Session, date_from: date, date_to: date, tz: ZoneInfo) 
     outcomes: Counter[str] = Counter()
     questions = 0
     for m in messages:
-        local = aware(m.created_at).astimezone(tz)
+        local = localtime.local(m.created_at, tz)
         msg_per_day[local.date().isoformat()] += 1
         if m.role == Role.CITIZEN:
             questions += 1
@@ -125,7 +124,7 @@ def _satisfaction(*, session: Session, start: datetime, end: datetime, tz: ZoneI
     levels = Counter(r.level for r in ratings)
     scores: dict[str, list[int]] = defaultdict(list)
     for r in ratings:
-        scores[aware(r.created_at).astimezone(tz).date().isoformat()].append(r.score)
+        scores[localtime.local(r.created_at, tz).date().isoformat()].append(r.score)
     return [
         Series(key="satisfaction", title="好差评分布", labels=_RATING_ORDER,
                series={"评价数": [levels[level] for level in _RATING_ORDER]}),
@@ -141,9 +140,9 @@ def _requests(*, session: Session, start: datetime, end: datetime) -> tuple[list
         .where(ServiceRequest.created_at >= start, ServiceRequest.created_at < end)
     ).all()
     by_status = Counter(r.status for r in requests)
-    created = {r.id: aware(r.created_at) for r in requests}
+    created = {r.id: r.created_at for r in requests}
     durations = [
-        (aware(done_at) - created[request_id]).total_seconds() / 3600
+        (done_at - created[request_id]).total_seconds() / 3600
         for request_id, done_at in session.execute(
             select(StatusChange.request_id, StatusChange.created_at)
             .where(StatusChange.to_status == RequestStatus.COMPLETED, StatusChange.request_id.in_(list(created)))
@@ -211,7 +210,7 @@ def gap_questions(*, session: Session, start: datetime, end: datetime, below: fl
         if row.role == Role.CITIZEN:
             finish(current)
             current = GapQuestion(message_id=row.id, conversation_id=row.conversation_id,
-                                  created_at=aware(row.created_at), text=row.text, entities=row.entities,
+                                  created_at=row.created_at, text=row.text, entities=row.entities,
                                   intent=row.intent, weak=row.confidence is not None and row.confidence < below)
         elif current is not None and current.conversation_id == row.conversation_id:
             if row.fell_back or row.decision in ("fallback", "clarify"):
@@ -316,8 +315,10 @@ def _compute_gaps(*, session: Session, embedder: Any, date_from: date, date_to: 
         members = [q for i in group for q in by_text[texts[i]]]
         intents = Counter(q.intent for q in members if q.intent)
         guides = Counter(q.guide for q in members if q.guide)
+        shown = [t for t, _ in examples.most_common(5)]
         clusters.append(GapCluster(
-            size=len(members), examples=[t for t, _ in examples.most_common(5)],
+            size=len(members), examples=shown,
+            example_conversations=[max(by_text[t], key=lambda q: q.message_id).conversation_id for t in shown],
             intents=[i for i, _ in intents.most_common(3)],
             attempted_guides=[titles.get(g, g) for g, _ in guides.most_common(3)],
         ))

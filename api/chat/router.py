@@ -40,8 +40,10 @@ def get_messages(
     if conversation is None:
         raise NotFound("没有找到这个会话。")
     messages = conversations.messages_after(session=session, conversation=conversation, after_id=after)
+    state = ConversationState(conversation.state)
     return MessagesPage(
         session_id=session_id,
         messages=[service.to_chat_message(m) for m in messages],
-        state=ConversationState(conversation.state),
+        state=state,
+        listen=service.listen(session=session, session_id=session_id, state=state),
     )

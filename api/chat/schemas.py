@@ -48,9 +48,12 @@ class ChatResponse(BaseModel):
     # bot: the assistant answers; waiting/human: staff will take or have taken over, and their replies arrive
     # through GET /api/v1/chat/{session_id}/messages.
     state: ConversationState = ConversationState.BOT
+    # Messages may arrive unasked (staff replies, status notices of an open request): keep the event stream open.
+    listen: bool = False
 
 
 class MessagesPage(BaseModel):
     session_id: str
     messages: list[ChatMessage]
     state: ConversationState
+    listen: bool = False

@@ -19,6 +19,7 @@ from api.db import session_scope
 from api.errors import AppError
 from api.retention import tracker as rasa_tracker
 from api.service_requests import flows as service_request_flows
+from api.service_requests import service as requests_service
 from govchat.masking import PERSONAL_DATA_KEY, FormOutcome, mask_birth_dates
 from govchat.settings import Settings
 from govchat.text import clean
@@ -61,6 +62,14 @@ def to_chat_message(message: Message) -> ChatMessage:
         buttons=[Button.model_validate(b) for b in message.buttons] if message.buttons else None,
         source=Source.model_validate(message.source) if message.source else None,
         created_at=message.created_at,
+    )
+
+
+def listen(*, session: Session, session_id: str, state: ConversationState) -> bool:
+    """Whether the page should keep its event stream open: staff may write (handover), or a request made in this
+    conversation is still open and staff moving it posts a notice here at once."""
+    return state in (ConversationState.WAITING, ConversationState.HUMAN) or requests_service.has_open_request(
+        session=session, session_id=session_id
     )
 
 
@@ -148,7 +157,7 @@ def handle_message(
 
     if state != ConversationState.BOT:
         # Staff hold (or are about to take) the conversation: the assistant stays silent.
-        return ChatResponse(session_id=session_id, messages=[], state=state)
+        return ChatResponse(session_id=session_id, messages=[], state=state, listen=True)
 
     started = time.perf_counter()
     try:
@@ -191,6 +200,7 @@ def handle_message(
             session=session, conversation_id=conversation_id, handover=any(row["handed_over"] for row in rows)
         )
         messages = [to_chat_message(m) for m in stored if m.text or m.buttons]
+        keep_listening = listen(session=session, session_id=session_id, state=state)
     if reply is None:
         logger.warning("chat answered with the busy message after %d ms", latency_ms)
     if outcome is not None:
@@ -200,4 +210,4 @@ def handle_message(
             # Nor does this conversation keep them: an abandoned form promised so, a submitted one is in the request.
             with session_scope(sessions) as session:
                 conversations.mask_personal_data(session=session, conversation_id=conversation_id, names=names)
-    return ChatResponse(session_id=session_id, messages=messages, state=state)
+    return ChatResponse(session_id=session_id, messages=messages, state=state, listen=keep_listening)

@@ -1,9 +1,11 @@
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from api.dependencies import SettingsDep
 from api.errors import NotFound
+from api.pages import html_page
 
 STATIC = Path(__file__).parent / "static"
 _HTML = "text/html; charset=utf-8"
@@ -20,8 +22,8 @@ def root() -> RedirectResponse:
 
 
 @router.get("/")
-def index() -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type=_HTML, headers=_HEADERS)
+def index(settings: SettingsDep) -> HTMLResponse:
+    return html_page(STATIC / "index.html", settings=settings, headers=_HEADERS)
 
 
 @router.get("/login")

@@ -4,6 +4,7 @@ tracking number + birth date)."""
 from contextlib import nullcontext
 
 from fastapi import APIRouter, status
+from sqlalchemy.orm import Session
 
 from api.db import SessionDep
 from api.feedback import service
@@ -17,10 +18,12 @@ router = APIRouter()
 service_router = APIRouter()
 
 
-def _read(rating: Rating) -> RatingRead:
+def _read(session: Session, rating: Rating) -> RatingRead:
+    ask = service.asks_for_contact(session=session, rating=rating)
     return RatingRead(
         id=rating.id, level=rating.level, score=rating.score, comment=rating.comment,
-        needs_follow_up=rating.needs_follow_up, created_at=rating.created_at, message=service.thank_you(rating),
+        needs_follow_up=rating.needs_follow_up, created_at=rating.created_at,
+        message=service.thank_you(rating, asks_for_contact=ask), asks_for_contact=ask,
     )
 
 
@@ -29,7 +32,7 @@ def create_rating(body: RatingCreate, session: SessionDep, limiter: LimiterDep) 
     # Rating a request checks its tracking number and verifier: the same guessing limit as looking it up.
     guard = limited_verification(limiter=limiter, tracking_no=body.tracking_no) if body.tracking_no else nullcontext()
     with guard:
-        return _read(service.create(session=session, data=body))
+        return _read(session, service.create(session=session, data=body))
 
 
 @service_router.post(
@@ -37,4 +40,4 @@ def create_rating(body: RatingCreate, session: SessionDep, limiter: LimiterDep) 
     summary="对话中点击评价按钮（动作服务调用，需服务凭证）",
 )
 def create_rating_from_chat(body: ChatRatingCreate, session: SessionDep) -> RatingRead:
-    return _read(service.create_from_chat(session=session, data=body))
+    return _read(session, service.create_from_chat(session=session, data=body))

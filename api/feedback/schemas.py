@@ -25,6 +25,9 @@ class RatingRead(BaseModel):
     needs_follow_up: bool
     created_at: dt.datetime
     message: str
+    # A poor rating of a conversation without a phone number: the page offers to leave one for a call back
+    # (POST /api/v1/handover/callback), which `message` mentions instead of promising a call.
+    asks_for_contact: bool = False
 
 
 class ChatRatingCreate(BaseModel):

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.conversations import service as conversations
+from api.conversations.models import Conversation
 from api.db import utcnow
 from api.feedback.exceptions import AlreadyRated, InvalidRating, NotRatable, RatingTargetNotFound
 from api.feedback.models import FOLLOW_UP_LEVELS, SCORES, Rating, RatingLevel
@@ -83,7 +84,18 @@ def create_from_chat(*, session: Session, data: ChatRatingCreate) -> Rating:
     return _store(session=session, rating=rating, target=f"request {request.tracking_no} (chat)")
 
 
-def thank_you(rating: Rating) -> str:
+def asks_for_contact(*, session: Session, rating: Rating) -> bool:
+    """A poor rating of a conversation that left no phone number: staff have no way to call back, so the citizen
+    is asked (optionally) for one before anything is promised. A request has the applicant's phone."""
+    if not rating.needs_follow_up or rating.conversation_id is None:
+        return False
+    conversation = session.get(Conversation, rating.conversation_id)
+    return conversation is not None and not conversation.callback_phone
+
+
+def thank_you(rating: Rating, *, asks_for_contact: bool) -> str:
+    if asks_for_contact:
+        return "感谢您的评价！很抱歉没能让您满意。如希望工作人员回电了解情况，可以留下手机号（选填）。"
     if rating.needs_follow_up:
         return "感谢您的评价！很抱歉没能让您满意，工作人员会尽快联系您了解情况并改进。"
     return "感谢您的评价！您的意见会帮助我们把服务做得更好。"

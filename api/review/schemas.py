@@ -1,7 +1,7 @@
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from api.review.models import Verdict
 
@@ -45,6 +45,17 @@ class ConversationSummary(BaseModel):
     annotations: int
     rating: str | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outcome(self) -> Literal["handed_over", "answered", "partly_answered", "not_answered", "other"]:
+        """What the citizen got, for the review list: a handover first, then whether guides answered and whether
+        a turn fell back; "other" is a conversation with neither (greetings, forms)."""
+        if self.handed_over:
+            return "handed_over"
+        if self.guides:
+            return "partly_answered" if self.fell_back else "answered"
+        return "not_answered" if self.fell_back else "other"
+
 
 class ConversationPage(BaseModel):
     items: list[ConversationSummary]
@@ -86,6 +97,7 @@ class MessageRead(BaseModel):
     guide_id: str | None = None
     guide_title: str | None = None
     section: str | None = None
+    section_title: str | None = None  # the section's Chinese name, as the answer's 来源 line gives it
     score: float | None = None
     decision: str | None = None
     fell_back: bool = False

@@ -4,10 +4,9 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -26,7 +25,9 @@ from api.review.schemas import (
     Turn,
 )
 from api.service_requests import service as requests_service
+from govchat import localtime
 from govchat.masking import mask_entities, mask_message, mask_optional_phone
+from knowledge.aspects import SECTION_TITLES
 
 _LONG_DIGITS = re.compile(r"[0-9]{7,}")
 
@@ -46,17 +47,14 @@ def _has_message(*conditions: Any) -> Any:
     return exists().where(Message.conversation_id == Conversation.id, *conditions)
 
 
-def _day_start(value: date, timezone: str) -> datetime:
-    return datetime.combine(value, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-
-
 def filtered_query(*, filters: ConversationFilters, may_search_numbers: bool) -> Select[Conversation]:
     query = select(Conversation)
     f = filters
+    zone = localtime.zone(f.timezone)
     if f.date_from:
-        query = query.where(Conversation.created_at >= _day_start(f.date_from, f.timezone))
+        query = query.where(Conversation.created_at >= localtime.day_start(f.date_from, zone))
     if f.date_to:
-        query = query.where(Conversation.created_at < _day_start(f.date_to + timedelta(days=1), f.timezone))
+        query = query.where(Conversation.created_at < localtime.day_start(f.date_to + timedelta(days=1), zone))
     if f.channel:
         query = query.where(Conversation.channel == f.channel)
     if f.state:
@@ -191,7 +189,8 @@ def _message_read(
         id=message.id, role=message.role, text=mask_message(message.text, entities, names),
         created_at=message.created_at,
         intent=message.intent, confidence=message.confidence, entities=mask_entities(message.entities),
-        guide_id=message.guide_id, guide_title=title, section=message.section, score=message.score,
+        guide_id=message.guide_id, guide_title=title, section=message.section,
+        section_title=SECTION_TITLES.get(message.section) if message.section else None, score=message.score,
         decision=message.decision, fell_back=message.fell_back, handed_over=message.handed_over,
         latency_ms=message.latency_ms, staff_id=message.staff_id,
         annotation=AnnotationRead.model_validate(annotation) if annotation else None,
@@ -283,7 +282,8 @@ def annotated_turns(
 def export_rows(*, session: Session, filters: ConversationFilters, may_search_numbers: bool,
                 max_rows: int = 50_000) -> Iterator[list[Any]]:
     """One row per message, masked, for CSV and XLSX. No session id: it would let whoever holds the file read and
-    post as the citizen."""
+    post as the citizen. Times are the office's wall clock, as staff read them in the console."""
+    zone = localtime.zone(filters.timezone)
     query = filtered_query(filters=filters, may_search_numbers=may_search_numbers).order_by(Conversation.id)
     ids = session.scalars(query.with_only_columns(Conversation.id)).all()
     count = 0
@@ -311,7 +311,7 @@ def export_rows(*, session: Session, filters: ConversationFilters, may_search_nu
                 count += 1
                 yield [
                     c.id, c.channel, ConversationState(c.state).value,
-                    m.created_at.isoformat(timespec="seconds"), m.role, mask_message(m.text, entities, known),
+                    localtime.local_text(m.created_at, zone), m.role, mask_message(m.text, entities, known),
                     m.intent or "", _num(m.confidence), m.guide_id or "", m.section or "", _num(m.score),
                     m.decision or "", "是" if m.fell_back else "", "是" if m.handed_over else "",
                     m.latency_ms if m.latency_ms is not None else "",

@@ -1,6 +1,8 @@
 """Work that spans domains: status changes made by staff reach the citizen in the chat they applied from.
 
-The chat flow calls ``take_status_notices`` inside the transaction that stores the reply, so a notice is
+Staff changes are posted into that conversation at once (``api.staff.flows``), where an open chat page receives
+them through its event stream. Changes without a conversation to post to yet are picked up by
+``take_status_notices``, which the chat flow calls inside the transaction that stores the reply, so a notice is
 marked as delivered only if the reply carrying it is stored too.
 """
 
@@ -57,6 +59,13 @@ def notice_text(change: StatusChange, request: ServiceRequest) -> str:
     )
 
 
+def notice_for(change: StatusChange, request: ServiceRequest, *, newest: bool = True) -> Notice:
+    """The notice of one status change; rating buttons only under the newest notice of a finished request (one
+    rating per request)."""
+    ratable = change.to_status in _RATABLE and newest
+    return Notice(notice_text(change, request), rating_buttons(request.tracking_no) if ratable else None)
+
+
 def take_status_notices(*, session: Session, session_id: str) -> list[Notice]:
     """Notices for status changes not yet shown in this conversation, oldest first; marks them shown."""
     rows = session.execute(
@@ -74,12 +83,7 @@ def take_status_notices(*, session: Session, session_id: str) -> list[Notice]:
         .values(notified_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    notices = []
-    for n, (change, request) in enumerate(rows):
-        # Rating buttons only under the newest notice of a finished request (one rating per request).
-        later = any(r.id == request.id for _, r in rows[n + 1 :])
-        ratable = change.to_status in _RATABLE and not later
-        notices.append(
-            Notice(notice_text(change, request), rating_buttons(request.tracking_no) if ratable else None)
-        )
-    return notices
+    return [
+        notice_for(change, request, newest=not any(r.id == request.id for _, r in rows[n + 1 :]))
+        for n, (change, request) in enumerate(rows)
+    ]

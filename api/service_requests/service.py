@@ -305,6 +305,15 @@ def create(
     return request, True
 
 
+def has_open_request(*, session: Session, session_id: str) -> bool:
+    """Whether a request made in this conversation can still change status (and so send it a notice)."""
+    return session.scalar(
+        select(ServiceRequest.id)
+        .where(ServiceRequest.session_id == session_id, ServiceRequest.status.not_in(FINAL_STATUSES))
+        .limit(1)
+    ) is not None
+
+
 def lookup(*, session: Session, tracking_no: str, verifier: str) -> ServiceRequest:
     """The request, if the verifier is the applicant's birth date (digits 7-14 of the ID number, which no mask
     shows); otherwise the same RequestNotFound as for an unknown number, so a wrong pair reveals nothing."""

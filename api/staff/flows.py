@@ -10,10 +10,10 @@ from api.conversations.models import Role
 from api.db import utcnow
 from api.feedback import service as feedback_service
 from api.feedback.models import Rating
+from api.service_requests import flows as service_request_flows
 from api.service_requests import service as requests_service
 from api.service_requests.exceptions import RequestNotFound
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
-from api.service_requests.schemas import STATUS_LABELS
 from api.staff import service as staff_service
 from api.staff.models import StaffUser
 
@@ -42,14 +42,6 @@ def get_request(*, session: Session, tracking_no: str) -> ServiceRequest:
     return request
 
 
-def status_notice(request: ServiceRequest, reason: str | None) -> str:
-    label = STATUS_LABELS[request.status]
-    text = f"您的办件（{request.service_title}，编号 {request.tracking_no}）状态已更新为：{label}。"
-    if reason:
-        text += f"说明：{reason}"
-    return text
-
-
 def change_request_status(
     *, session: Session, staff: StaffUser, tracking_no: str, to: RequestStatus, reason: str | None, ip: str | None
 ) -> ServiceRequest:
@@ -66,8 +58,9 @@ def change_request_status(
         conversations.get_by_session_id(session=session, session_id=request.session_id) if request.session_id else None
     )
     if conversation is not None and change is not None:
-        conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM,
-                                  text=status_notice(request, change.reason))
+        notice = service_request_flows.notice_for(change, request)
+        conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM, text=notice.text,
+                                  buttons=notice.buttons)
         change.notified_at = utcnow()
     staff_service.record(
         session=session, actor=staff, action="request_status", target_type="service_request",

@@ -71,7 +71,8 @@ def open_console(browser: Any, gateway: Gateway, seeded: dict[str, Any]) -> Iter
     errors: list[str] = []
 
     def login(role: str) -> Any:
-        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        # A device in another time zone: the console still shows the office's (Beijing) time.
+        context = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="America/New_York")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -140,11 +141,15 @@ def test_review_search_annotate_and_admin_reveal(open_console: Any, gateway: Gat
     agent.locator("[data-testid=total]", has_text="共 1 个会话").wait_for()
     listing = agent.locator("table").inner_text()
     assert "520102********1234" in listing and ID_NUMBER not in listing and "张*" in listing
+    row = agent.locator("[data-testid=conversation-row]").first
+    assert row.get_by_test_id("outcome").inner_text() == "转人工"
+    assert row.get_by_test_id("guides").inner_text() == "居民身份证补领、出生登记"
     agent.locator("[data-testid=conversation-row] a").first.click()
     agent.locator("[data-testid=turn]").first.wait_for()
     body = agent.locator("#view").inner_text()
     assert ID_NUMBER not in body and PHONE not in body and "138****5678" in body
     assert "意图 ask_service" in body and "置信度 0.92" in body and "居民身份证补领" in body and "得分 0.81" in body
+    assert "章节 申请材料" in body and "materials" not in body
     assert agent.get_by_test_id("reveal").count() == 0  # only admins can reveal
 
     second_answer = agent.locator("[data-testid=msg-bot]").nth(1)
@@ -243,6 +248,16 @@ def test_analyst_opens_analytics_with_charts_and_gaps(open_console: Any, gateway
     assert analyst.evaluate("async (u) => (await fetch(u)).status", href) == 200
     analyst.wait_for_timeout(300)
     shoot(analyst, "console-09-analytics")
+    # A knowledge-gap example opens the conversation it was asked in.
+    analyst.get_by_test_id("gap-example").filter(has_text="公积金怎么提取").click()
+    analyst.locator("[data-testid=msg-citizen]", has_text="公积金怎么提取").wait_for()
+    conversation_id = analyst.url.rsplit("/", 1)[1]
+    started = analyst.evaluate(
+        "async (id) => new Date((await (await fetch('/api/v1/review/conversations/' + id)).json())"
+        ".conversation.created_at).toLocaleString('zh-CN', {hour12: false, timeZone: 'Asia/Shanghai'})",
+        conversation_id)
+    assert f"开始：{started}" in analyst.locator("#view").inner_text()
+    shoot(analyst, "console-11-gap-example-opened")
 
 
 def test_admin_sees_what_retention_will_do_to_conversations_and_requests(open_console: Any, gateway: Gateway,

@@ -6,12 +6,13 @@ Plain HTML/CSS/JS served by the gateway: no build step and no CDN (many governme
 from pathlib import Path
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
 from api.channels.web import service
 from api.conversations import service as conversations
-from api.dependencies import SessionmakerDep
+from api.dependencies import SessionmakerDep, SettingsDep
 from api.errors import NotFound
+from api.pages import html_page
 
 STATIC = Path(__file__).parent / "static"
 _STATIC_FILES = {"chat.css": "text/css; charset=utf-8", "chat.js": "text/javascript; charset=utf-8"}
@@ -26,11 +27,9 @@ events_router = APIRouter()
 
 
 @router.get("/", include_in_schema=False)
-def index() -> FileResponse:
-    return FileResponse(
-        STATIC / "index.html", media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": _PAGE_CSP, "Cache-Control": "no-cache"},
-    )
+def index(settings: SettingsDep) -> HTMLResponse:
+    return html_page(STATIC / "index.html", settings=settings,
+                     headers={"Content-Security-Policy": _PAGE_CSP, "Cache-Control": "no-cache"})
 
 
 @router.get("/widget.js", include_in_schema=False)

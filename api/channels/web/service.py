@@ -29,13 +29,18 @@ MAX_STREAM_SECONDS = 300.0
 _EVENT_ID = re.compile(r"[0-9]{1,18}")
 
 
-def _fetch(factory: sessionmaker[Session], session_id: str, after_id: int) -> tuple[list[ChatMessage], str] | None:
+def _fetch(
+    factory: sessionmaker[Session], session_id: str, after_id: int
+) -> tuple[list[ChatMessage], dict[str, str | bool]] | None:
+    """New messages, and the conversation's state with whether the page should keep listening, read together."""
     with session_scope(factory) as session:
         conversation = conversations.get_by_session_id(session=session, session_id=session_id)
         if conversation is None:
             return None
         messages = conversations.messages_after(session=session, conversation=conversation, after_id=after_id)
-        return [chat_service.to_chat_message(m) for m in messages], ConversationState(conversation.state).value
+        state = ConversationState(conversation.state)
+        listen = chat_service.listen(session=session, session_id=session_id, state=state)
+        return [chat_service.to_chat_message(m) for m in messages], {"state": state.value, "listen": listen}
 
 
 async def conversation_exists(*, sessions: sessionmaker[Session], session_id: str) -> bool:
@@ -60,7 +65,7 @@ async def event_stream(
 ) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
     started = last_sent = loop.time()
-    state: str | None = None
+    state: dict[str, str | bool] | None = None
     yield "retry: 3000\n\n"
     while loop.time() - started < MAX_STREAM_SECONDS:
         if await request.is_disconnected():
@@ -75,7 +80,7 @@ async def event_stream(
             last_sent = loop.time()
         if new_state != state:
             state = new_state
-            yield _event("state", json.dumps({"state": state}))
+            yield _event("state", json.dumps(state))
             last_sent = loop.time()
         if loop.time() - last_sent >= HEARTBEAT_SECONDS:
             yield ": keep-alive\n\n"

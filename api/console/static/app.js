@@ -17,6 +17,8 @@ const STATUS = {submitted: "已提交", accepted: "已受理", in_progress: "办
 const STATE = {bot: "智能助手", waiting: "等待人工", human: "人工处理中", closed: "已结束"};
 const ROLE_LABEL = {citizen: "群众", bot: "智能助手", staff: "工作人员", system: "系统"};
 const DECISION = {answer: "直接回答", clarify: "澄清追问", fallback: "未找到答案"};
+const OUTCOME = {handed_over: ["转人工", "warn"], answered: ["已答复", "ok"], partly_answered: ["部分未答上", "warn"],
+                 not_answered: ["未答上", "bad"], other: ["其他", ""]};
 let refreshTimer = null;
 const charts = [];
 
@@ -45,7 +47,14 @@ async function api(method, url, body) {
   return data;
 }
 
-function fmtTime(value) { return value ? new Date(value).toLocaleString("zh-CN", {hour12: false}) : ""; }
+// The API sends UTC; staff read the office's time (GOVCHAT_OFFICE_TIMEZONE, written into the page by the gateway).
+const TIME_ZONE = document.documentElement.dataset.timezone;
+function fmtTime(value) {
+  if (!value) return "";
+  const options = {hour12: false, timeZone: TIME_ZONE};
+  try { return new Date(value).toLocaleString("zh-CN", options); }
+  catch (e) { return new Date(value).toLocaleString("zh-CN", {hour12: false}); }  // an unknown zone name
+}
 function fmtWait(seconds) {
   if (seconds === null || seconds === undefined) return "";
   if (seconds < 60) return seconds + " 秒";
@@ -122,17 +131,22 @@ async function conversationsPage() {
     el("a", {href: "/api/v1/review/export/conversations.xlsx?" + qs, "data-testid": "export-xlsx"}, "Excel"),
     el("a", {href: "/api/v1/review/export/rasa-nlu.yml"}, "Rasa NLU 训练样例"),
     el("a", {href: "/api/v1/review/export/knowledge-eval.yml"}, "知识库评测样例"));
-  const rows = data.items.map((c) => el("tr", {"data-testid": "conversation-row"},
-    el("td", {}, el("a", {href: "#/conversations/" + c.id}, "#" + c.id)),
-    el("td", {}, fmtTime(c.updated_at)), el("td", {}, c.channel === "wechat" ? "微信" : "网页"),
-    el("td", {}, STATE[c.state] || c.state), el("td", {}, c.first_question),
-    el("td", {}, c.message_count),
-    el("td", {}, c.handed_over ? el("span", {class: "badge warn"}, "转人工") : null, c.fell_back ? el("span", {class: "badge bad"}, "兜底") : null,
-      c.min_confidence !== null ? el("span", {class: "badge"}, "最低置信度 " + c.min_confidence.toFixed(2)) : null,
-      c.rating ? el("span", {class: "badge"}, c.rating) : null, c.annotations ? el("span", {class: "badge ok"}, "已标注 " + c.annotations) : null)));
+  const titles = Object.fromEntries((await guideOptions()).map((g) => [g.id, g.title]));
+  const rows = data.items.map((c) => {
+    const [outcome, tone] = OUTCOME[c.outcome] || [c.outcome, ""];
+    return el("tr", {"data-testid": "conversation-row"},
+      el("td", {}, el("a", {href: "#/conversations/" + c.id}, "#" + c.id)),
+      el("td", {}, fmtTime(c.updated_at)), el("td", {}, c.channel === "wechat" ? "微信" : "网页"),
+      el("td", {}, STATE[c.state] || c.state), el("td", {}, c.first_question),
+      el("td", {"data-testid": "outcome"}, el("span", {class: "badge " + tone}, outcome)),
+      el("td", {"data-testid": "guides"}, c.guides.map((g) => titles[g] || g).join("、")),
+      el("td", {}, c.message_count),
+      el("td", {}, c.min_confidence !== null ? el("span", {class: "badge"}, "最低置信度 " + c.min_confidence.toFixed(2)) : null,
+        c.rating ? el("span", {class: "badge"}, c.rating) : null, c.annotations ? el("span", {class: "badge ok"}, "已标注 " + c.annotations) : null));
+  });
   view.replaceChildren(el("h2", {}, "会话审阅"), form, exports,
     el("p", {"data-testid": "total"}, `共 ${data.total} 个会话（个人信息已脱敏）`),
-    el("table", {}, el("tr", {}, ...["会话", "最近时间", "渠道", "状态", "首个问题", "消息数", "标记"].map((t) => el("th", {}, t))), ...rows));
+    el("table", {}, el("tr", {}, ...["会话", "最近时间", "渠道", "状态", "首个问题", "结果", "回答指南", "消息数", "标记"].map((t) => el("th", {}, t))), ...rows));
 }
 
 let GUIDES = null;
@@ -146,7 +160,7 @@ function messageBlock(m, {annotate}) {
     if (m.latency_ms !== null && m.latency_ms !== undefined) facts.push(`耗时 ${m.latency_ms} 毫秒`);
   } else if (m.role === "bot") {
     if (m.guide_id) facts.push(`指南 ${m.guide_title || m.guide_id}（${m.guide_id}）`);
-    if (m.section) facts.push(`章节 ${m.section}`);
+    if (m.section) facts.push(`章节 ${m.section_title || m.section}`);
     if (m.score !== null && m.score !== undefined) facts.push(`得分 ${m.score.toFixed(2)}`);
     if (m.decision) facts.push(DECISION[m.decision] || m.decision);
     if (m.fell_back) facts.push("兜底");
@@ -332,7 +346,8 @@ async function analyticsPage() {
     ...(gaps.capped ? [el("p", {class: "notice", "data-testid": "gaps-capped"}, `只聚类了区间内最近的 ${gaps.analysed} 个问题（上限 ${gaps.max_questions}），更早的 ${gaps.questions - gaps.analysed} 个未计入下面的类别。`)] : []),
     ...gaps.clusters.map((c, i) => el("div", {class: "cluster"}, el("strong", {}, `第 ${i + 1} 类 · ${c.size} 个问题`),
       c.attempted_guides.length ? el("span", {class: "facts"}, " 曾匹配：" + c.attempted_guides.join("、")) : null,
-      el("ul", {}, ...c.examples.map((x) => el("li", {}, x))))));
+      el("ul", {}, ...c.examples.map((x, j) => el("li", {}, c.example_conversations[j] === undefined ? x
+        : el("a", {href: "#/conversations/" + c.example_conversations[j], "data-testid": "gap-example"}, x)))))));
 }
 
 /* ---- admin ---- */

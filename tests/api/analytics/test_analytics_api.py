@@ -86,9 +86,9 @@ def test_analytics_roles(client: TestClient) -> None:
 def test_gaps_cluster_by_meaning_largest_first(client: TestClient) -> None:
     client.app.dependency_overrides[get_gap_embedder] = lambda: TopicEmbedder()
     weak = {"confidence": 0.2, "a": "抱歉，我没有理解。", "decision": "fallback", "fell_back": True}
-    make_conversation(client, session_id="g1", turns=[{"q": "公积金怎么提取", **weak},
-                                                       {"q": "公积金贷款额度多少", **weak}])
-    make_conversation(client, session_id="g2", turns=[{"q": "提取公积金要啥材料", **weak},
+    g1 = make_conversation(client, session_id="g1", turns=[{"q": "公积金怎么提取", **weak},
+                                                            {"q": "公积金贷款额度多少", **weak}])
+    g2 = make_conversation(client, session_id="g2", turns=[{"q": "提取公积金要啥材料", **weak},
                                                        {"q": "驾照到期换证在哪", **weak},
                                                        {"q": "社保卡怎么补办", "confidence": 0.95, "a": "好",
                                                         "decision": "answer"}])
@@ -102,6 +102,10 @@ def test_gaps_cluster_by_meaning_largest_first(client: TestClient) -> None:
     assert all("公积金" in e for e in gaps["clusters"][0]["examples"])
     assert any("138****5678" in e for e in gaps["clusters"][1]["examples"])
     assert "13812345678" not in str(gaps)
+    # Each example links to the conversation it was asked in (the console opens it in 会话审阅).
+    first = gaps["clusters"][0]
+    assert dict(zip(first["examples"], first["example_conversations"], strict=True)) == {
+        "公积金怎么提取": g1, "公积金贷款额度多少": g1, "提取公积金要啥材料": g2}
     export = analyst.get("/api/v1/analytics/export/gaps.csv")
     assert export.status_code == 200 and "公积金" in export.content.decode("utf-8-sig")
     client.app.dependency_overrides.clear()

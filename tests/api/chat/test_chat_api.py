@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,6 +32,10 @@ def test_answer_carries_source_and_buttons(client: TestClient, fake_rasa: FakeRa
     assert message["source"] == source
     assert message["buttons"] == [{"title": "要多少钱", "payload": "要多少钱"}]
     assert fake_rasa.received[0] == {"sender": sid, "message": "身份证丢了怎么补办", "metadata": {"channel": "web"}}
+    # Sent with its offset (SQLite stores none), so the page never reads a UTC time as its own local time.
+    assert datetime.fromisoformat(message["created_at"]).utcoffset() == timedelta(0)
+    polled = client.get(f"/api/v1/chat/{sid}/messages").json()["messages"][0]
+    assert datetime.fromisoformat(polled["created_at"]).utcoffset() == timedelta(0)
 
 
 def test_rasa_down_gives_polite_busy_message(client: TestClient, fake_rasa: FakeRasa) -> None:
@@ -111,7 +116,7 @@ def test_handover_silences_the_bot_and_staff_messages_are_polled(client: TestCli
     assert first.json()["state"] == "waiting"
     fake_rasa.received.clear()
     second = client.post("/api/v1/chat", json={"session_id": sid, "text": "有人吗"})
-    assert second.json() == {"session_id": sid, "messages": [], "state": "waiting"}
+    assert second.json() == {"session_id": sid, "messages": [], "state": "waiting", "listen": True}
     assert fake_rasa.received == []
     seen = client.get(f"/api/v1/chat/{sid}/messages").json()["messages"]
     assert [m["text"] for m in seen] == ["已为您转人工。"]

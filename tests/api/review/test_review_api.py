@@ -35,6 +35,8 @@ def test_list_is_masked_and_filters_work(client: TestClient) -> None:
     assert ID_NUMBER not in summary["first_question"] and PHONE not in summary["first_question"]
     assert "张*" in summary["first_question"] and "张三" not in summary["first_question"]
     assert summary["handed_over"] and summary["fell_back"] and summary["min_confidence"] == 0.2
+    assert summary["outcome"] == "handed_over"
+    assert next(c for c in page["items"] if c["id"] == second)["outcome"] == "answered"
 
     def ids(**params: object) -> set[int]:
         response = analyst.get("/api/v1/review/conversations", params=params)
@@ -77,6 +79,7 @@ def test_transcript_shows_turn_facts_masked(client: TestClient) -> None:
     assert citizen["entities"] == [{"entity": "name", "value": "张*"}]
     assert reply["guide_id"] == "id-card-replacement" and reply["guide_title"] == "居民身份证补领"
     assert reply["section"] == "materials" and reply["score"] == 0.81 and reply["decision"] == "answer"
+    assert reply["section_title"] == "申请材料"
     assert reply["latency_ms"] == 120
     last = transcript["turns"][2]["replies"][0]
     assert last["fell_back"] and last["handed_over"]
@@ -185,7 +188,12 @@ def test_date_filters_are_days_in_the_office_time_zone(client: TestClient) -> No
     assert ids(date_from="2026-01-05", date_to="2026-01-05") == {early}
     assert ids(date_to="2026-01-04") == set()
     export = analyst.get("/api/v1/review/export/conversations.csv", params={"date_from": "2026-01-05"})
-    assert len(list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))) == 1 + 2
+    header, *rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert len(rows) == 2
+    # Stored and sent in UTC (with the offset, also from SQLite); exported as the office's wall clock.
+    listed = analyst.get("/api/v1/review/conversations").json()["items"][0]
+    assert datetime.fromisoformat(listed["created_at"]) == datetime(2026, 1, 4, 23, tzinfo=UTC)
+    assert {row[header.index("时间")] for row in rows} == {"2026-01-05 07:00:00"}
 
 
 def test_annotation_exports_do_not_query_per_annotation(client: TestClient) -> None:

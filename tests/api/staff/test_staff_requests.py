@@ -6,6 +6,7 @@ from api.db import session_scope
 from api.feedback import service as feedback_service
 from api.feedback.schemas import RatingCreate
 from api.service_requests import service as requests_service
+from api.service_requests.flows import RATING_LEVELS
 from api.service_requests.schemas import ServiceRequestCreate
 from api.staff import flows
 from govchat.settings import Settings
@@ -41,18 +42,24 @@ def test_agent_lists_and_changes_status_citizen_is_told_and_it_is_audited(
     assert [h["status"] for h in detail["history"]] == ["submitted", "accepted"]
     assert detail["history"][-1]["by"] == "工作人员" and detail["history"][-1]["reason"] == "材料齐全"
 
-    polled = client.get("/api/v1/chat/web-abc/messages").json()["messages"]
-    assert any(tracking_no in m["text"] and "已受理" in m["text"] for m in polled)
+    polled = client.get("/api/v1/chat/web-abc/messages").json()
+    assert polled["messages"][-1]["text"].startswith("【办件进度】")  # the same notice as the chat's own
+    assert tracking_no in polled["messages"][-1]["text"] and "已受理" in polled["messages"][-1]["text"]
+    assert polled["listen"] is True  # still open: the page keeps its event stream for the next notice
+    done = agent.post(f"/api/v1/staff/requests/{tracking_no}/status", json={"to": "completed"})
+    assert done.status_code == 200
+    polled = client.get("/api/v1/chat/web-abc/messages").json()
+    assert "已办结" in polled["messages"][-1]["text"]
+    assert [b["title"] for b in polled["messages"][-1]["buttons"]] == list(RATING_LEVELS)
+    assert polled["listen"] is False
 
     bad = agent.post(f"/api/v1/staff/requests/{tracking_no}/status", json={"to": "submitted"})
     assert bad.status_code == 409
-    no_reason = agent.post(f"/api/v1/staff/requests/{tracking_no}/status", json={"to": "rejected"})
-    assert no_reason.status_code == 422
 
     admin = staff_client(client, "admin")
     events = admin.get("/api/v1/staff/audit", params={"action": "request_status"}).json()["items"]
-    assert len(events) == 1 and events[0]["target_id"] == tracking_no
-    assert events[0]["detail"] == {"from": "submitted", "to": "accepted", "notified_in_chat": True}
+    assert len(events) == 2 and {e["target_id"] for e in events} == {tracking_no}
+    assert {"from": "submitted", "to": "accepted", "notified_in_chat": True} in [e["detail"] for e in events]
 
 
 def test_analyst_cannot_see_requests(client: TestClient, migrated_settings: Settings) -> None:

@@ -72,11 +72,19 @@
     } catch (e) { return null; }
   }
 
+  // Every time is shown in the office's zone (GOVCHAT_OFFICE_TIMEZONE, written into the page by the gateway), so the
+  // citizen's own message and the server's reply read on the same clock whatever zone the device is set to.
+  var CLOCK = (function () {
+    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    try {
+      return new Intl.DateTimeFormat("zh-CN", Object.assign({ timeZone: document.documentElement.dataset.timezone }, options));
+    } catch (e) { return new Intl.DateTimeFormat("zh-CN", options); }  // an unknown zone name
+  })();
+
   function clock(iso) {
     var d = iso ? new Date(iso) : new Date();
     if (isNaN(d.getTime())) { d = new Date(); }
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+    return CLOCK.format(d);
   }
 
   function el(tag, className, text) {
@@ -95,24 +103,24 @@
       ROLE_NAMES[item.role] || "");
     bubble.appendChild(who);
     if (item.role === "citizen" || item.role === "bot") { who.textContent = ROLE_NAMES[item.role] + "说："; }
+    var gist = item.role === "bot" ? keyPoints(item.text || "") : null;
+    if (gist) { bubble.appendChild(renderGist(item, bubble, gist)); }
     bubble.appendChild(el("p", "text", item.text || ""));
 
-    if (item.source && typeof item.source === "object") {
-      var label = "来源：" + (item.source.title || "办事指南") + (item.source.section ? " · " + item.source.section : "");
-      var href = safeUrl(item.source.url);
-      var src;
-      if (href) {
-        src = el("a", "source", label);
-        src.href = href;
-        src.target = "_blank";
-        src.rel = "noopener noreferrer";
-      } else {
-        src = el("span", "source plain", label);
-      }
+    // The answer's text already names its source in Chinese (its last line, 来源：…); the page adds only the link
+    // to the guide, so the source is stated once.
+    var href = item.source && typeof item.source === "object" ? safeUrl(item.source.url) : null;
+    if (href) {
+      var src = el("a", "source", "查看《" + (item.source.title || "办事指南") + "》原文");
+      src.href = href;
+      src.target = "_blank";
+      src.rel = "noopener noreferrer";
       bubble.appendChild(src);
     }
+    if (item.role === "bot" && window.speechSynthesis) { bubble.appendChild(renderSpeak(item)); }
 
     if (Array.isArray(item.buttons) && item.buttons.length) {
+      bubble.classList.add("has-buttons");
       var box = el("div", "buttons");
       box.setAttribute("role", "group");
       box.setAttribute("aria-label", "可选的回复");
@@ -148,6 +156,82 @@
     bubble.appendChild(meta);
     row.appendChild(bubble);
     return row;
+  }
+
+  // ---- elder mode: the gist of a long answer first, read-aloud ----
+
+  var SOURCE_LINE = /\n*来源：[^\n]*$/;
+  var GIST_MIN_CHARS = 60;   // shorter answers are shown whole
+  var GIST_CHARS = 40;       // the gist: whole lines from the top until about this long
+  var GIST_LINES = 3;
+  var GIST_LINE_CHARS = 30;
+
+  function answerBody(text) { return text.replace(SOURCE_LINE, "").trim(); }
+
+  /** The first lines of a long answer, or null when the answer is short enough to read whole. */
+  function keyPoints(text) {
+    var body = answerBody(text);
+    if (body.length <= GIST_MIN_CHARS) { return null; }
+    var lines = body.split("\n").filter(function (line) { return line.trim(); });
+    var gist = [];
+    var length = 0;
+    for (var i = 0; i < lines.length && i < GIST_LINES && length < GIST_CHARS; i++) {
+      var line = lines[i].trim();
+      gist.push(line.length > GIST_LINE_CHARS ? line.slice(0, GIST_LINE_CHARS) + "…" : line);
+      length += line.length;
+    }
+    return gist.join("\n");
+  }
+
+  function renderGist(item, bubble, gist) {
+    bubble.classList.add("has-gist");
+    if (item.expanded) { bubble.classList.add("expanded"); }
+    var box = el("div", "gist");
+    box.appendChild(el("p", "gist-label", "要点"));
+    box.appendChild(el("p", "gist-text", gist));
+    var more = el("button", "expand", item.expanded ? "收起" : "展开全部");
+    more.type = "button";
+    more.setAttribute("aria-expanded", item.expanded ? "true" : "false");
+    more.addEventListener("click", function () {
+      item.expanded = !item.expanded;
+      bubble.classList.toggle("expanded", item.expanded);
+      more.textContent = item.expanded ? "收起" : "展开全部";
+      more.setAttribute("aria-expanded", item.expanded ? "true" : "false");
+      save();
+    });
+    box.appendChild(more);
+    return box;
+  }
+
+  var speaking = null;  // the 朗读 button of the answer being read
+
+  function renderSpeak(item) {
+    var btn = el("button", "speak", "朗读");
+    btn.type = "button";
+    btn.setAttribute("aria-pressed", "false");
+    btn.addEventListener("click", function () {
+      var wasThis = speaking === btn;
+      stopSpeaking();
+      if (wasThis) { return; }
+      var utterance = new SpeechSynthesisUtterance(answerBody(item.text || ""));
+      utterance.lang = "zh-CN";
+      utterance.rate = 0.9;  // a little slower for older listeners
+      utterance.onend = utterance.onerror = function () { if (speaking === btn) { stopSpeaking(); } };
+      speaking = btn;
+      btn.textContent = "停止朗读";
+      btn.setAttribute("aria-pressed", "true");
+      window.speechSynthesis.speak(utterance);
+    });
+    return btn;
+  }
+
+  function stopSpeaking() {
+    if (speaking) {
+      speaking.textContent = "朗读";
+      speaking.setAttribute("aria-pressed", "false");
+      speaking = null;
+    }
+    if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
   }
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
@@ -193,12 +277,14 @@
 
   // ---- conversation state (handover) ----
 
-  function setConvState(s) {
+  /** listen: the server says messages may arrive unasked (staff replies, notices of an open request). */
+  function setConvState(s, listen) {
     if (!s) { return; }
     var changed = s !== state.convState;
     state.convState = s;
+    state.listen = !!listen;
     save();
-    if (s === "waiting" || s === "human") { startLive(); } else { stopLive(); }
+    if (state.listen || s === "waiting" || s === "human") { startLive(); } else { stopLive(); }
     if (!changed) { return; }
     if (s === "waiting") {
       showBanner("已为您转接人工客服，请稍候，客服回复会直接显示在这里。");
@@ -224,7 +310,10 @@
       try { addServerMessage(JSON.parse(e.data)); } catch (err) { /* ignore a bad event */ }
     });
     live.addEventListener("state", function (e) {
-      try { setConvState(JSON.parse(e.data).state); } catch (err) { /* ignore */ }
+      try {
+        var data = JSON.parse(e.data);
+        setConvState(data.state, data.listen);
+      } catch (err) { /* ignore */ }
     });
     live.addEventListener("error", function () {
       errors += 1;
@@ -284,7 +373,7 @@
         setOnline(true);
         var before = state.lastId;
         (page.messages || []).forEach(addServerMessage);
-        setConvState(page.state);
+        setConvState(page.state, page.listen);
         return state.lastId > before ? 1 : 0;
       });
     });
@@ -308,7 +397,7 @@
           item.status = "sent";
           rerender(item);
           (reply.messages || []).forEach(addServerMessage);
-          setConvState(reply.state);
+          setConvState(reply.state, reply.listen);
         });
       }
       if (response.status >= 500 || response.status === 408) { throw new Error("HTTP " + response.status); }
@@ -383,14 +472,35 @@
 
   // ---- rating (好差评) ----
 
-  function showRating() {
-    if (state.rated || log.querySelector(".rating")) { return; }
+  /** The 好差评 card: of this conversation (kind "chat"), or of a finished request by tracking number and the
+   * last 4 digits of the ID or phone number (kind "request"; the bot points citizens here). */
+  function showRating(kind, trackingNo) {
+    kind = kind || "chat";
+    if (kind === "chat" && state.rated) { return; }
+    var open = log.querySelector('.rating[data-kind="' + kind + '"]');
+    if (open) { return open; }
     var node = document.getElementById("rating-template").content.firstElementChild.cloneNode(true);
+    node.setAttribute("data-kind", kind);
     var levels = node.querySelector(".rating-levels");
     var submit = node.querySelector(".rating-submit");
     var comment = node.querySelector(".rating-comment");
     var result = node.querySelector(".rating-result");
+    var tracking = node.querySelector(".rating-tracking");
+    var verifier = node.querySelector(".rating-verifier");
     var chosen = null;
+    if (kind === "request") {
+      node.setAttribute("aria-label", "办件评价");
+      node.querySelector(".rating-title").textContent = "请对办件服务进行评价";
+      node.querySelector(".rating-request").hidden = false;
+      node.querySelector(".rating-switch").hidden = true;
+      tracking.value = trackingNo || "";
+    } else {
+      node.querySelector(".rating-switch").addEventListener("click", function () {
+        var other = showRating("request");
+        var first = other && other.querySelector(".rating-tracking");
+        if (first) { first.focus(); }
+      });
+    }
     LEVELS.forEach(function (level, index) {
       var btn = el("button", "level", level.label);
       btn.type = "button";
@@ -418,22 +528,32 @@
     });
     submit.addEventListener("click", function () {
       if (!chosen) { return; }
+      var body = { score: chosen.score, level: chosen.label, comment: comment.value.trim() || null };
+      if (kind === "request") {
+        body.tracking_no = tracking.value.trim().toUpperCase();
+        body.verifier = verifier.value.trim().toUpperCase();
+        if (!body.tracking_no || !/^[0-9]{3}[0-9X]$/.test(body.verifier)) {
+          result.textContent = "请填写受理编号，以及身份证号或手机号的后4位。";
+          return;
+        }
+      } else {
+        body.session_id = state.sessionId;
+      }
       submit.disabled = true;
       result.textContent = "正在提交…";
       fetch(API + "/ratings", {
         method: "POST",
         headers: { "Content-Type": "application/json", "Accept": "application/json" },
-        body: JSON.stringify({
-          session_id: state.sessionId, score: chosen.score, level: chosen.label,
-          comment: comment.value.trim() || null
-        })
+        body: JSON.stringify(body)
       }).then(function (response) {
         if (response.ok) {
-          state.rated = true;
-          save();
-          result.textContent = "感谢您的评价！" + (chosen.score <= 2 ? "工作人员会跟进您反映的问题。" : "");
-          Array.prototype.forEach.call(node.querySelectorAll("button, textarea"), function (x) { x.disabled = true; });
-          return;
+          return response.json().then(function (rating) {
+            if (kind === "chat") { state.rated = true; save(); }
+            result.textContent = rating.message || "感谢您的评价！";
+            Array.prototype.forEach.call(node.querySelectorAll(".rating-form input, .rating-form textarea, .level, .rating-submit"),
+              function (x) { x.disabled = true; });
+            if (rating.asks_for_contact) { askForContact(node); }
+          });
         }
         return problemDetail(response).then(function (detail) {
           result.textContent = response.status === 409 ? detail : "评价暂时没有提交成功：" + detail;
@@ -446,6 +566,38 @@
     });
     log.appendChild(node);
     scrollDown();
+    return node;
+  }
+
+  /** After a poor rating without contact data: a phone number for a call back, optional. */
+  function askForContact(card) {
+    var box = card.querySelector(".rating-contact");
+    var phone = box.querySelector(".rating-phone");
+    var send = box.querySelector(".rating-contact-submit");
+    var result = box.querySelector(".rating-contact-result");
+    box.hidden = false;
+    send.addEventListener("click", function () {
+      if (!phone.value.trim()) { result.textContent = "请填写手机号；不需要回电可以不填。"; return; }
+      send.disabled = true;
+      fetch(API + "/handover/callback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({ session_id: state.sessionId, phone: phone.value.trim() })
+      }).then(function (response) {
+        if (response.ok) {
+          return response.json().then(function (accepted) {
+            result.textContent = accepted.notice;
+            phone.disabled = true;
+            sync().catch(function () { /* the notice is shown here already */ });
+          });
+        }
+        return problemDetail(response).then(function (detail) { result.textContent = detail; send.disabled = false; });
+      }, function () {
+        result.textContent = "网络不通，手机号没有提交成功，请稍后再试。";
+        send.disabled = false;
+      });
+    });
+    scrollDown();
   }
 
   // ---- setup ----
@@ -453,6 +605,9 @@
   function setElder(on) {
     document.documentElement.classList.toggle("elder", on);
     $("elder-toggle").setAttribute("aria-pressed", on ? "true" : "false");
+    // The long placeholder does not fit the elder mode's larger type on a phone.
+    input.placeholder = input.getAttribute(on ? "data-elder-placeholder" : "data-placeholder");
+    if (!on) { stopSpeaking(); }
     try { localStorage.setItem(ELDER_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
   }
 
@@ -476,7 +631,7 @@
     scrollDown();
     var s = state.convState;
     state.convState = "bot";
-    setConvState(s);
+    setConvState(s, state.listen);
     // Catch up on anything that arrived while the page was away (staff replies), then resend what failed.
     if (state.items.length) { reconnect(); }
   }
@@ -493,6 +648,7 @@
   });
   $("new-chat").addEventListener("click", function () {
     stopLive();
+    stopSpeaking();
     state = fresh();
     seenIds = {};
     save();
@@ -503,12 +659,14 @@
     input.focus();
   });
   $("rate-open").addEventListener("click", function () {
-    if (state.rated) { notice("您已经评价过本次服务，感谢您的反馈。"); return; }
+    if (state.rated) {
+      // This conversation is rated; a finished request can still be rated by its tracking number.
+      showRating("request").querySelector(".rating-tracking").focus();
+      return;
+    }
     state.ratingShown = true;
     save();
-    showRating();
-    var first = log.querySelector(".rating .level");
-    if (first) { first.focus(); }
+    showRating().querySelector(".level").focus();
   });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
@@ -522,5 +680,8 @@
 
   renderChips();
   restore();
+  // A link such as /?rate=GZ20261203ABCDEFGH (the bot's "在网页上用受理编号评价") opens the request rating.
+  var rateNo = new URLSearchParams(window.location.search).get("rate");
+  if (rateNo) { showRating("request", rateNo.slice(0, 40)); }
   window.govchat = { state: function () { return state; } };  // for tests and debugging
 })();

@@ -50,6 +50,8 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
         GOVCHAT_RASA_URL=settings.rasa_url,
         GOVCHAT_RASA_TOKEN=settings.rasa_token.get_secret_value(),
         GOVCHAT_ACTION_SERVER_URL=settings.action_server_url,
+        GOVCHAT_ACTION_SERVER_HOST=settings.action_server_host,
+        GOVCHAT_ACTION_SERVER_TOKEN=settings.action_server_token.get_secret_value(),
         GOVCHAT_GATEWAY_URL=settings.gateway_url,
         GOVCHAT_SERVICE_TOKEN=settings.service_token.get_secret_value(),
         GOVCHAT_PORT=str(settings.port),
@@ -171,7 +173,8 @@ class Stack:
                     # `rasa run` with two CPU fixes to Rasa 3.6, same behaviour (bot/rasa_main.py): the action
                     # response check and the event class lookup
                     RASA_PYTHON, "rasa_main.py", "run", "--enable-api", "--auth-token", s.rasa_token.get_secret_value(),
-                    "--port", str(_port(s.rasa_url)), "--model", "models",
+                    # `rasa run` listens on 0.0.0.0 unless told; only the gateway, at rasa_url, talks to it
+                    "--interface", httpx.URL(s.rasa_url).host, "--port", str(_port(s.rasa_url)), "--model", "models",
                     "--credentials", "credentials.yml", "--endpoints", s.rasa_endpoints,
                 ],
                 BOT_DIR,

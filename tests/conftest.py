@@ -136,6 +136,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         action_server_url=f"http://127.0.0.1:{free_port()}",
         rasa_token="e2e-rasa-token",
         service_token="e2e-service-token",
+        action_server_token="e2e-action-token",
     )
 
 

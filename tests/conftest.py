@@ -20,7 +20,7 @@ from sqlalchemy import create_engine
 from api.main import create_app
 from govchat import calendar
 from govchat.settings import ROOT, Settings
-from govchat.stack import Stack, prepare
+from govchat.stack import Stack, prepare, supervised
 
 # One knowledge index for every test that starts real processes: built once (a cold build embeds ~1,000 chunks),
 # then `python -m knowledge build` finds it up to date, in this run and the next.
@@ -150,7 +150,8 @@ def stack(stack_settings: Settings) -> Iterator[Stack]:
     try:
         running.start()
         running.wait_ready()
-        yield running
+        with supervised(running):  # as `make run`: a part that dies comes back (tests/e2e/test_supervision.py)
+            yield running
     except Exception:
         for log in sorted(running.log_dir.glob("*.log")):
             tail = log.read_text(errors="replace")[-3000:]

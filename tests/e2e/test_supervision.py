@@ -8,7 +8,6 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ from api.db import make_engine, make_sessionmaker, session_scope
 from govchat.settings import Settings
 from govchat.stack import Stack, group_members
 from tests.e2e.test_service_request import buttons_of, count_requests, say, text_of
+from tests.govchat.test_supervisor import sanic_workers
 
 pytestmark = pytest.mark.e2e
 
@@ -47,10 +47,6 @@ def readyz(gateway: httpx.Client) -> dict[str, Any]:
 
 def restarted(stack: Stack, name: str, old: subprocess.Popen[bytes], gateway: httpx.Client) -> Callable[[], bool]:
     return lambda: stack.processes[name] is not old and readyz(gateway).get("status") == "ready"
-
-
-def sanic_workers(main_pid: int) -> list[int]:
-    return [pid for pid in group_members(main_pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
 def answered_from_guide(messages: list[dict[str, Any]]) -> bool:

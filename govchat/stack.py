@@ -153,7 +153,9 @@ class Component:
     # Answered by the part that does the work: the action server's /health by a Sanic worker (its main process
     # only holds the socket), Rasa's / only once its model is loaded, the gateway's /healthz.
     health_url: str
-    # Rasa: one message through it once it answers, so that the first citizen does not pay for the lazy loading.
+    # One message through Rasa once it answers again after a restart, so that the first citizen does not pay for
+    # the lazy loading: Rasa's (jieba, TensorFlow) and the action server's (index, embedder), which took longer
+    # than the gateway's 15 s on 2 busy cores.
     warm_up: bool = False
 
 
@@ -175,11 +177,13 @@ class Stack:
     def commands(self) -> dict[str, Component]:
         """The processes of this replica set by their names (with the suffix)."""
         s = self.settings
+        with_rasa = "rasa" in self.components
         every = {
             "actions": Component(
                 [str(PROJECT_PYTHON), "-m", "actions", "--port", str(_port(s.action_server_url))],
                 ROOT,
                 f"{s.action_server_url}/health",
+                warm_up=with_rasa,
             ),
             "rasa": Component(
                 [
@@ -193,7 +197,7 @@ class Stack:
                 ],
                 BOT_DIR,
                 f"{s.rasa_url}/",
-                warm_up=True,
+                warm_up=with_rasa,
             ),
             "gateway": Component(
                 [str(PROJECT_PYTHON), "-m", "api", "--host", s.host, "--port", str(_port(s.gateway_url))],
@@ -240,7 +244,7 @@ class Stack:
             try:
                 response = httpx.get(url, timeout=5.0)
                 if response.status_code == 200:
-                    if "rasa" in self.components:
+                    if "rasa" in self.components:  # warmed up now, by the supervisor after a restart
                         seconds = warm_up_rasa(self.settings.rasa_url, self.settings.rasa_token.get_secret_value())
                         logger.info("rasa%s warmed up in %.1f s", self.suffix, seconds)
                     return
@@ -336,6 +340,11 @@ class Supervisor:
             return httpx.get(url, timeout=HEALTH_TIMEOUT).status_code == 200
         except httpx.HTTPError:
             return False
+
+    def ready(self, name: str) -> bool:
+        """The component answers its health check and, after a restart, has been warmed up."""
+        watch = self.watches.get(name)
+        return watch is not None and watch.restart_at is None and watch.healthy_since is not None
 
     def _warm_up(self, name: str) -> None:
         s = self.stack.settings

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -18,7 +18,8 @@ from api.chat.service import BUSY_TEXT
 from api.conversations.models import Conversation, Message, Role
 from api.db import make_engine, make_sessionmaker, session_scope
 from govchat.settings import Settings
-from govchat.stack import Stack, group_members
+from govchat.stack import Stack, Supervisor, group_members
+from tests.conftest import print_logs
 from tests.e2e.test_service_request import buttons_of, count_requests, say, text_of
 from tests.govchat.test_supervisor import sanic_workers
 
@@ -45,8 +46,21 @@ def readyz(gateway: httpx.Client) -> dict[str, Any]:
     return body
 
 
-def restarted(stack: Stack, name: str, old: subprocess.Popen[bytes], gateway: httpx.Client) -> Callable[[], bool]:
-    return lambda: stack.processes[name] is not old and readyz(gateway).get("status") == "ready"
+def restarted(
+    stack: Stack, supervisor: Supervisor, name: str, old: subprocess.Popen[bytes], gateway: httpx.Client
+) -> Callable[[], bool]:
+    """A new process, answering and warmed up, and the gateway ready."""
+    return lambda: (
+        stack.processes[name] is not old and supervisor.ready(name) and readyz(gateway).get("status") == "ready"
+    )
+
+
+@pytest.fixture(autouse=True)
+def logs_on_failure(stack: Stack) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        print_logs(stack)  # shown by pytest only when the test failed
 
 
 def answered_from_guide(messages: list[dict[str, Any]]) -> bool:
@@ -64,7 +78,7 @@ def citizen_messages(settings: Settings, session_id: str) -> int:
 
 
 def test_killed_action_server_main_process_comes_back_and_its_orphaned_worker_goes(
-    stack: Stack, gateway: httpx.Client, stack_settings: Settings
+    stack: Stack, supervisor: Supervisor, gateway: httpx.Client, stack_settings: Settings
 ) -> None:
     sid = f"e2e-kill-{uuid.uuid4().hex[:12]}"
     assert answered_from_guide(say(gateway, sid, QUESTION))
@@ -73,7 +87,7 @@ def test_killed_action_server_main_process_comes_back_and_its_orphaned_worker_go
     os.kill(old.pid, signal.SIGKILL)
 
     say(gateway, sid, QUESTION)  # 200: the orphan's answer or the busy reply, whichever came first
-    seconds = wait_for(restarted(stack, "actions", old, gateway), ACTIONS_BACK_SECONDS)
+    seconds = wait_for(restarted(stack, supervisor, "actions", old, gateway), ACTIONS_BACK_SECONDS)
     print(f"action server main process: ready again {seconds:.1f} s after kill -9")  # noqa: T201
     assert worker not in group_members(old.pid)  # killed with its group, so the new server got the port
     assert answered_from_guide(say(gateway, sid, QUESTION))
@@ -81,7 +95,7 @@ def test_killed_action_server_main_process_comes_back_and_its_orphaned_worker_go
 
 
 def test_killed_action_server_worker_is_noticed_named_and_restarted(
-    stack: Stack, gateway: httpx.Client, stack_settings: Settings
+    stack: Stack, supervisor: Supervisor, gateway: httpx.Client, stack_settings: Settings
 ) -> None:
     sid = f"e2e-kill-{uuid.uuid4().hex[:12]}"
     assert answered_from_guide(say(gateway, sid, QUESTION))
@@ -91,14 +105,14 @@ def test_killed_action_server_worker_is_noticed_named_and_restarted(
 
     down = readyz(gateway)
     assert down["failing"] == ["action_server"] and "动作服务" in down["detail"], down
-    seconds = wait_for(restarted(stack, "actions", old, gateway), ACTIONS_BACK_SECONDS)
+    seconds = wait_for(restarted(stack, supervisor, "actions", old, gateway), ACTIONS_BACK_SECONDS)
     print(f"action server worker: ready again {seconds:.1f} s after kill -9")  # noqa: T201
     assert answered_from_guide(say(gateway, sid, QUESTION))
     assert citizen_messages(stack_settings, sid) == 2
 
 
 def test_killed_rasa_mid_form_comes_back_and_the_form_goes_on_to_one_request(
-    stack: Stack, gateway: httpx.Client, stack_settings: Settings
+    stack: Stack, supervisor: Supervisor, gateway: httpx.Client, stack_settings: Settings
 ) -> None:
     sid = f"e2e-kill-{uuid.uuid4().hex[:12]}"
     say(gateway, sid, QUESTION)
@@ -110,7 +124,7 @@ def test_killed_rasa_mid_form_comes_back_and_the_form_goes_on_to_one_request(
     assert text_of(say(gateway, sid, "52010219900101123X")) == BUSY_TEXT  # answered, not refused
     down = readyz(gateway)
     assert "rasa" in down["failing"] and "对话引擎" in down["detail"], down
-    seconds = wait_for(restarted(stack, "rasa", old, gateway), RASA_BACK_SECONDS)
+    seconds = wait_for(restarted(stack, supervisor, "rasa", old, gateway), RASA_BACK_SECONDS)
     print(f"rasa: ready again {seconds:.1f} s after kill -9")  # noqa: T201
 
     # The tracker survived: the form asks again for what the busy turn never reached, then goes on.

@@ -292,7 +292,6 @@ HEALTH_TIMEOUT = 2.0
 
 @dataclass
 class _Watch:
-    started: float
     healthy_since: float | None = None  # None: no answer since (re)start; Rasa loads its model for 40-50 s
     failed_checks: int = 0
     restarts: int = 0  # in a row, for the back-off
@@ -313,11 +312,11 @@ class Supervisor:
         """One round over every component."""
         now = time.monotonic() if now is None else now
         for name, component in self.stack.commands().items():
-            watch = self.watches.setdefault(name, _Watch(started=now))
+            watch = self.watches.setdefault(name, _Watch())
             if watch.restart_at is not None:
                 if now >= watch.restart_at:
                     self.stack.spawn(name)
-                    self.watches[name] = _Watch(started=now, restarts=watch.restarts)
+                    self.watches[name] = _Watch(restarts=watch.restarts)
                 continue
             process = self.stack.processes[name]
             if process.poll() is not None:

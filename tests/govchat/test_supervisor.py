@@ -91,5 +91,10 @@ def test_killed_worker_is_noticed_by_the_health_check_and_the_server_restarted(s
     assert group_members(old.pid) == []
     restart_after(supervisor, 10.0)
     wait_until_answering(stack)
-    # A second failure soon after waits longer; staying healthy for a while resets the back-off.
-    assert supervisor.watches["actions"].restarts == 1
+    supervisor.check(now=20.0)
+
+    # Failing again before it stayed up for STABLE_SECONDS: the next wait is longer.
+    os.kill(stack.processes["actions"].pid, signal.SIGKILL)
+    stack.processes["actions"].wait()
+    supervisor.check(now=21.0)
+    assert supervisor.watches["actions"].restart_at == 21.0 + RESTART_DELAYS[1]

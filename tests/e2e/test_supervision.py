@@ -105,10 +105,11 @@ def test_killed_action_server_worker_is_noticed_named_and_restarted(
 
     down = readyz(gateway)
     assert down["failing"] == ["action_server"] and "动作服务" in down["detail"], down
+    assert text_of(say(gateway, sid, QUESTION)) == BUSY_TEXT  # answered, not refused
     seconds = wait_for(restarted(stack, supervisor, "actions", old, gateway), ACTIONS_BACK_SECONDS)
     print(f"action server worker: ready again {seconds:.1f} s after kill -9")  # noqa: T201
     assert answered_from_guide(say(gateway, sid, QUESTION))
-    assert citizen_messages(stack_settings, sid) == 2
+    assert citizen_messages(stack_settings, sid) == 3
 
 
 def test_killed_rasa_mid_form_comes_back_and_the_form_goes_on_to_one_request(

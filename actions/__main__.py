@@ -1,14 +1,15 @@
 """Run the action server: python -m actions [--port P]
 
-rasa-sdk's own server and options (port, TLS, CORS), serving this package, with govchat's logging instead of
-rasa-sdk's coloured handler, which masks nothing: ID and mobile numbers masked in every line, level from
-GOVCHAT_LOG_LEVEL, JSON with GOVCHAT_LOG_JSON.
+rasa-sdk's server and options (port, TLS, CORS), serving this package behind a token on GOVCHAT_ACTION_SERVER_HOST
+(actions/server.py), with govchat's logging instead of rasa-sdk's coloured handler, which masks nothing: ID and
+mobile numbers masked in every line, level from GOVCHAT_LOG_LEVEL, JSON with GOVCHAT_LOG_JSON.
 """
 
 from rasa_sdk import utils
-from rasa_sdk.endpoint import create_argument_parser, run
+from rasa_sdk.endpoint import create_argument_parser
 from rasa_sdk.executor import ActionExecutor
 
+from actions.server import run
 from govchat.logging import configure_logging
 from govchat.settings import get_settings
 

@@ -10,7 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 
 # Development defaults; a production deployment must replace every one of them.
-_DEV_SECRETS = {"dev-rasa-token", "dev-service-token", "dev-secret-key-change-me"}
+_DEV_SECRETS = {"dev-rasa-token", "dev-service-token", "dev-action-token", "dev-secret-key-change-me"}
+SECRET_SETTINGS = ("secret_key", "service_token", "rasa_token", "action_server_token")
 
 
 class Settings(BaseSettings):
@@ -48,6 +49,11 @@ class Settings(BaseSettings):
     # staff console and the health checks.
     gateway_threads: int = Field(default=128, ge=8)
     action_server_url: str = "http://127.0.0.1:5055"
+    # Where the action server listens: loopback, or a private address when Rasa replicas run on other hosts. Its
+    # /webhook runs any action with any slots (a service request for anyone), so only Rasa, holding this token
+    # (bot/endpoints*.yml send it), may call it.
+    action_server_host: str = "127.0.0.1"
+    action_server_token: SecretStr = SecretStr("dev-action-token")
     gateway_url: str = ""  # how the action server reaches the gateway; empty: http://127.0.0.1:{port}
     # Rasa endpoints file in bot/: endpoints.yml (SQLite tracker store) or endpoints.scaled.yml (PostgreSQL + Redis)
     rasa_endpoints: str = "endpoints.yml"
@@ -120,7 +126,7 @@ class Settings(BaseSettings):
         if self.index_dir == Path(""):
             self.index_dir = self.data_dir / "index"
         if self.environment == "production":
-            for name in ("secret_key", "service_token", "rasa_token"):
+            for name in SECRET_SETTINGS:
                 if getattr(self, name).get_secret_value() in _DEV_SECRETS:
                     raise ValueError(f"GOVCHAT_{name.upper()} must be set to a real secret in production")
         return self

@@ -21,7 +21,7 @@ from api.chat import sessions as chat_sessions
 from api.main import create_app
 from govchat import calendar
 from govchat.settings import ROOT, Settings
-from govchat.stack import Stack, prepare
+from govchat.stack import Stack, Supervisor, prepare, supervised
 
 # One knowledge index for every test that starts real processes: built once (a cold build embeds ~1,000 chunks),
 # then `python -m knowledge build` finds it up to date, in this run and the next.
@@ -137,11 +137,12 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         action_server_url=f"http://127.0.0.1:{free_port()}",
         rasa_token="e2e-rasa-token",
         service_token="e2e-service-token",
+        action_server_token="e2e-action-token",
     )
 
 
 @pytest.fixture(scope="session")
-def stack(stack_settings: Settings) -> Iterator[Stack]:
+def supervised_stack(stack_settings: Settings) -> Iterator[tuple[Stack, Supervisor]]:
     prepare(stack_settings)
     # A small session bound, so the e2e tests see Rasa start new sessions (bot/channels/govchat.py).
     # The whole-turn smoke test sends ~50 messages from one address in a minute: above the public per-IP limit.
@@ -153,14 +154,29 @@ def stack(stack_settings: Settings) -> Iterator[Stack]:
     try:
         running.start()
         running.wait_ready()
-        yield running
+        with supervised(running) as supervisor:  # as `make run`: a part that dies comes back
+            yield running, supervisor
     except Exception:
-        for log in sorted(running.log_dir.glob("*.log")):
-            tail = log.read_text(errors="replace")[-3000:]
-            print(f"----- {log.name} -----\n{tail}")  # noqa: T201 - shown by pytest on failure
+        print_logs(running)
         raise
     finally:
         running.stop()
+
+
+def print_logs(stack: Stack) -> None:
+    for log in sorted(stack.log_dir.glob("*.log")):
+        tail = log.read_text(errors="replace")[-3000:]
+        print(f"----- {log.name} -----\n{tail}")  # noqa: T201 - shown by pytest on failure
+
+
+@pytest.fixture(scope="session")
+def stack(supervised_stack: tuple[Stack, Supervisor]) -> Stack:
+    return supervised_stack[0]
+
+
+@pytest.fixture(scope="session")
+def supervisor(supervised_stack: tuple[Stack, Supervisor]) -> Supervisor:
+    return supervised_stack[1]
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,7 @@ def test_answer_follow_ups_and_a_new_topic(chat: httpx.Client) -> None:
 
     for text, section, expected in [
         ("要带什么材料", "materials", "照片"),
-        ("那要多少钱", "fees", "20元"),
+        ("那要多少钱", "fees", "40元"),
         ("周末能办吗", "place", "周六"),
         ("可以网上办吗", "online", "网上办理"),
     ]:

@@ -66,8 +66,9 @@ def test_apply_with_a_window_appointment_then_track_and_get_notified(
 
     assert "应为11位" in text_of(say(gateway, sid, "1398501234"))
     offices = buttons_of(say(gateway, sid, "139 8501 2345"))
-    assert [b["title"] for b in offices] == ["网上办理", "到窗口办理（预约）"]
-    offices = buttons_of(say(gateway, sid, offices[1]["payload"]))
+    # 居民身份证补领 takes photo and fingerprints at a window: no 网上办理 to choose.
+    assert [b["title"] for b in offices] == ["到窗口办理（预约）"]
+    offices = buttons_of(say(gateway, sid, offices[0]["payload"]))
     days = buttons_of(say(gateway, sid, offices[0]["payload"]))
     assert days and all("周六" not in b["title"] and "周日" not in b["title"] for b in days)
     periods = buttons_of(say(gateway, sid, days[0]["payload"]))

@@ -51,17 +51,17 @@ def test_poor_ratings_are_flagged_for_follow_up(client: TestClient, migrated_set
 
 
 def test_a_poor_rating_without_a_phone_asks_for_one_before_promising_a_call(client: TestClient) -> None:
-    _talk(client, "anonymous-1")
-    asked = client.post(URL, json={"session_id": "anonymous-1", "level": "非常不满意"}).json()
+    anonymous = _talk(client)
+    asked = client.post(URL, json={"session_id": anonymous, "level": "非常不满意"}).json()
     assert asked["asks_for_contact"] is True and "留下手机号" in asked["message"]
     assert "会尽快联系" not in asked["message"]
-    _talk(client, "with-phone")
-    left = client.post("/api/v1/handover/callback", json={"session_id": "with-phone", "phone": "13985012345"})
+    with_phone = _talk(client)
+    left = client.post("/api/v1/handover/callback", json={"session_id": with_phone, "phone": "13985012345"})
     assert left.status_code == 201
-    promised = client.post(URL, json={"session_id": "with-phone", "level": "不满意"}).json()
+    promised = client.post(URL, json={"session_id": with_phone, "level": "不满意"}).json()
     assert promised["asks_for_contact"] is False and "会尽快联系您" in promised["message"]
-    _talk(client, "happy")
-    assert client.post(URL, json={"session_id": "happy", "level": "满意"}).json()["asks_for_contact"] is False
+    happy = _talk(client)
+    assert client.post(URL, json={"session_id": happy, "level": "满意"}).json()["asks_for_contact"] is False
 
 
 def test_bad_ratings_are_refused(client: TestClient) -> None:

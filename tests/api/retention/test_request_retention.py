@@ -27,7 +27,7 @@ _keys = count(1)
 
 
 def _body(session_id: str) -> dict[str, Any]:
-    return {"session_id": session_id, "guide_id": "id-card-replacement", "applicant_name": NAME,
+    return {"session_id": session_id, "guide_id": "social-security-card", "applicant_name": NAME,
             "id_number": ID_NUMBER, "phone": PHONE, "mode": "online", "materials_confirmed": True, "consent": True}
 
 

@@ -15,7 +15,7 @@ from api.retention import tracker
 from govchat.masking import PERSONAL_SLOTS, FormOutcome
 from govchat.settings import Settings
 from tests.api.staff.test_retention_tracker import RASA_EVENTS  # Rasa 3.6's events table
-from tests.conftest import FakeRasa
+from tests.conftest import FakeRasa, new_session
 
 SENDER, OTHER = "web-citizen-1", "web-someone-else"
 TYPED = ["张晓梅", "５２０１０２ １９９００１０１ １２３ｘ", "+86 139-8501-2345"]
@@ -151,7 +151,9 @@ def test_no_store_yet_is_nothing_to_scrub(tmp_path: Path) -> None:
 def test_the_chat_scrubs_when_the_actions_say_the_form_ended(
     client: TestClient, fake_rasa: FakeRasa, migrated_settings: Settings, tmp_path: Path
 ) -> None:
-    url = make_store(Path(migrated_settings.rasa_tracker_url.removeprefix("sqlite:///")))
+    sender = new_session(client)
+    url = make_store(Path(migrated_settings.rasa_tracker_url.removeprefix("sqlite:///")), senders=(sender, OTHER))
+
     def rasa(body: dict[str, Any]) -> dict[str, Any]:
         stop = body["message"] == "算了不办了"
         custom = {"turn": {}, "personal_data": "abandoned"} if stop else {"turn": {}}
@@ -160,10 +162,10 @@ def test_the_chat_scrubs_when_the_actions_say_the_form_ended(
 
     fake_rasa.handler = rasa
     for text in TYPED:  # the gateway's own copy of the conversation
-        client.post("/api/v1/chat", json={"session_id": SENDER, "text": text})
-    response = client.post("/api/v1/chat", json={"session_id": SENDER, "text": "算了不办了"})
+        client.post("/api/v1/chat", json={"session_id": sender, "text": text})
+    response = client.post("/api/v1/chat", json={"session_id": sender, "text": "算了不办了"})
     assert response.status_code == 200, response.text
-    assert "52010219900101123X" not in json.dumps(stored(url, SENDER), ensure_ascii=False)
+    assert "52010219900101123X" not in json.dumps(stored(url, sender), ensure_ascii=False)
     assert stored(url, OTHER) == dialogue()
     with session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
         texts = " ".join(session.scalars(select(Message.text)).all())
@@ -178,7 +180,8 @@ def test_the_verifier_is_not_kept_in_the_transcript(client: TestClient, fake_ras
                       "custom": {"turn": {}, "personal_data": "verified"}}],
         "nlu": {"intent": "inform", "confidence": 0.9, "entities": []},
     }
-    response = client.post("/api/v1/chat", json={"session_id": SENDER, "text": "GZ20261126ABCD2345 1990年1月1日"})
+    sender = new_session(client)
+    response = client.post("/api/v1/chat", json={"session_id": sender, "text": "GZ20261126ABCD2345 1990年1月1日"})
     assert response.status_code == 200, response.text
     with session_scope(client.app.state.sessionmaker) as session:  # type: ignore[attr-defined]
         texts = session.scalars(select(Message.text).order_by(Message.id)).all()

@@ -10,7 +10,8 @@ from api.db import make_engine, make_sessionmaker
 from govchat import calendar
 from govchat.settings import Settings
 
-GUIDE_ID = "id-card-replacement"
+GUIDE_ID = "id-card-replacement"  # window only: photo and fingerprints are taken there
+ONLINE_GUIDE_ID = "social-security-card"
 OFFICE = "贵阳市政务服务中心公安户政窗口"
 ID_NUMBER = "52010219900101123X"
 PHONE = "13985012345"
@@ -24,7 +25,7 @@ def first_bookable_day() -> dt.date:
 def request_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "session_id": "web-abc",
-        "guide_id": GUIDE_ID,
+        "guide_id": ONLINE_GUIDE_ID,
         "applicant_name": "张晓梅",
         "id_number": ID_NUMBER,
         "phone": PHONE,
@@ -37,7 +38,10 @@ def request_body(**overrides: Any) -> dict[str, Any]:
 
 
 def window_body(day: dt.date | None = None, period: str = "09:00-10:00", **overrides: Any) -> dict[str, Any]:
-    body = {"mode": "window", "office": OFFICE, "day": (day or first_bookable_day()).isoformat(), "period": period}
+    body = {
+        "guide_id": GUIDE_ID, "mode": "window", "office": OFFICE, "day": (day or first_bookable_day()).isoformat(),
+        "period": period,
+    }
     return request_body(**{**body, **overrides})
 
 

@@ -39,7 +39,7 @@ def test_create_online_request_returns_tracking_number_and_masks(api: TestClient
     body = response.json()
     assert re.fullmatch(r"GZ\d{8}[2-9A-HJ-NP-Z]{8}", body["tracking_no"])
     assert body["status"] == "submitted" and body["status_label"] == "已提交，等待受理"
-    assert body["service_title"] == "居民身份证补领"
+    assert body["service_title"] == "社会保障卡申领"
     assert body["id_number"] == "520102********123X"
     assert body["phone"] == "139****2345"
     assert body["applicant_name"] == "张**"

@@ -18,7 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge_base, slots
 from actions.clarify_guide import pick_candidate
-from actions.guide_replies import answer_with_guide, clarify
+from actions.guide_replies import answer_with_guide, ask_which, clarify
+from actions.knowledge_base import find_guide
 from actions.low_confidence import not_understood
 from actions.service_names import named_guides
 from actions.tone import asks_question, complains_about_service, lead
@@ -72,7 +73,10 @@ def asks_about_service(text: str) -> bool:
 
 
 def is_control(text: str, intent: str | None, confidence: float, cal: Calibration) -> bool:
-    """Conversation control NLU is sure of, in a message that names no service and asks nothing."""
+    """Conversation control NLU is sure of, in a message that names no service and asks nothing; a "complaint"
+    without a word of complaint is grief, hardship or something off-topic, and is searched."""
+    if intent == "complain" and not complains_about_service(text):
+        return False
     return intent in CONTROL_REPLIES and confidence >= cal.control_at and not asks_about_service(text)
 
 
@@ -177,6 +181,10 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 alternatives=[c for c in candidates if c != chosen],
                 lead=lead(text),
             )
+        if not named and len(_PUNCTUATION.sub("", text)) <= FOLLOW_UP_CHARS:  # "要带啥子" before choosing
+            choices = [(c, g.title) for c in candidates if (g := find_guide(c)) is not None]
+            if choices:
+                return ask_which(dispatcher, choices=choices, aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT))
 
     if current and is_follow_up(query, result, current, named, cal):
         mine = await knowledge_base.search(text, guide_id=current)

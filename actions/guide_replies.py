@@ -117,29 +117,40 @@ def answer_with_guide(
 def clarify(dispatcher: CollectingDispatcher, *, result: Any, aspect: str | None) -> list[EventType]:
     """Several guides are close: ask which one, with one button per guide."""
     hits = list(result.hits)[:MAX_CHOICES]
-    lines = [f"{i}. {h.title}" for i, h in enumerate(hits, 1)]
-    text = "您想了解的可能是下面几个事项，请问是哪一个？\n" + "\n".join(lines)
-    buttons = [choice_button(h.title, h.guide_id) for h in hits]
-    buttons.append({"title": "都不是", "payload": "/wrong_guide"})
     top = hits[0] if hits else None
+    return ask_which(
+        dispatcher,
+        choices=[(h.guide_id, h.title) for h in hits],
+        aspect=aspect,
+        score=getattr(top, "score", None),
+        confidence=result.confidence,
+    )
+
+
+def ask_which(
+    dispatcher: CollectingDispatcher,
+    *,
+    choices: list[tuple[str, str]],
+    aspect: str | None,
+    score: float | None = None,
+    confidence: float | None = None,
+) -> list[EventType]:
+    """Ask which of ``choices`` (guide id, title) is meant; "要带啥子" before choosing asks again with the aspect."""
+    lines = [f"{i}. {title}" for i, (_, title) in enumerate(choices, 1)]
+    text = "您想了解的可能是下面几个事项，请问是哪一个？\n" + "\n".join(lines)
+    buttons = [choice_button(title, guide_id) for guide_id, title in choices]
+    buttons.append({"title": "都不是", "payload": "/wrong_guide"})
     dispatcher.utter_message(
         text=text,
         buttons=buttons,
         json_message={
-            "turn": turn(
-                guide_id=None,
-                section=None,
-                score=getattr(top, "score", None),
-                confidence=result.confidence,
-                decision="clarify",
-                aspect=aspect,
-            )
+            "turn": turn(score=score, confidence=confidence, decision="clarify", aspect=aspect),
         },
     )
     # No current guide while the citizen chooses: the choices are the candidates.
     return [
         SlotSet(slots.CURRENT_GUIDE, None),
-        SlotSet(slots.CANDIDATES, [h.guide_id for h in hits]),
+        SlotSet(slots.CANDIDATES, [guide_id for guide_id, _ in choices]),
         SlotSet(slots.ASKED_ASPECT, aspect),
         SlotSet(slots.HANDOVER_OFFERED, False),
     ]

@@ -37,13 +37,14 @@ def _is_generic(term: str) -> bool:
 
 class NameIndex:
     def __init__(self, names: dict[str, Iterable[str]], terms: Iterable[str]) -> None:
-        """``names``: each guide's title and aliases; ``terms``: the words that can name a service."""
-        names = {gid: list(ns) for gid, ns in names.items()}
-        self.bigrams = {gid: set().union(*(_bigrams(n) for n in ns)) for gid, ns in names.items()}
+        """``names``: each guide's title, then its aliases; ``terms``: the words that can name a service."""
+        listed = {gid: list(ns) for gid, ns in names.items()}
+        # Pieces of titles (the first name) tell offered choices apart: "租房那个".
+        self.bigrams = {gid: _bigrams(ns[0]) if ns else set() for gid, ns in listed.items()}
         vocabulary = {t for t in terms if len(t) >= 2 and _CJK.search(t)}
         per_guide = {
             gid: {t for t in vocabulary if any(t in n for n in ns)} | {n for n in ns if len(n) >= 2}
-            for gid, ns in names.items()
+            for gid, ns in listed.items()
         }
         sharing = Counter(t for ts in per_guide.values() for t in ts)
         self.terms = {
@@ -59,7 +60,7 @@ class NameIndex:
         return self.strength(text, guide_id) > 0
 
     def among(self, text: str, candidates: list[str]) -> list[str]:
-        """The offered guides a reply to a choice names ("租房那个"): by a two-character piece of the names that
+        """The offered guides a reply to a choice names ("租房那个"): by a two-character piece of the title that
         only one of the candidates has, so the reply needs no full service name."""
         found = _bigrams(text)
         return [

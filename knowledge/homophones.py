@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
-from knowledge.textproc import words
+from knowledge.textproc import is_common_word, words
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 LONGEST = 4  # pieces of names up to this many characters
@@ -49,6 +49,7 @@ class Homophones:
             from_title = _pieces([title])
             in_titles.update(from_title)
             guides.update(from_title | _pieces(aliases))
+        self.pieces = frozenset(guides)
         self.by_sound: dict[tuple[str, ...], str] = {}
         # A title's spelling wins over an alias's (aliases keep common misspellings on purpose), then the commonest.
         for piece in sorted(guides, key=lambda p: (-in_titles[p], -guides[p], p)):
@@ -57,23 +58,27 @@ class Homophones:
             self.by_sound.setdefault(_sound(piece), piece)
 
     def correct(self, text: str) -> str:
-        """``text`` with every sound-alike piece of a name written as the name writes it, longest pieces first.
+        """``text`` with every sound-alike word of a name written as the name writes it, longest words first.
 
-        A correctly spelled piece protects its characters, so "老年人优待证" keeps 待 although "代证" sounds alike.
+        A correctly spelled word protects its characters from shorter ones: "老年人优待证" keeps 待 although "代证"
+        sounds alike, and "装个水表" keeps its 水表 although "个税" sounds like "个水".
         """
         chars = list(text)
         protected = [False] * len(chars)
         for n in range(LONGEST, 1, -1):
+            # At each length, a name's own words first ("水表"), then what sounds like one ("个水" -> "个税")
+            # where no word of this length or longer stands.
+            for i in range(len(chars) - n + 1):
+                if "".join(chars[i : i + n]) in self.pieces:
+                    protected[i : i + n] = [True] * n
             for i in range(len(chars) - n + 1):
                 window = "".join(chars[i : i + n])
-                if not all(_CJK.match(c) for c in window):
+                if any(protected[i : i + n]) or not all(_CJK.match(c) for c in window):
+                    continue
+                if n == 2 and is_common_word(window):  # "公鸡" is no typo of "公积"
                     continue
                 piece = self.by_sound.get(_sound(window))
-                if piece is None:
-                    continue
-                if piece == window:
-                    protected[i : i + n] = [True] * n
-                elif not any(protected[i : i + n]) and any(a == b for a, b in zip(piece, window, strict=True)):
+                if piece is not None and any(a == b for a, b in zip(piece, window, strict=True)):
                     chars[i : i + n] = list(piece)
                     protected[i : i + n] = [True] * n
         return "".join(chars)

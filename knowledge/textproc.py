@@ -39,6 +39,16 @@ def dictionary_terms() -> set[str]:
     return terms
 
 
+@lru_cache(maxsize=1)
+def _project_terms() -> frozenset[str]:
+    return frozenset(dictionary_terms())
+
+
+def is_common_word(word: str) -> bool:
+    """A word of jieba's general dictionary that this project did not add (公鸡, 水表; not the variant 护找)."""
+    return _jieba().FREQ.get(word, 0) > 0 and word not in _project_terms()
+
+
 def normalize(text: str) -> str:
     """NFKC, lower case, punctuation and spaces removed."""
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text).lower())

@@ -140,3 +140,18 @@ def test_what_a_citizen_receives_without_a_faq_is_not_guessed(kb, dispatcher):
     run(dispatcher, make_tracker("一个月能领好多"))
     assert "办事指南没有写明" in dispatcher.messages[0]["text"]
     assert dispatcher.messages[0]["custom"]["source"]["section"] == "benefits"
+
+
+def test_a_sure_complaint_without_a_word_of_complaint_is_searched(kb, dispatcher):
+    text = "屋头着火烧光了，政府有没得救急的"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.9)], None, 0.8, "answer"))
+    run(dispatcher, make_tracker(text, intent="complain", confidence=0.99))
+    assert kb.calls and dispatcher.messages[0]["custom"]["source"]["guide_id"] == "marriage-registration"
+
+
+def test_a_short_question_before_choosing_asks_again_among_the_same_choices(kb, dispatcher):
+    slots = {"candidate_guide_ids": ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]}
+    events = run(dispatcher, make_tracker("要带啥子", slots=slots))
+    buttons = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert buttons == ["住房公积金租房提取", "住房公积金购房提取", "都不是"]
+    assert slot_events(events)["candidate_guide_ids"] == ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]

@@ -1,0 +1,25 @@
+from knowledge.homophones import Homophones
+
+NAMES = Homophones(
+    [
+        ("社会保障卡申领", ["社保卡", "办社保卡"]),
+        ("普通护照签发", ["办护照"]),
+        ("住房公积金租房提取", ["租房提公积金"]),
+        ("用水报装", ["装水表"]),
+        ("个人所得税综合所得年度汇算", ["个税"]),
+        ("老年人优待证办理", ["老年证"]),
+    ]
+)
+
+
+def test_a_near_miss_of_a_name_is_read_as_the_name():
+    assert NAMES.correct("社包卡丢了咋个补") == "社保卡丢了咋个补"
+    assert NAMES.correct("护找快过期了") == "护照快过期了"
+    assert NAMES.correct("公积斤租房提取") == "公积金租房提取"
+    assert NAMES.correct("老年人有待证") == "老年人优待证"
+
+
+def test_real_words_that_sound_alike_are_left_alone():
+    assert NAMES.correct("装个水表要好多钱") == "装个水表要好多钱"  # not 个税
+    assert NAMES.correct("我想问下公鸡怎么养") == "我想问下公鸡怎么养"  # 公鸡 is a word, not a slip of 公积
+    assert NAMES.correct("今天天气好") == "今天天气好"

@@ -74,8 +74,8 @@ def asks_about_service(text: str) -> bool:
 
 def is_control(text: str, intent: str | None, confidence: float, cal: Calibration) -> bool:
     """Conversation control NLU is sure of, in a message that names no service and asks nothing; a "complaint"
-    without a word of complaint is grief, hardship or something off-topic, and is searched."""
-    if intent == "complain" and not complains_about_service(text):
+    with a question in it is grief, hardship or something off-topic, and is searched."""
+    if intent == "complain" and asks_question(text):
         return False
     return intent in CONTROL_REPLIES and confidence >= cal.control_at and not asks_about_service(text)
 
@@ -200,16 +200,18 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 lead=lead(text),
             )
 
-    # Chat NLU took for off-topic, a greeting or thanks stands unless the message names a service or the search
-    # is surer than any off-topic question gets. ("complain" is no such judge: grief and hardship read like it.)
-    unnamed_chat = intent in CONTROL_REPLIES and intent != "complain" and not named
+    # Chat NLU took for off-topic, a greeting, thanks or a complaint stands unless the message names a service or
+    # the search is surer than any off-topic question gets. A "complaint" that asks something is no chat: grief and
+    # hardship read like complaints to NLU.
+    unnamed_chat = intent in CONTROL_REPLIES and not named and not (intent == "complain" and asks_question(text))
     if result.decision == "answer" and top is not None:
         if not (unnamed_chat and result.confidence < cal.overrule_at):
             return answer_top_hit(dispatcher, result=result, question=text)
     elif result.decision == "clarify" and len(result.hits) > 1 and not unnamed_chat:
         return clarify(dispatcher, result=result, aspect=aspect)
-    if intent == "complain":  # nothing found: an apology only for a complaint, else what the assistant can do
-        return control_reply(dispatcher, "complain" if complains_about_service(text) else "out_of_scope")
+    if intent == "complain":  # nothing found: the apology for a complaint, what the assistant can do for a question
+        complaint = complains_about_service(text) or not asks_question(text)
+        return control_reply(dispatcher, "complain" if complaint else "out_of_scope")
     if intent in CONTROL_REPLIES:
         return control_reply(dispatcher, str(intent))
     return not_understood(dispatcher, tracker, result=result, aspect=aspect)

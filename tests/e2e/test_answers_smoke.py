@@ -12,12 +12,14 @@ from govchat.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
+# The full set measured 0.96, 0.93, 1.00, 0.02 and 0.01 (docs/evaluation.md); the subset has ~32 service questions
+# and 3 off-topic ones, so one miss moves a rate by 0.03 to 0.33.
 FLOORS = {
-    "first_reply_right_guide": 0.80,
+    "first_reply_right_guide": 0.85,
     "follow_up_stayed": 0.80,
-    "out_of_scope_refused": 0.90,
+    "out_of_scope_refused": 0.6,
 }
-CEILINGS = {"confidently_wrong": 0.05, "apology_or_fallback": 0.12}
+CEILINGS = {"confidently_wrong": 0.07, "apology_or_fallback": 0.07}
 
 
 def smoke_cases() -> list:

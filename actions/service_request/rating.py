@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,6 +13,18 @@ from actions.service_request import fields, gateway, texts
 from actions.service_request.form import say
 
 LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+
+
+def rating_buttons(tracking_no: str) -> list[dict[str, str]]:
+    """The five buttons, as under a "已办结" notice: they come back to action_rate_request."""
+    return [
+        {
+            "title": level,
+            "payload": "/rate_request"
+            + json.dumps({"rating_level": level, "sr_tracking_no": tracking_no}, ensure_ascii=False),
+        }
+        for level in LEVELS
+    ]
 
 
 class ActionRateRequest(Action):

@@ -301,7 +301,23 @@ def test_rating_button_in_the_chat(dispatcher: CollectingDispatcher, fake_gatewa
         "tracking_no": "GZ20261126ABCD2345", "session_id": "web-citizen-1", "level": "不满意"
     }
     run(rating.ActionRateRequest(), dispatcher, text="我要评价办件", intent="rate_request", form=None)
-    assert "办结通知下方的评价按钮" in texts(dispatcher)[1] and len(fake_gateway.requests) == 1
+    assert "办结通知下方的评价按钮" in texts(dispatcher)[1]  # this conversation made no request to rate
+    assert [r.url.path for r in fake_gateway.requests][1:] == ["/api/v1/service-requests/by-session/web-citizen-1"]
+
+
+def test_rating_in_the_applying_session_needs_no_number(
+    dispatcher: CollectingDispatcher, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.session_requests["web-citizen-1"] = [{**REQUEST, "ratable": True}, {**REQUEST, "ratable": False}]
+    run(rating.ActionRateRequest(), dispatcher, text="我要评价办件", intent="rate_request", form=None)
+    assert "GZ20261126ABCD2345" in texts(dispatcher)[0] and len(dispatcher.messages[0]["buttons"]) == 5
+    fake_gateway.lookup_reply = (201, {"message": "感谢您的评价！"})
+    entities = [{"entity": "rating_level", "value": "满意"}]
+    run(rating.ActionRateRequest(), dispatcher, text="满意", intent="rate_request", entities=entities, form=None)
+    assert texts(dispatcher)[-1] == "感谢您的评价！"
+    assert json.loads(fake_gateway.requests[-1].content) == {
+        "tracking_no": "GZ20261126ABCD2345", "session_id": "web-citizen-1", "level": "满意"
+    }
 
 
 def test_track_in_the_applying_session_needs_no_number(

@@ -12,43 +12,21 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.channels.wechat.client import WeChatApi
-from api.db import make_engine, make_sessionmaker, session_scope
+from api.db import session_scope
 from api.main import create_app
 from api.notifications import flows
 from api.notifications.models import SubscribeGrant, SubscribeMessage
 from api.service_requests import service as requests_service
 from api.service_requests.models import ServiceRequest
 from govchat import calendar
-from govchat.settings import Settings, SubscribeTemplate
+from govchat.settings import Settings
+from tests.api.channels.conftest import READY, REMINDER, STATUS
 from tests.api.channels.fake_wechat import FakeWeChat
 from tests.api.service_requests.conftest import request_body, window_body
 from tests.conftest import FROZEN_NOW, FakeRasa
 
 OPENID = "o-alice"
-STATUS, REMINDER, READY = "T-STATUS", "T-REMINDER", "T-READY"
 SERVICE_AUTH = {"Authorization": "Bearer dev-service-token"}
-
-
-@pytest.fixture
-def notify_settings(wechat_settings: Settings) -> Settings:
-    update: dict[str, Any] = {"wechat_notify_interval_seconds": 0}  # tests call send_due; one test runs the loop
-    for name, template_id in (("status", STATUS), ("reminder", REMINDER), ("ready", READY)):
-        current: SubscribeTemplate = getattr(wechat_settings, f"wechat_subscribe_{name}")
-        update[f"wechat_subscribe_{name}"] = current.model_copy(update={"id": template_id})
-    return wechat_settings.model_copy(update=update)
-
-
-@pytest.fixture
-def app_client(notify_settings: Settings, fake_rasa: FakeRasa) -> Iterator[TestClient]:
-    with TestClient(create_app(notify_settings, rasa_transport=fake_rasa.transport())) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def sessions(notify_settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(notify_settings.database_url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 @pytest.fixture

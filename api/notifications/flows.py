@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -140,7 +141,8 @@ class Due:
 @dataclass
 class SendReport:
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # refused by WeChat (recorded with its errcode) or perhaps delivered: not tried again
+    deferred: int = 0  # surely not delivered: claim undone, tried again next pass
 
 
 def _unused(session: Session, kind: SubscribeKind) -> list[tuple[SubscribeGrant, ServiceRequest]]:
@@ -243,10 +245,28 @@ def _finish(sessions: sessionmaker[Session], key: str, at: dt.datetime, errcode:
         )
 
 
+def _not_delivered(exc: WeChatApiError) -> bool:
+    """WeChat surely did not deliver: it answered busy (-1), or no connection was made. A timeout or a 5xx after the
+    request went out may have delivered, so only these are tried again."""
+    return exc.errcode == -1 or isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout))
+
+
+def _release(sessions: sessionmaker[Session], due: Due) -> None:
+    """Undoes a claim whose message surely did not go out, so the next pass (on any replica) tries again."""
+    with session_scope(sessions) as session:
+        session.execute(delete(SubscribeMessage).where(SubscribeMessage.key == due.key))
+        session.execute(update(SubscribeGrant).where(SubscribeGrant.id == due.grant_id).values(used_at=None))
+
+
 def send_due(*, sessions: sessionmaker[Session], api: WeChatApi, settings: Settings, at: dt.datetime) -> SendReport:
     """Sends every message due at `at`; safe to run on several replicas at once and again after a restart."""
     report = SendReport()
     enabled = templates(settings)
+    try:
+        api.access_token()  # without one nothing could be sent: claim nothing, try again next pass
+    except WeChatApiError as exc:
+        logger.warning("subscribe messages wait: no access token (errcode %d)", exc.errcode)
+        return report
     for collect in (_due_ready, _due_status, lambda s: _due_reminders(s, at)):
         with session_scope(sessions) as session:
             due_now = collect(session)
@@ -259,6 +279,11 @@ def send_due(*, sessions: sessionmaker[Session], api: WeChatApi, settings: Setti
                 api.send_subscribe(due.openid, template_id=due.template_id, data=data, page=PAGE,
                                    state=settings.wechat_miniprogram_state)
             except WeChatApiError as exc:
+                if _not_delivered(exc):
+                    logger.warning("subscribe message %s not delivered (errcode %d); next pass", due.key, exc.errcode)
+                    _release(sessions, due)
+                    report.deferred += 1
+                    continue
                 logger.warning("subscribe message %s not sent (errcode %d)", due.key, exc.errcode)
                 _finish(sessions, due.key, at, exc.errcode, ok=False)
                 report.failed += 1

@@ -24,8 +24,9 @@ def _loop(sessions: sessionmaker[Session], api: WeChatApi, settings: Settings, s
     while True:
         try:
             report = flows.send_due(sessions=sessions, api=api, settings=settings, at=calendar.now())
-            if report.sent or report.failed:
-                logger.info("subscribe messages: %d sent, %d failed", report.sent, report.failed)
+            if report.sent or report.failed or report.deferred:
+                logger.info("subscribe messages: %d sent, %d failed, %d deferred", report.sent, report.failed,
+                            report.deferred)
         except Exception:
             logger.exception("subscribe message pass failed; will try again")
         if stop.wait(settings.wechat_notify_interval_seconds):

@@ -23,7 +23,7 @@ from govchat.settings import Settings
 from tests.api.channels.conftest import READY, REMINDER, STATUS
 from tests.api.channels.fake_wechat import FakeWeChat
 from tests.api.service_requests.conftest import request_body, window_body
-from tests.conftest import FROZEN_NOW, FakeRasa
+from tests.conftest import FROZEN_NOW, FakeRasa, free_port
 
 OPENID = "o-alice"
 SERVICE_AUTH = {"Authorization": "Bearer dev-service-token"}
@@ -214,3 +214,24 @@ def test_reminder_not_before_the_day_before_nor_after_the_start(
     assert send(sessions, wx_api, notify_settings, the_day_before_8am).sent == 0
     too_late = dt.datetime.combine(day, dt.time(9, 30), tzinfo=calendar.TZ)
     assert send(sessions, wx_api, notify_settings, too_late).sent == 0
+
+
+def test_surely_undelivered_messages_are_tried_again(
+    app_client: TestClient, fake_wechat: FakeWeChat, sessions: sessionmaker[Session], wx_api: WeChatApi,
+    notify_settings: Settings,
+) -> None:
+    auth, session_id = login(app_client)
+    no = submit(app_client, session_id, request_body())
+    subscribe(app_client, auth, fake_wechat, {STATUS: "accept"})
+    move(sessions, no, "accepted")
+    unreachable = WeChatApi(notify_settings.model_copy(
+        update={"wechat_api_base_url": f"http://127.0.0.1:{free_port()}"}), retry_wait=0.01)
+    try:  # WeChat cannot be reached at all: nothing is claimed
+        assert send(sessions, unreachable, notify_settings, FROZEN_NOW) == flows.SendReport()
+    finally:
+        unreachable.close()
+    fake_wechat.fail["subscribe"] = [-1, -1, -1]  # 系统繁忙 on every retry: WeChat did not send it
+    assert send(sessions, wx_api, notify_settings, FROZEN_NOW).deferred == 1
+    assert send(sessions, wx_api, notify_settings, FROZEN_NOW).sent == 1
+    assert send(sessions, wx_api, notify_settings, FROZEN_NOW) == flows.SendReport()
+    assert len(fake_wechat.subscribe_sent) == 1

@@ -44,10 +44,11 @@ def mount_routes(app: FastAPI) -> None:
         web_router.events_router, prefix="/chat", tags=["chat"], responses=_CITIZEN,
         dependencies=[Depends(ratelimit.limit_ip)],
     )
-    # Login codes and tokens (401), forged or stale pushes (403), WeChat not configured or down (503).
+    # Login codes and tokens (401), forged or stale pushes (403), no request to subscribe to (404), WeChat not
+    # configured or down (503).
     v1.include_router(
         wechat_router.router, prefix="/wechat", tags=["wechat"],
-        responses=problem_responses(*_ANY, 401, 403, 429, 503),
+        responses=problem_responses(*_ANY, 401, 403, 404, 429, 503),
     )
     # Leaving a call-back phone re-queues the conversation: limited like the chat it belongs to.
     v1.include_router(

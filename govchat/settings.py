@@ -4,14 +4,33 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from govchat.subscribe import VALUE_NAMES, field_type
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Development defaults; a production deployment must replace every one of them.
 _DEV_SECRETS = {"dev-rasa-token", "dev-service-token", "dev-action-token", "dev-secret-key-change-me"}
 SECRET_SETTINGS = ("secret_key", "service_token", "rasa_token", "action_server_token")
+
+
+class SubscribeTemplate(BaseModel):
+    """One subscribe-message template (小程序后台 → 订阅消息): its id and, for each of its fields, the value to put
+    there (govchat.subscribe.VALUE_NAMES). An empty id: that notice is not offered."""
+
+    id: str = Field(default="", max_length=128)
+    fields: dict[str, str]
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, fields: dict[str, str]) -> dict[str, str]:
+        for key, value in fields.items():
+            field_type(key)
+            if value not in VALUE_NAMES:
+                raise ValueError(f"{key}: unknown value {value!r}; one of {sorted(VALUE_NAMES)}")
+        return fields
 
 
 class Settings(BaseSettings):
@@ -103,6 +122,20 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = 5.0
     wechat_max_clock_skew_seconds: int = Field(default=300, ge=1)  # older pushes are rejected as stale
     wechat_session_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)  # the gateway's own session token
+    # Subscribe messages (订阅消息), as JSON: {"id": "<template id>", "fields": {"thing1": "service", ...}}.
+    # The defaults map the fields of the public-library templates named in docs/wechat.md; set the id to enable.
+    wechat_subscribe_status: SubscribeTemplate = SubscribeTemplate(fields={
+        "character_string1": "tracking_no", "thing2": "service", "phrase3": "status", "time4": "changed_at",
+        "thing5": "note"})
+    wechat_subscribe_reminder: SubscribeTemplate = SubscribeTemplate(fields={
+        "thing1": "service", "time2": "appointment", "thing3": "office", "character_string4": "tracking_no",
+        "thing5": "note"})
+    wechat_subscribe_ready: SubscribeTemplate = SubscribeTemplate(fields={
+        "thing1": "service", "character_string2": "tracking_no", "thing3": "office", "thing4": "note"})
+    # Which version of the mini-program a tap on the message opens: formal, trial or developer.
+    wechat_miniprogram_state: Literal["formal", "trial", "developer"] = "formal"
+    # How often each gateway looks for subscribe messages to send (status changes, reminders); 0 = never.
+    wechat_notify_interval_seconds: int = Field(default=60, ge=0)
     # "N/second|minute|hour" strings (the limits library's notation); empty disables that limit.
     rate_limit_per_ip: str = "60/minute"
     rate_limit_per_session: str = "20/minute"

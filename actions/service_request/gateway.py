@@ -83,6 +83,13 @@ async def lookup(*, tracking_no: str, verifier: str) -> dict[str, Any]:
     return await _call("POST", "/lookup", json={"tracking_no": tracking_no, "verifier": verifier})
 
 
+async def session_requests(*, session_id: str) -> list[dict[str, Any]]:
+    """The requests made in this conversation (the Rasa sender id is the gateway's session id), newest first."""
+    body = await _call("GET", f"/by-session/{session_id}")
+    requests: list[dict[str, Any]] = body.get("requests", [])
+    return requests
+
+
 async def cancel(*, tracking_no: str, verifier: str) -> dict[str, Any]:
     return await _call("POST", f"/{tracking_no}/cancel", json={"verifier": verifier})
 

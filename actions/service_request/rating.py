@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,6 +16,27 @@ from actions.service_request.form import say
 LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 
 
+def rating_buttons(tracking_no: str) -> list[dict[str, str]]:
+    """The five buttons, as under a "已办结" notice: they come back to action_rate_request."""
+    return [
+        {
+            "title": level,
+            "payload": "/rate_request"
+            + json.dumps({"rating_level": level, "sr_tracking_no": tracking_no}, ensure_ascii=False),
+        }
+        for level in LEVELS
+    ]
+
+
+async def _ratable_here(tracker: Tracker) -> list[dict[str, Any]]:
+    """The requests this conversation made that can be rated now (none if the gateway cannot say)."""
+    try:
+        requests = await gateway.session_requests(session_id=tracker.sender_id)
+    except (gateway.GatewayUnavailable, gateway.GatewayRefused):
+        return []
+    return [r for r in requests if r.get("ratable")]
+
+
 class ActionRateRequest(Action):
     def name(self) -> str:
         return "action_rate_request"
@@ -22,6 +46,16 @@ class ActionRateRequest(Action):
         entities = {e.get("entity"): e.get("value") for e in message.get("entities") or []}
         level = entities.get("rating_level")
         tracking_no = fields.find_tracking_no(str(entities.get("sr_tracking_no") or message.get("text") or ""))
+        if tracking_no is None:
+            # "我要评价" in the conversation that made the request: no tracking number needed.
+            ratable = await _ratable_here(tracker)
+            if level in LEVELS and len(ratable) == 1:
+                tracking_no = str(ratable[0]["tracking_no"])
+            elif ratable:
+                for request in ratable:
+                    say(dispatcher, texts.RATE_CHOOSE.format(title=request["service_title"], no=request["tracking_no"]),
+                        rating_buttons(request["tracking_no"]))
+                return []
         if level not in LEVELS or tracking_no is None:
             say(dispatcher, texts.RATE_HOW)
             return []

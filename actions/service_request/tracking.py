@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.answer_from_guide import answer_turn, asks_about_service, question_text
 from actions.service_request import fields, gateway, texts
 from actions.service_request.form import CONTROL_INTENTS, QUESTION_INTENTS, SOFT_INTENTS, say
+from actions.service_request.rating import rating_buttons
 from govchat import calendar
 from govchat.identity import birth_date_verifier
 from govchat.masking import FormOutcome
@@ -27,7 +28,10 @@ class ActionStartLookup(Action):
     """Before the tracking or cancelling form: take a tracking number typed in the request itself.
 
     A service question NLU took for tracking ("想看看社保一共缴了几年") names a service and no request of the
-    citizen's: it is answered from the guides and no form starts (``sr_lookup_ready`` false).
+    citizen's: it is answered from the guides and no form starts (``sr_lookup_ready`` false). "办到哪了" in the
+    conversation that made a request shows that request's status at once, with the 好差评 buttons once it can be
+    rated: the conversation is the proof, as for the status notices. Elsewhere (or if the gateway cannot say) the
+    form asks for the tracking number and the birth date.
     """
 
     def name(self) -> str:
@@ -38,6 +42,9 @@ class ActionStartLookup(Action):
         found = fields.find_tracking_no(text)
         if found is None and not fields.mentions_request(text) and asks_about_service(question_text(tracker)):
             return [*await answer_turn(dispatcher, tracker), SlotSet(LOOKUP_READY, False)]
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if found is None and intent == "track_request" and await _show_session_requests(dispatcher, tracker):
+            return [SlotSet(LOOKUP_READY, False)]
         return [SlotSet(TRACKING_NO, found), SlotSet(VERIFIER, None), SlotSet(LOOKUP_READY, True)]
 
 
@@ -112,6 +119,30 @@ def _history_lines(request: dict[str, Any]) -> list[str]:
     return lines
 
 
+def status_text(request: dict[str, Any]) -> str:
+    text = texts.STATUS.format(
+        title=request["service_title"], no=request["tracking_no"], status=request["status_label"]
+    )
+    if request.get("day"):
+        day = dt.date.fromisoformat(request["day"])
+        text += f"\n预约：{request['office']}，{fields.format_day(day)} {request['period']}"
+    return text + "\n办理记录：\n" + "\n".join(_history_lines(request))
+
+
+async def _show_session_requests(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Shows the status of the requests this conversation made; False when it made none (or the gateway is down)."""
+    try:
+        requests = await gateway.session_requests(session_id=tracker.sender_id)
+    except (gateway.GatewayUnavailable, gateway.GatewayRefused):
+        return False
+    for request in requests:
+        buttons = rating_buttons(request["tracking_no"]) if request.get("ratable") else None
+        say(dispatcher, status_text(request), buttons)
+    if requests:
+        say(dispatcher, texts.OTHER_REQUEST_HINT)
+    return bool(requests)
+
+
 def _clear() -> list[EventType]:
     return [SlotSet(TRACKING_NO, None), SlotSet(VERIFIER, None)]
 
@@ -131,13 +162,7 @@ class ActionTrackRequest(Action):
         except gateway.GatewayRefused as refused:
             say(dispatcher, refused.detail, form_ended=FormOutcome.VERIFIED)
             return _clear()
-        text = texts.STATUS.format(
-            title=request["service_title"], no=request["tracking_no"], status=request["status_label"]
-        )
-        if request.get("day"):
-            day = dt.date.fromisoformat(request["day"])
-            text += f"\n预约：{request['office']}，{fields.format_day(day)} {request['period']}"
-        text += "\n办理记录：\n" + "\n".join(_history_lines(request))
+        text = status_text(request)
         buttons = []
         if request["status"] == "submitted":
             buttons.append({"title": "取消申请", "payload": "/cancel_request"})

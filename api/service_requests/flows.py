@@ -13,7 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
+from api.feedback import service as feedback_service
+from api.feedback.models import Rating
+from api.service_requests import service as requests_service
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
+from api.service_requests.schemas import ServiceRequestRead, SessionRequestRead
 
 _NOTICES: dict[str, str] = {
     RequestStatus.ACCEPTED: "您的“{title}”申请（受理编号 {no}）已受理，工作人员正在安排办理。",
@@ -29,8 +33,6 @@ _NOTICES: dict[str, str] = {
 
 
 RATING_LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
-# A finished request invites a 好差评 rating; the buttons go through Rasa to action_rate_request.
-_RATABLE = frozenset({RequestStatus.COMPLETED, RequestStatus.REJECTED})
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def notice_text(change: StatusChange, request: ServiceRequest) -> str:
 def notice_for(change: StatusChange, request: ServiceRequest, *, newest: bool = True) -> Notice:
     """The notice of one status change; rating buttons only under the newest notice of a finished request (one
     rating per request)."""
-    ratable = change.to_status in _RATABLE and newest
+    ratable = change.to_status in feedback_service.RATABLE_STATUSES and newest
     return Notice(notice_text(change, request), rating_buttons(request.tracking_no) if ratable else None)
 
 
@@ -86,4 +88,20 @@ def take_status_notices(*, session: Session, session_id: str) -> list[Notice]:
     return [
         notice_for(change, request, newest=not any(r.id == request.id for _, r in rows[n + 1 :]))
         for n, (change, request) in enumerate(rows)
+    ]
+
+
+def session_requests(*, session: Session, session_id: str) -> list[SessionRequestRead]:
+    """This conversation's requests, newest first, each with whether it can be rated now (finished, no rating yet):
+    the citizen who applied here asks "办到哪了" and rates without a tracking number or verifier."""
+    requests = requests_service.of_session(session=session, session_id=session_id)
+    rated = set(session.scalars(
+        select(Rating.request_id).where(Rating.request_id.in_([r.id for r in requests]))
+    ))
+    return [
+        SessionRequestRead(
+            **ServiceRequestRead.from_model(r).model_dump(),
+            ratable=r.status in feedback_service.RATABLE_STATUSES and r.id not in rated,
+        )
+        for r in requests
     ]

@@ -1,17 +1,18 @@
 """The request API the action server calls (service credential required, see dependencies)."""
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from api.db import SessionDep
 from api.dependencies import SettingsDep
 from api.ratelimit import LimiterDep
-from api.service_requests import service
+from api.service_requests import flows, service
 from api.service_requests.dependencies import IdempotencyKey, limited_verification
 from api.service_requests.exceptions import InvalidField
 from api.service_requests.schemas import (
     CancelRequest,
     ServiceRequestCreate,
     ServiceRequestRead,
+    SessionRequestPage,
     SlotPage,
     SlotRead,
     Verification,
@@ -60,6 +61,20 @@ def lookup_request(body: Verification, session: SessionDep, limiter: LimiterDep)
     with limited_verification(limiter=limiter, tracking_no=body.tracking_no):
         request = service.lookup(session=session, tracking_no=body.tracking_no, verifier=body.verifier)
     return ServiceRequestRead.from_model(request)
+
+
+@router.get(
+    "/by-session/{session_id}", response_model=SessionRequestPage, summary="本会话提交的办件（无需受理编号和验证信息）"
+)
+def session_requests(
+    session: SessionDep,
+    session_id: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$"),
+) -> SessionRequestPage:
+    # The action server passes the Rasa sender id, which is the gateway's own session id: only the conversation that
+    # made a request gets it back this way.
+    return SessionRequestPage(
+        session_id=session_id, requests=flows.session_requests(session=session, session_id=session_id)
+    )
 
 
 @router.post("/{tracking_no}/cancel", response_model=ServiceRequestRead, summary="受理前取消申请")

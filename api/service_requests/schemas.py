@@ -108,6 +108,18 @@ class ServiceRequestRead(BaseModel):
         )
 
 
+class SessionRequestRead(ServiceRequestRead):
+    """A request as the conversation that made it sees it: also whether it can be rated now (finished, not yet
+    rated), so the status answer offers the 好差评 buttons only when they would work."""
+
+    ratable: bool
+
+
+class SessionRequestPage(BaseModel):
+    session_id: str
+    requests: list[SessionRequestRead]
+
+
 class SlotRead(BaseModel):
     day: dt.date
     period: str

@@ -63,6 +63,8 @@ ANONYMISED_TEXT = (
     "无法再核验申请人身份，因此不能在线查询、取消或评价。"
     "如需办理结果证明，请携带本人有效身份证件到办理窗口，或拨打 12345 政务服务热线咨询。"
 )
+# A conversation's own requests shown at once; more than a few in one chat is unusual.
+SESSION_REQUESTS_LIMIT = 5
 # What an anonymised request keeps instead of its idempotency key (unique, and never one the actions send).
 ANONYMISED_KEY_PREFIX = "anonymised-"
 
@@ -312,6 +314,18 @@ def has_open_request(*, session: Session, session_id: str) -> bool:
         .where(ServiceRequest.session_id == session_id, ServiceRequest.status.not_in(FINAL_STATUSES))
         .limit(1)
     ) is not None
+
+
+def of_session(*, session: Session, session_id: str) -> Sequence[ServiceRequest]:
+    """The requests made in this conversation, newest first: the conversation itself is the proof of who asks, so
+    the citizen who applied here needs no tracking number or verifier (anonymised requests have no session)."""
+    return session.scalars(
+        select(ServiceRequest)
+        .where(ServiceRequest.session_id == session_id)
+        .options(selectinload(ServiceRequest.history))
+        .order_by(ServiceRequest.id.desc())
+        .limit(SESSION_REQUESTS_LIMIT)
+    ).all()
 
 
 def lookup(*, session: Session, tracking_no: str, verifier: str) -> ServiceRequest:

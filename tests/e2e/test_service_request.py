@@ -90,12 +90,16 @@ def test_apply_with_a_window_appointment_then_track_and_get_notified(
     say(gateway, sid, "确认提交")  # a repeated confirmation
     assert count_requests(stack_settings, sid) == 1
 
-    # Tracking: a wrong pair reveals nothing; the right one shows the status and its history.
-    say(gateway, sid, "查一下我的办件进度")
-    say(gateway, sid, tracking_no)
-    assert "没有找到" in text_of(say(gateway, sid, "19900102"))
-    say(gateway, sid, f"帮我查下{tracking_no}的进度")
-    status = text_of(say(gateway, sid, "19900101"))
+    # Tracking in the conversation that applied: the status at once, nothing to type.
+    status = text_of(say(gateway, sid, "查一下我的办件进度"))
+    assert "已提交，等待受理" in status and "办理记录" in status and tracking_no in status
+    # From another conversation: a wrong pair reveals nothing; the right one shows the status and its history.
+    other = gateway.post("/api/v1/chat/sessions").json()["session_id"]
+    say(gateway, other, "查一下我的办件进度")
+    say(gateway, other, tracking_no)
+    assert "没有找到" in text_of(say(gateway, other, "19900102"))
+    say(gateway, other, f"帮我查下{tracking_no}的进度")
+    status = text_of(say(gateway, other, "19900101"))
     assert "已提交，等待受理" in status and "办理记录" in status
 
     # Staff accept it: the citizen's next reply starts with the notice; cancelling is then refused.

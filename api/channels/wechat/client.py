@@ -1,4 +1,5 @@
-"""WeChat server API: jscode2session, the access token and customer-service messages, over httpx with timeouts.
+"""WeChat server API: jscode2session, the access token, customer-service and subscribe messages, over httpx with
+timeouts.
 
 The access token comes from ``/cgi-bin/stable_token`` (several gateway replicas get the same token instead of
 invalidating each other's), is cached and refreshed a few minutes before it expires, one refresh at a time.
@@ -177,4 +178,16 @@ class WeChatApi:
         self._with_token(
             "POST", "/cgi-bin/message/custom/send",
             {"touser": openid, "msgtype": "text", "text": {"content": truncate_utf8(text)}},
+        )
+
+    # ---- subscribe messages (订阅消息) ----
+
+    def send_subscribe(
+        self, openid: str, *, template_id: str, data: dict[str, str], page: str, state: str
+    ) -> None:
+        """One message the citizen allowed with wx.requestSubscribeMessage; 43101 means no allowance is left."""
+        self._with_token(
+            "POST", "/cgi-bin/message/subscribe/send",
+            {"touser": openid, "template_id": template_id, "page": page, "miniprogram_state": state,
+             "lang": "zh_CN", "data": {key: {"value": value} for key, value in data.items()}},
         )

@@ -29,6 +29,9 @@ from api.conversations.models import ConversationState
 from api.db import SessionDep
 from api.dependencies import RasaDep, SessionmakerDep
 from api.errors import ServiceUnavailable
+from api.notifications import flows as notifications
+from api.notifications import scheduler as notifications_scheduler
+from api.notifications.schemas import SubscribeAnswers, SubscribeAnswersRead, SubscribeOffer
 from api.ratelimit import limit_ip
 
 logger = logging.getLogger(__name__)
@@ -49,9 +52,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ),
         deduper=make_deduper(settings),
     )
+    stop_notifier = notifications_scheduler.start(app.state.sessionmaker, api, settings)
     try:
         yield
     finally:
+        stop_notifier()
         api.close()
 
 
@@ -117,6 +122,28 @@ def get_messages(
 
 
 router.include_router(miniprogram)
+
+
+def _mp_session_id(context: service.WeChatContext, openid: str) -> str:
+    return tokens.session_id_for(secret=context.settings.secret_key.get_secret_value(), openid=openid, kind="mp")
+
+
+@router.get("/subscriptions", response_model=SubscribeOffer, summary="小程序：本对话办件可订阅的通知（订阅消息模板）",
+            dependencies=[Depends(limit_ip)])
+def subscribe_offer(session: SessionDep, openid: OpenidDep, context: WeChatDep) -> SubscribeOffer:
+    return notifications.offer(session=session, settings=context.settings, session_id=_mp_session_id(context, openid))
+
+
+@router.post("/subscriptions", response_model=SubscribeAnswersRead,
+             summary="小程序：提交 wx.requestSubscribeMessage 的结果", dependencies=[Depends(limit_ip)])
+def subscribe_answers(
+    body: SubscribeAnswers, session: SessionDep, openid: OpenidDep, context: WeChatDep
+) -> SubscribeAnswersRead:
+    accepted = notifications.record_answers(
+        session=session, settings=context.settings, session_id=_mp_session_id(context, openid), openid=openid,
+        answers=body,
+    )
+    return SubscribeAnswersRead(accepted=accepted)
 
 
 def _codec_or_503(context: service.WeChatContext) -> PushCodec:

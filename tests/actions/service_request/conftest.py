@@ -34,6 +34,8 @@ class FakeGateway:
     full_days: set[str] = field(default_factory=set)
     # Scripted answers of /lookup, /{no}/cancel and /ratings/from-chat: (status, body).
     lookup_reply: tuple[int, dict[str, Any]] = (404, {"code": "request_not_found", "detail": "没有找到"})
+    # Session id -> the requests /by-session/{id} answers with.
+    session_requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def slots(self) -> list[dict[str, Any]]:
         return [
@@ -67,6 +69,10 @@ class FakeGateway:
                 **body,
             }
             return httpx.Response(201, json=self.created[key])
+        if "/by-session/" in path:
+            session_id = path.rsplit("/", 1)[1]
+            return httpx.Response(200, json={"session_id": session_id,
+                                             "requests": self.session_requests.get(session_id, [])})
         if path.endswith(("/lookup", "/cancel", "/from-chat")):
             status, body = self.lookup_reply
             return httpx.Response(status, json=body)

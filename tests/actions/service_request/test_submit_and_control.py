@@ -7,6 +7,7 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from rasa_sdk import Action
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -300,4 +301,61 @@ def test_rating_button_in_the_chat(dispatcher: CollectingDispatcher, fake_gatewa
         "tracking_no": "GZ20261126ABCD2345", "session_id": "web-citizen-1", "level": "不满意"
     }
     run(rating.ActionRateRequest(), dispatcher, text="我要评价办件", intent="rate_request", form=None)
-    assert "办结通知下方的评价按钮" in texts(dispatcher)[1] and len(fake_gateway.requests) == 1
+    assert "办结通知下方的评价按钮" in texts(dispatcher)[1]  # this conversation made no request to rate
+    assert [r.url.path for r in fake_gateway.requests][1:] == ["/api/v1/service-requests/by-session/web-citizen-1"]
+
+
+def test_rating_in_the_applying_session_needs_no_number(
+    dispatcher: CollectingDispatcher, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.session_requests["web-citizen-1"] = [{**REQUEST, "ratable": True}, {**REQUEST, "ratable": False}]
+    run(rating.ActionRateRequest(), dispatcher, text="我要评价办件", intent="rate_request", form=None)
+    assert "GZ20261126ABCD2345" in texts(dispatcher)[0] and len(dispatcher.messages[0]["buttons"]) == 5
+    fake_gateway.lookup_reply = (201, {"message": "感谢您的评价！"})
+    entities = [{"entity": "rating_level", "value": "满意"}]
+    run(rating.ActionRateRequest(), dispatcher, text="满意", intent="rate_request", entities=entities, form=None)
+    assert texts(dispatcher)[-1] == "感谢您的评价！"
+    assert json.loads(fake_gateway.requests[-1].content) == {
+        "tracking_no": "GZ20261126ABCD2345", "session_id": "web-citizen-1", "level": "满意"
+    }
+
+
+def test_track_in_the_applying_session_needs_no_number(
+    dispatcher: CollectingDispatcher, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.session_requests["web-citizen-1"] = [{**REQUEST, "ratable": True}]
+    events = run(tracking.ActionStartLookup(), dispatcher, text="我的申请办到哪了", intent="track_request", form=None)
+    assert slot_values(events) == {"sr_lookup_ready": False}  # no form: nothing to type
+    assert "当前状态：不予受理" in texts(dispatcher)[0] and "（户籍不在本市）" in texts(dispatcher)[0]
+    buttons = dispatcher.messages[0]["buttons"]
+    assert [b["title"] for b in buttons] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    assert json.loads(buttons[1]["payload"].removeprefix("/rate_request")) == {
+        "rating_level": "满意", "sr_tracking_no": "GZ20261126ABCD2345"
+    }
+    assert "personal_data" not in dispatcher.messages[0]["custom"]  # nothing typed that needs masking
+    assert "受理编号" in texts(dispatcher)[-1]
+    assert fake_gateway.requests[0].url.path.endswith("/by-session/web-citizen-1")
+
+
+def test_track_without_rating_buttons_when_not_ratable(
+    dispatcher: CollectingDispatcher, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.session_requests["web-citizen-1"] = [{**REQUEST, "status": "submitted", "ratable": False}]
+    run(tracking.ActionStartLookup(), dispatcher, text="办到哪了", intent="track_request", form=None)
+    assert not dispatcher.messages[0]["buttons"]
+
+
+@pytest.mark.parametrize("down", [False, True])
+def test_track_from_another_session_asks_for_number_and_birth_date(
+    dispatcher: CollectingDispatcher, fake_gateway: FakeGateway, down: bool
+) -> None:
+    fake_gateway.down = down
+    events = run(tracking.ActionStartLookup(), dispatcher, text="我的申请办到哪了", intent="track_request", form=None)
+    assert slot_values(events) == {"sr_tracking_no": None, "sr_verifier": None, "sr_lookup_ready": True}
+    assert texts(dispatcher) == []
+
+
+def test_cancelling_still_asks_for_the_verifier(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+    fake_gateway.session_requests["web-citizen-1"] = [REQUEST]
+    events = run(tracking.ActionStartLookup(), dispatcher, text="我要取消申请", intent="cancel_request", form=None)
+    assert slot_values(events)["sr_lookup_ready"] is True and fake_gateway.requests == []

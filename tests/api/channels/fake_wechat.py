@@ -1,4 +1,4 @@
-"""A fake WeChat API server that tests start on 127.0.0.1: login, stable token, customer-service send.
+"""A fake WeChat API server that tests start on 127.0.0.1: login, stable token, customer-service and subscribe send.
 
 It behaves like WeChat where the gateway depends on it: tokens expire and are checked, errors come as
 ``{"errcode", "errmsg"}`` with HTTP 200, and a per-minute quota answers 45011.
@@ -22,6 +22,9 @@ class FakeWeChat:
         self.app = FastAPI()
         self.lock = threading.Lock()
         self.sent: list[dict[str, Any]] = []
+        self.subscribe_sent: list[dict[str, Any]] = []
+        # What the citizen allowed: (openid, template id) -> messages left (wx.requestSubscribeMessage's "accept").
+        self.allowances: dict[tuple[str, str], int] = {}
         self.token_requests = 0
         self.login_requests = 0
         self.valid_tokens: dict[str, float] = {}
@@ -30,7 +33,7 @@ class FakeWeChat:
         self.login_quota_per_minute = 1000
         self._login_times: deque[float] = deque()
         # errcodes to answer, in order, before behaving normally: {"login": [...], "token": [...], "send": [...]}
-        self.fail: dict[str, list[int]] = {"login": [], "token": [], "send": []}
+        self.fail: dict[str, list[int]] = {"login": [], "token": [], "send": [], "subscribe": []}
         self._counter = 0
         self._routes()
         self.server: uvicorn.Server | None = None
@@ -102,6 +105,25 @@ class FakeWeChat:
                 self.sent.append({"raw": raw, **json.loads(raw)})
             return {"errcode": 0, "errmsg": "ok"}
 
+        @app.post("/cgi-bin/message/subscribe/send")
+        async def subscribe_send(request: Request, access_token: str = "") -> dict[str, Any]:
+            body = await request.json()
+            if access_token not in self.valid_tokens:
+                return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
+            if (error := self._error("subscribe")) is not None:
+                return error
+            for key, item in body["data"].items():
+                value = item["value"]
+                if key.startswith("thing") and len(value) > 20 or key.startswith("phrase") and len(value) > 5:
+                    return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value"}
+            with self.lock:
+                allowance = (body["touser"], body["template_id"])
+                if self.allowances.get(allowance, 0) <= 0:
+                    return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
+                self.allowances[allowance] -= 1
+                self.subscribe_sent.append(body)
+            return {"errcode": 0, "errmsg": "ok"}
+
     def expire_all_tokens(self) -> None:
         with self.lock:
             self.valid_tokens.clear()
@@ -133,10 +155,12 @@ class FakeWeChat:
     def reset(self) -> None:
         with self.lock:
             self.sent.clear()
+            self.subscribe_sent.clear()
+            self.allowances.clear()
             self.token_requests = self.login_requests = 0
             self.valid_tokens.clear()
             self.token_ttl = 7200
             self.token_delay = 0.0
             self.login_quota_per_minute = 1000
             self._login_times.clear()
-            self.fail = {"login": [], "token": [], "send": []}
+            self.fail = {"login": [], "token": [], "send": [], "subscribe": []}

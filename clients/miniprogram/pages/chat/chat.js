@@ -20,7 +20,7 @@ function isHttpUrl(url) {
 
 Page({
   data: { items: [], draft: "", typing: false, banner: "", offline: false, elder: false, popular: POPULAR,
-          bottom: "" },
+          bottom: "", offer: null },
   lastId: 0,
   seen: {},
   pollTimer: null,
@@ -111,6 +111,7 @@ Page({
       if (res.statusCode === 200) {
         (res.data.messages || []).forEach((m) => this.addServerMessage(m));
         this.setState(res.data.state);
+        if (res.data.listen) { this.loadOffer(); }  // an open request here: notices may be worth asking for
       } else {
         this.notice((res.data && res.data.detail) || "请求没有成功，请稍后再试。");
       }
@@ -125,6 +126,33 @@ Page({
     this.sync().then((gotNew) => {
       if (gotNew) { this.setData({ ["items[" + index + "].status"]: "sent" }); } else { this.deliver(index); }
     }, () => setTimeout(() => this.retry(index), 5000));
+  },
+
+  // Subscribe messages (订阅消息): WeChat lets the page ask only from a tap, so an open request shows a button.
+  loadOffer() {
+    this.request("/wechat/subscriptions", { method: "GET" }).then((res) => {
+      const offer = res.statusCode === 200 && res.data.templates && res.data.templates.length ? res.data : null;
+      this.setData({ offer });
+    }, () => {});
+  },
+
+  tapSubscribe() {
+    const offer = this.data.offer;
+    if (!offer) { return; }
+    wx.requestSubscribeMessage({
+      tmplIds: offer.templates.map((t) => t.template_id),
+      success: (res) => {
+        const results = {};
+        offer.templates.forEach((t) => { if (res[t.template_id]) { results[t.template_id] = res[t.template_id]; } });
+        this.request("/wechat/subscriptions", { method: "POST", data: { tracking_no: offer.tracking_no, results } })
+          .then((answer) => {
+            const accepted = answer.statusCode === 200 ? answer.data.accepted.length : 0;
+            this.notice(accepted ? "已订阅，办件有进展时会通过微信服务通知提醒您。" : "您未订阅通知，可随时发送「办到哪了」查询进度。");
+            this.loadOffer();
+          }, () => {});
+      },
+      fail: () => this.notice("订阅没有成功，您可以稍后再试，或发送「办到哪了」查询进度。")
+    });
   },
 
   onInput(e) { this.setData({ draft: e.detail.value }); },

@@ -123,8 +123,9 @@ class FakeKnowledgeBase:
         return list(GUIDES.values())
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def kb() -> Iterator[FakeKnowledgeBase]:
+    """Every action test talks to the fake: a form's question may reach the turn, which reads service names."""
     fake = FakeKnowledgeBase()
     knowledge_base.use_knowledge_base(fake)
     yield fake

@@ -71,24 +71,25 @@ def wait_level(seconds: int, thresholds: tuple[int, int]) -> WaitLevel:
 def _questions(session: Session, ids: Sequence[int]) -> dict[int, Message]:
     """Per conversation, the citizen's latest message that is not a request for a person: the inbox shows what the
     citizen wants, not "转人工". A message is a request for a person when its intent says so or the assistant's
-    reply to it handed over."""
-    rows = session.scalars(
-        select(Message)
+    reply to it handed over. Only ids and flags are scanned; the texts of the chosen messages are read after."""
+    rows = session.execute(
+        select(Message.id, Message.conversation_id, Message.role, Message.intent)
         .where(Message.conversation_id.in_(ids),
                or_(Message.role == Role.CITIZEN, and_(Message.role == Role.BOT, Message.handed_over.is_(True))))
         .order_by(Message.id)
     )
-    kept: dict[int, list[Message]] = defaultdict(list)
-    unanswered: dict[int, Message] = {}  # the latest citizen message no handing-over reply has claimed yet
-    for m in rows:
-        if m.role == Role.CITIZEN:
-            unanswered[m.conversation_id] = m
-            if m.intent not in HANDOVER_INTENTS:
-                kept[m.conversation_id].append(m)
-        elif (asked := unanswered.pop(m.conversation_id, None)) is not None:
-            if kept[m.conversation_id] and kept[m.conversation_id][-1] is asked:
-                kept[m.conversation_id].pop()
-    return {conversation_id: messages[-1] for conversation_id, messages in kept.items() if messages}
+    kept: dict[int, list[int]] = defaultdict(list)
+    unanswered: dict[int, int] = {}  # the latest citizen message no handing-over reply has claimed yet
+    for message_id, conversation_id, role, intent in rows:
+        if role == Role.CITIZEN:
+            unanswered[conversation_id] = message_id
+            if intent not in HANDOVER_INTENTS:
+                kept[conversation_id].append(message_id)
+        elif (asked := unanswered.pop(conversation_id, None)) is not None:
+            if kept[conversation_id] and kept[conversation_id][-1] == asked:
+                kept[conversation_id].pop()
+    latest = [messages[-1] for messages in kept.values() if messages]
+    return {m.conversation_id: m for m in session.scalars(select(Message).where(Message.id.in_(latest)))}
 
 
 def inbox(

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +113,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = False
+
+    @field_validator("handover_wait_seconds")
+    @classmethod
+    def _amber_before_red(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 0 < value[0] < value[1]:
+            raise ValueError("GOVCHAT_HANDOVER_WAIT_SECONDS: amber then red, e.g. [120, 300]")
+        return value
 
     @model_validator(mode="after")
     def _fill_paths_and_refuse_dev_secrets(self) -> "Settings":

@@ -4,10 +4,13 @@ internal notes, transfer, the agent's name and the acknowledgement while waiting
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from api.conversations.models import ConversationState
 from api.handover import service
+from govchat.settings import Settings
 from knowledge.aspects import SECTION_TITLES
 from tests.api.handover.test_handover_api import _ask_for_person, _inbox
 from tests.api.staff.factories import PHONE, make_conversation, make_staff, staff_client
@@ -35,8 +38,12 @@ def test_inbox_shows_the_question_not_the_request_for_a_person_masked_with_wait_
     assert inbox["alert_after_seconds"] == 300
 
 
-def test_wait_level_thresholds_are_one_setting() -> None:
+def test_wait_level_thresholds_are_one_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [service.wait_level(s, (60, 90)) for s in (59, 60, 89, 90)] == ["green", "amber", "amber", "red"]
+    monkeypatch.setenv("GOVCHAT_HANDOVER_WAIT_SECONDS", "[60, 90]")
+    assert Settings().handover_wait_seconds == (60, 90)
+    with pytest.raises(ValidationError):
+        Settings(handover_wait_seconds=(300, 120))
 
 
 def test_canned_replies_are_managed_by_admins_audited_and_read_by_agents(client: TestClient) -> None:

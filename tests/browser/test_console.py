@@ -12,7 +12,6 @@ import pytest
 from api.analytics.dependencies import get_gap_embedder
 from api.conversations.models import ConversationState
 from api.db import make_engine, make_sessionmaker, session_scope
-from api.handover.models import CannedReply
 from api.service_requests import service as requests_service
 from api.service_requests.schemas import ServiceRequestCreate
 from api.staff import service as staff_service
@@ -181,7 +180,7 @@ def test_review_search_annotate_and_admin_reveal(open_console: Any, gateway: Gat
 
 
 def _waiting_too_long(gateway: Gateway) -> None:
-    """A conversation that has waited 10 minutes (red, alerted), and a canned reply an admin made."""
+    """A conversation that has waited 10 minutes (red, alerted)."""
     from tests.api.staff.factories import make_conversation
 
     class _AppHolder:
@@ -191,14 +190,20 @@ def _waiting_too_long(gateway: Gateway) -> None:
                       created_at=datetime.now(UTC) - timedelta(minutes=10), turns=[
                           {"q": f"医保报销材料交了没人理，我电话{PHONE}", "a": "请问您要办理哪项业务？"},
                           {"q": "转人工", "intent": "request_human"}])
-    with session_scope(gateway.server.config.app.state.sessionmaker) as session:
-        session.add(CannedReply(title="问候", text="您好，我是政务服务中心工作人员，请问有什么可以帮您？"))
 
 
 def test_agent_answers_handover_with_tools_and_citizen_sees_it_in_web_chat(
     browser: Any, open_console: Any, gateway: Gateway, shoot: Any
 ) -> None:
     _waiting_too_long(gateway)
+    admin = open_console("admin")
+    admin.goto(f"{gateway.url}/console/#/canned")
+    new = admin.get_by_test_id("canned-form").first
+    new.locator("input[name=title]").fill("问候")
+    new.locator("textarea[name=text]").fill("您好，我是政务服务中心工作人员，请问有什么可以帮您？")
+    new.get_by_role("button", name="新建").click()
+    admin.locator("[data-testid=canned-form] input[name=title][value=问候]").wait_for()
+    shoot(admin, "console-11-canned-replies")
     citizen_context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", is_mobile=True, has_touch=True)
     citizen = citizen_context.new_page()
     citizen.goto(gateway.url + "/")
@@ -245,7 +250,6 @@ def test_agent_answers_handover_with_tools_and_citizen_sees_it_in_web_chat(
     agent.get_by_test_id("transfer-select").select_option(label="李管理")
     agent.get_by_test_id("transfer").click()
     agent.wait_for_url("**/console/#/inbox")
-    admin = open_console("admin")
     admin.goto(f"{gateway.url}/console/#/inbox")
     held = admin.locator("[data-testid=in-progress] [data-testid=inbox-row]", has_text="社保卡丢了怎么补办")
     held.get_by_text("我的").wait_for()

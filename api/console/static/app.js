@@ -354,14 +354,14 @@ async function cannedPage() {
     try { await api(rid ? "PUT" : "POST", "/api/v1/handover/canned-replies" + (rid ? "/" + rid : ""), Object.fromEntries(new FormData(form))); cannedPage(); } catch (err) { showError(err); }
   };
   const editor = (r) => {
-    const form = el("form", {class: "row", "data-testid": "canned-form"}, el("input", {name: "title", value: r ? r.title : "", placeholder: "名称", required: true, size: 12}),
+    const form = el("form", {class: "row canned", "data-testid": "canned-form"}, el("input", {name: "title", value: r ? r.title : "", placeholder: "名称", required: true, size: 12}),
       el("textarea", {name: "text", required: true, placeholder: "回复内容"}, r ? r.text : ""), el("button", {type: "submit"}, r ? "保存" : "新建"),
       r ? el("button", {type: "button", onclick: async () => { try { await api("DELETE", "/api/v1/handover/canned-replies/" + r.id); cannedPage(); } catch (err) { showError(err); } }}, "删除") : null);
     form.onsubmit = save(form, r && r.id);
     return form;
   };
   view.replaceChildren(el("h2", {}, "快捷回复"), el("p", {class: "facts"}, "坐席在人工接管的会话中可插入这些回复；新建、修改、删除均记入审计。"),
-    editor(null), ...replies.map(editor));
+    editor(null), el("h3", {}, `已有快捷回复（${replies.length}）`), ...replies.map(editor));
 }
 
 /* ---- requests ---- */

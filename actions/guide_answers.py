@@ -166,6 +166,11 @@ def faq_reply(faq_text: str) -> str:
     return f"关于“{match.group(1).strip()}”：\n{answer}" if match else answer
 
 
+def source_line(title: str, section_titles: list[str], notice: str) -> str:
+    """Where an answer's facts come from; the last line of every guide answer, from the assistant or staff."""
+    return f"来源：《{title}》办事指南 · {'、'.join(section_titles)}（{notice}）"
+
+
 def render(g: Guide, aspect: str, question: str = "") -> str:
     """The answer about ``aspect`` ("faq" is answered from the hit text by the caller)."""
     if aspect == "materials":

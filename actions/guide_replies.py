@@ -88,7 +88,7 @@ def answer_with_guide(
     # The guide's own provenance (sample guides say 示例数据，以官方发布为准); an imported document has none here.
     notice = guide.source if guide is not None else OFFICIAL_NOTICE
     body = "\n\n".join(parts)
-    text = (f"{lead}\n" if lead else "") + f"{body}\n\n来源：《{title}》办事指南 · {'、'.join(titles)}（{notice}）"
+    text = (f"{lead}\n" if lead else "") + f"{body}\n\n{guide_answers.source_line(title, titles, notice)}"
     facts = turn(
         guide_id=guide_id,
         section=section,

@@ -66,6 +66,7 @@ def mount_routes(app: FastAPI) -> None:
         (staff_requests_router.router, "/staff", "staff", _agents),
         (review_router.router, "/review", "review", _any_staff),
         (handover_router.router, "/handover", "handover", _agents),
+        (handover_router.admin_router, "/handover", "handover", _admins),
         (retention_router.router, "/retention", "retention", _admins),
         (analytics_router.router, "/analytics", "analytics", _analysts),
     ):

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     staff_lockout_minutes: int = Field(default=15, ge=1)
     office_hours: str = "1-5 09:00-12:00,14:00-17:30"  # ISO weekdays (1 = Monday) and time ranges
     office_timezone: str = "Asia/Shanghai"
+    # Handover inbox: a waiting conversation shows amber from the first number of seconds, red with a sound and title
+    # alert from the second.
+    handover_wait_seconds: tuple[int, int] = (120, 300)
     retention_anonymous_days: int = Field(default=180, ge=1)
     retention_identified_days: int = Field(default=730, ge=1)
     # Service requests keep name, ID number and phone this long after they ended (completed, rejected, cancelled),
@@ -143,6 +146,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = False
+
+    @field_validator("handover_wait_seconds")
+    @classmethod
+    def _amber_before_red(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 0 < value[0] < value[1]:
+            raise ValueError("GOVCHAT_HANDOVER_WAIT_SECONDS: amber then red, e.g. [120, 300]")
+        return value
 
     @model_validator(mode="after")
     def _fill_paths_and_refuse_dev_secrets(self) -> "Settings":

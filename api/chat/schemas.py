@@ -39,6 +39,7 @@ class ChatMessage(BaseModel):
     text: str
     buttons: list[Button] | None = None
     source: Source | None = None
+    sender: str | None = None  # a staff message: the agent's display name or 工号, shown instead of "人工客服"
     created_at: datetime | None = None
 
 

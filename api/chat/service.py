@@ -17,6 +17,7 @@ from api.conversations import service as conversations
 from api.conversations.models import ConversationState, Message, Role
 from api.db import session_scope
 from api.errors import AppError
+from api.handover import service as handover_service
 from api.retention import tracker as rasa_tracker
 from api.service_requests import flows as service_request_flows
 from api.service_requests import service as requests_service
@@ -61,6 +62,7 @@ def to_chat_message(message: Message) -> ChatMessage:
         text=message.text,
         buttons=[Button.model_validate(b) for b in message.buttons] if message.buttons else None,
         source=Source.model_validate(message.source) if message.source else None,
+        sender=message.sender_name,
         created_at=message.created_at,
     )
 
@@ -154,10 +156,15 @@ def handle_message(
             session=session, rows=[{"conversation_id": conversation_id, "role": Role.CITIZEN, "text": text}]
         )
         citizen_id = citizen.id
+        acknowledged: list[ChatMessage] = []
+        if state == ConversationState.WAITING:
+            # The first message of a wait is acknowledged, so the citizen knows it is not lost.
+            ack = handover_service.acknowledge_waiting(session=session, conversation_id=conversation_id)
+            acknowledged = [to_chat_message(ack)] if ack else []
 
     if state != ConversationState.BOT:
         # Staff hold (or are about to take) the conversation: the assistant stays silent.
-        return ChatResponse(session_id=session_id, messages=[], state=state, listen=True)
+        return ChatResponse(session_id=session_id, messages=acknowledged, state=state, listen=True)
 
     started = time.perf_counter()
     try:

@@ -71,6 +71,8 @@ class Message(Base):
     handed_over: Mapped[bool] = mapped_column(default=False)
     latency_ms: Mapped[int | None] = mapped_column(default=None)
     staff_id: Mapped[int | None] = mapped_column(default=None)
+    # A staff message: the agent's display name (or 工号) as the citizen saw it when it was sent.
+    sender_name: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

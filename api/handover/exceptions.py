@@ -1,4 +1,4 @@
-from api.errors import AppError, Conflict, Forbidden
+from api.errors import AppError, Conflict, Forbidden, NotFound
 
 
 class NotWaiting(Conflict):
@@ -21,3 +21,17 @@ class InvalidPhone(AppError):
     status = 422
     code = "invalid_phone"
     title = "手机号码有误"
+
+
+class InvalidTransferTarget(AppError):
+    status = 422
+    code = "invalid_transfer_target"
+    title = "无法转接"
+
+
+class CannedReplyNotFound(NotFound):
+    code = "canned_reply_not_found"
+
+
+class CannedTitleTaken(Conflict):
+    code = "canned_title_taken"

@@ -1,40 +1,58 @@
 from fastapi import APIRouter, BackgroundTasks, Request
 
-from api.channels.wechat import service as wechat_service
-from api.conversations import service as conversations
-from api.conversations.models import ConversationState, Role
 from api.db import SessionDep, utcnow
 from api.dependencies import SettingsDep
-from api.handover import service
-from api.handover.exceptions import NotHolder
+from api.handover import flows, service
 from api.handover.schemas import (
+    AgentRead,
     CallbackAccepted,
     CallbackPhone,
     CallbackRequest,
+    CannedReplyRead,
+    CannedReplyWrite,
+    GuideSection,
     Inbox,
+    NoteCreate,
+    NoteRead,
     OfficeHoursStatus,
     ReplyRequest,
     StaffMessage,
+    TransferRequest,
 )
 from api.review import service as review_service
 from api.review.schemas import Transcript
-from api.staff import service as staff_service
 from api.staff.dependencies import CurrentStaff
 from govchat import office_hours
-from govchat.masking import mask_optional_phone
 
 # Staff (agents and admins): mounted with the role dependency in api/routes.py.
 router = APIRouter()
+# Admins: the canned replies agents use.
+admin_router = APIRouter()
 # Citizens: office hours and leaving a phone number for a call back.
 public_router = APIRouter()
 
 
 @router.get("/inbox", response_model=Inbox, summary="待人工处理的会话")
 def get_inbox(session: SessionDep, settings: SettingsDep) -> Inbox:
-    waiting, in_progress = service.inbox(session=session)
+    waiting, in_progress = service.inbox(session=session, thresholds=settings.handover_wait_seconds)
     office = service.hours(settings)
-    return Inbox(office_open=office.is_open(utcnow()), office_hours=office.describe(), waiting=waiting,
-                 in_progress=in_progress)
+    return Inbox(office_open=office.is_open(utcnow()), office_hours=office.describe(),
+                 alert_after_seconds=settings.handover_wait_seconds[1], waiting=waiting, in_progress=in_progress)
+
+
+@router.get("/agents", response_model=list[AgentRead], summary="可转接的工作人员")
+def list_agents(session: SessionDep) -> list[AgentRead]:
+    return [AgentRead.model_validate(a) for a in service.agents(session=session)]
+
+
+@router.get("/canned-replies", response_model=list[CannedReplyRead], summary="快捷回复")
+def list_canned_replies(session: SessionDep) -> list[CannedReplyRead]:
+    return [CannedReplyRead.model_validate(r) for r in service.canned_replies(session=session)]
+
+
+@router.get("/guides/{guide_id}/sections", response_model=list[GuideSection], summary="办事指南各章节（含来源）")
+def guide_sections(guide_id: str, settings: SettingsDep) -> list[GuideSection]:
+    return service.guide_sections(guides_dir=settings.guides_dir, guide_id=guide_id)
 
 
 @router.get("/{conversation_id}", response_model=Transcript, summary="会话历史（已脱敏）")
@@ -44,11 +62,7 @@ def history(session: SessionDep, conversation_id: int) -> Transcript:
 
 @router.post("/{conversation_id}/claim", response_model=Transcript, summary="接入会话")
 def claim(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> Transcript:
-    conversation = service.get(session=session, conversation_id=conversation_id)
-    service.claim(session=session, conversation=conversation, staff=staff.user)
-    staff_service.record(session=session, actor=staff.user, action="handover_claim", target_type="conversation",
-                         target_id=conversation.id, ip=staff.ip)
-    return review_service.transcript(session=session, conversation_id=conversation_id)
+    return flows.claim(session=session, staff=staff, conversation_id=conversation_id)
 
 
 @router.post("/{conversation_id}/reply", response_model=StaffMessage, status_code=201, summary="回复群众")
@@ -56,46 +70,59 @@ def reply(
     conversation_id: int, body: ReplyRequest, staff: CurrentStaff, session: SessionDep, request: Request,
     background: BackgroundTasks,
 ) -> StaffMessage:
-    conversation = service.get(session=session, conversation_id=conversation_id)
-    message = service.reply(session=session, conversation=conversation, staff=staff.user, text=body.text,
-                            admin=staff.is_admin)
-    staff_service.record(session=session, actor=staff.user, action="handover_reply", target_type="conversation",
-                         target_id=conversation.id, detail={"message_id": message.id}, ip=staff.ip)
-    # Runs after the commit: WeChat citizens get the reply pushed; web and mini-program clients poll for it.
-    background.add_task(
-        wechat_service.deliver_staff_reply, request_state=request.app.state, session_id=conversation.session_id,
-        openid=conversation.user_ref, text=message.text,
-    )
+    message = flows.reply(session=session, staff=staff, conversation_id=conversation_id, text=body.text,
+                          background=background, request_state=request.app.state)
     return StaffMessage(id=message.id, text=message.text, created_at=message.created_at)
+
+
+@router.post("/{conversation_id}/transfer", status_code=204, summary="转给其他工作人员")
+def transfer(conversation_id: int, body: TransferRequest, staff: CurrentStaff, session: SessionDep) -> None:
+    flows.transfer(session=session, staff=staff, conversation_id=conversation_id, to_staff_id=body.staff_id)
 
 
 @router.post("/{conversation_id}/hand-back", status_code=204, summary="转回智能助手")
 def hand_back(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> None:
-    conversation = service.get(session=session, conversation_id=conversation_id)
-    service.hand_back(session=session, conversation=conversation, staff=staff.user, admin=staff.is_admin)
-    staff_service.record(session=session, actor=staff.user, action="handover_hand_back",
-                         target_type="conversation", target_id=conversation.id, ip=staff.ip)
+    flows.hand_back(session=session, staff=staff, conversation_id=conversation_id)
 
 
 @router.post("/{conversation_id}/close", status_code=204, summary="结束会话")
 def close(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> None:
-    conversation = service.get(session=session, conversation_id=conversation_id)
-    service.close(session=session, conversation=conversation, staff=staff.user, admin=staff.is_admin)
-    staff_service.record(session=session, actor=staff.user, action="handover_close", target_type="conversation",
-                         target_id=conversation.id, ip=staff.ip)
+    flows.close(session=session, staff=staff, conversation_id=conversation_id)
 
 
 @router.post("/{conversation_id}/callback-phone", response_model=CallbackPhone, summary="查看回拨电话（记入审计）")
 def reveal_callback_phone(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> CallbackPhone:
-    """The citizen left this number to be called back; the agent holding the conversation (or an admin) may see
-    it in full to make the call. Each look is audited."""
-    conversation = service.get(session=session, conversation_id=conversation_id)
-    holds = conversation.state == ConversationState.HUMAN and conversation.assigned_staff_id == staff.user.id
-    if not staff.is_admin and not holds:  # close keeps assigned_staff_id: the former holder no longer holds it
-        raise NotHolder("请先接入该会话，再查看回拨电话。")
-    staff_service.record(session=session, actor=staff.user, action="reveal_callback_phone",
-                         target_type="conversation", target_id=conversation.id, ip=staff.ip)
-    return CallbackPhone(phone=conversation.callback_phone)
+    return flows.reveal_callback_phone(session=session, staff=staff, conversation_id=conversation_id)
+
+
+@router.get("/{conversation_id}/notes", response_model=list[NoteRead], summary="内部备注（群众看不到）")
+def list_notes(conversation_id: int, session: SessionDep) -> list[NoteRead]:
+    service.get(session=session, conversation_id=conversation_id)
+    return service.notes(session=session, conversation_id=conversation_id)
+
+
+@router.post("/{conversation_id}/notes", response_model=list[NoteRead], status_code=201, summary="添加内部备注")
+def add_note(conversation_id: int, body: NoteCreate, staff: CurrentStaff, session: SessionDep) -> list[NoteRead]:
+    return flows.add_note(session=session, staff=staff, conversation_id=conversation_id, text=body.text)
+
+
+@admin_router.post("/canned-replies", response_model=CannedReplyRead, status_code=201, summary="新建快捷回复")
+def create_canned_reply(body: CannedReplyWrite, staff: CurrentStaff, session: SessionDep) -> CannedReplyRead:
+    return CannedReplyRead.model_validate(flows.save_canned(session=session, staff=staff, title=body.title,
+                                                            text=body.text))
+
+
+@admin_router.put("/canned-replies/{reply_id}", response_model=CannedReplyRead, summary="修改快捷回复")
+def update_canned_reply(
+    reply_id: int, body: CannedReplyWrite, staff: CurrentStaff, session: SessionDep
+) -> CannedReplyRead:
+    return CannedReplyRead.model_validate(flows.save_canned(session=session, staff=staff, title=body.title,
+                                                            text=body.text, reply_id=reply_id))
+
+
+@admin_router.delete("/canned-replies/{reply_id}", status_code=204, summary="删除快捷回复")
+def delete_canned_reply(reply_id: int, staff: CurrentStaff, session: SessionDep) -> None:
+    flows.delete_canned(session=session, staff=staff, reply_id=reply_id)
 
 
 @public_router.get("/office-hours", response_model=OfficeHoursStatus, summary="人工服务时间")
@@ -109,10 +136,4 @@ def get_office_hours(settings: SettingsDep) -> OfficeHoursStatus:
 
 @public_router.post("/callback", response_model=CallbackAccepted, status_code=201, summary="留下回拨电话")
 def leave_callback(body: CallbackRequest, session: SessionDep, settings: SettingsDep) -> CallbackAccepted:
-    conversation = service.leave_callback(session=session, session_id=body.session_id, phone=body.phone)
-    masked = mask_optional_phone(conversation.callback_phone) or ""
-    office = service.hours(settings)
-    when = "工作人员会尽快" if office.is_open(utcnow()) else "工作人员将在工作时间"
-    notice = f"已记录您的回拨电话 {masked}，{when}给您回电。"
-    conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM, text=notice)
-    return CallbackAccepted(phone=masked, notice=notice)
+    return flows.leave_callback(session=session, settings=settings, session_id=body.session_id, phone=body.phone)

@@ -1,6 +1,9 @@
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+WaitLevel = Literal["green", "amber", "red"]
 
 
 class InboxItem(BaseModel):
@@ -9,16 +12,18 @@ class InboxItem(BaseModel):
     state: str
     handover_requested_at: datetime | None
     waiting_seconds: int | None
+    wait_level: WaitLevel | None  # waiting conversations only; thresholds: GOVCHAT_HANDOVER_WAIT_SECONDS
     assigned_staff_id: int | None
     assigned_staff_name: str | None
     callback_phone: str | None  # masked
-    last_citizen_text: str  # masked
+    question: str  # masked; the citizen's latest message that is not a request for a person
     message_count: int
 
 
 class Inbox(BaseModel):
     office_open: bool
     office_hours: str
+    alert_after_seconds: int  # a waiting conversation this old turns red and alerts the console
     waiting: list[InboxItem]
     in_progress: list[InboxItem]
 
@@ -52,3 +57,45 @@ class CallbackAccepted(BaseModel):
 
 class CallbackPhone(BaseModel):
     phone: str | None
+
+
+class TransferRequest(BaseModel):
+    staff_id: int
+
+
+class AgentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    display_name: str
+
+
+class NoteCreate(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class NoteRead(BaseModel):
+    id: int
+    text: str  # masked
+    staff_name: str
+    created_at: datetime
+
+
+class CannedReplyWrite(BaseModel):
+    title: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class CannedReplyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    text: str
+    updated_at: datetime
+
+
+class GuideSection(BaseModel):
+    section: str
+    title: str  # the guide's Chinese section name (knowledge.aspects.SECTION_TITLES)
+    text: str  # as the assistant answers it, ending with the source line

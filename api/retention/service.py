@@ -34,6 +34,7 @@ from api.conversations import service as conversations
 from api.conversations.models import Conversation, ConversationState, Message
 from api.db import utcnow
 from api.feedback.models import Rating
+from api.handover.models import ConversationNote
 from api.retention import tracker
 from api.retention.schemas import RetentionReport
 from api.service_requests import service as requests_service
@@ -167,6 +168,8 @@ def _anonymise(session: Session, conversation_id: int) -> None:
     for message in messages:
         message.text = mask_message(message.text, entities, known)
         message.entities = None
+    for note in session.scalars(select(ConversationNote).where(ConversationNote.conversation_id == conversation_id)):
+        note.text = mask_message(note.text, entities, known)
     _mask_ratings(session, Rating.conversation_id == conversation_id,
                   lambda text: mask_message(text, entities, known))
     conversation.user_ref = None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.conversations.models import Conversation, ConversationState, Message, Role
 from api.feedback.models import FOLLOW_UP_LEVELS, Rating
+from api.handover.models import ConversationNote
 from api.review.exceptions import ConversationNotFound, MessageNotFound, NotAnAnswer, SearchRefused
 from api.review.models import Annotation
 from api.review.schemas import (
@@ -297,6 +298,10 @@ def export_rows(*, session: Session, filters: ConversationFilters, may_search_nu
         by_conversation: dict[int, list[Message]] = defaultdict(list)
         for m in messages:
             by_conversation[m.conversation_id].append(m)
+        notes: dict[int, list[ConversationNote]] = defaultdict(list)
+        for note in session.scalars(select(ConversationNote).where(ConversationNote.conversation_id.in_(chunk))
+                                    .order_by(ConversationNote.id)):
+            notes[note.conversation_id].append(note)
         names = requests_service.applicant_names(
             session=session, session_ids=[c.session_id for c in conversations.values()]
         )
@@ -316,6 +321,12 @@ def export_rows(*, session: Session, filters: ConversationFilters, may_search_nu
                     m.decision or "", "是" if m.fell_back else "", "是" if m.handed_over else "",
                     m.latency_ms if m.latency_ms is not None else "",
                 ]
+            for note in notes[conversation_id]:  # staff's internal notes, masked like the messages
+                if count >= max_rows:
+                    return
+                count += 1
+                yield [c.id, c.channel, ConversationState(c.state).value, localtime.local_text(note.created_at, zone),
+                       "note", mask_message(note.text, entities, known), *[""] * 9]
 
 
 EXPORT_HEADER = ["会话ID", "渠道", "状态", "时间", "角色", "内容（已脱敏）", "意图", "置信度",

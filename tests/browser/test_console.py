@@ -3,12 +3,14 @@ admin's audited reveal, a handover answered in the console that the citizen sees
 change, the analytics charts. Screenshots go to test-artifacts/screenshots/console-*.png."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pytest
 
 from api.analytics.dependencies import get_gap_embedder
+from api.conversations.models import ConversationState
 from api.db import make_engine, make_sessionmaker, session_scope
 from api.service_requests import service as requests_service
 from api.service_requests.schemas import ServiceRequestCreate
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "Console-2026!"
 DESKTOP = {"width": 1366, "height": 900}
 NAV = {
-    "admin": {"conversations", "inbox", "requests", "analytics", "staff", "audit", "retention"},
+    "admin": {"conversations", "inbox", "canned", "requests", "analytics", "staff", "audit", "retention"},
     "agent": {"conversations", "inbox", "requests"},
     "analyst": {"conversations", "analytics"},
 }
@@ -177,38 +179,83 @@ def test_review_search_annotate_and_admin_reveal(open_console: Any, gateway: Gat
     shoot(admin, "console-04-audit")
 
 
-def test_agent_answers_handover_and_citizen_sees_it_in_web_chat(browser: Any, open_console: Any, gateway: Gateway,
-                                                                  shoot: Any) -> None:
+def _waiting_too_long(gateway: Gateway) -> None:
+    """A conversation that has waited 10 minutes (red, alerted)."""
+    from tests.api.staff.factories import make_conversation
+
+    class _AppHolder:
+        app = gateway.server.config.app
+
+    make_conversation(_AppHolder(), session_id="late-1", state=ConversationState.WAITING,
+                      created_at=datetime.now(UTC) - timedelta(minutes=10), turns=[
+                          {"q": f"医保报销材料交了没人理，我电话{PHONE}", "a": "请问您要办理哪项业务？"},
+                          {"q": "转人工", "intent": "request_human"}])
+
+
+def test_agent_answers_handover_with_tools_and_citizen_sees_it_in_web_chat(
+    browser: Any, open_console: Any, gateway: Gateway, shoot: Any
+) -> None:
+    _waiting_too_long(gateway)
+    admin = open_console("admin")
+    admin.goto(f"{gateway.url}/console/#/canned")
+    new = admin.get_by_test_id("canned-form").first
+    new.locator("input[name=title]").fill("问候")
+    new.locator("textarea[name=text]").fill("您好，我是政务服务中心工作人员，请问有什么可以帮您？")
+    new.get_by_role("button", name="新建").click()
+    admin.locator("[data-testid=canned-form] input[name=title][value=问候]").wait_for()
+    shoot(admin, "console-11-canned-replies")
     citizen_context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", is_mobile=True, has_touch=True)
     citizen = citizen_context.new_page()
     citizen.goto(gateway.url + "/")
     citizen.get_by_label("输入您的问题").fill("转人工")
     citizen.keyboard.press("Enter")
     citizen.locator("#banner", has_text="转接人工客服").wait_for()
-    session_id = citizen.evaluate("window.govchat.state().sessionId")
+    citizen.get_by_label("输入您的问题").fill("社保卡丢了怎么补办")
+    citizen.keyboard.press("Enter")
+    citizen.locator(".row.system", has_text="已收到，工作人员接入后会看到您的消息").wait_for()
 
     agent = open_console("agent")
     agent.goto(f"{gateway.url}/console/#/inbox")
-    row = agent.locator("[data-testid=waiting] [data-testid=inbox-row]", has_text="转人工")
+    row = agent.locator("[data-testid=waiting] [data-testid=inbox-row]", has_text="社保卡丢了怎么补办")
     row.wait_for()
     assert row.get_by_test_id("waiting-time").inner_text().endswith("秒")
+    assert "green" in (row.get_by_test_id("waiting-time").get_attribute("class") or "")
+    late = agent.locator("[data-testid=waiting] [data-testid=inbox-row]", has_text="医保报销材料交了没人理")
+    assert "red" in (late.get_by_test_id("waiting-time").get_attribute("class") or "")
+    assert "138****5678" in late.inner_text() and PHONE not in late.inner_text()
+    assert agent.title().startswith("【1 个会话等待过久】")
     shoot(agent, "console-05-inbox")
+
     row.locator("a").click()
     agent.get_by_test_id("claim").click()
-    agent.get_by_test_id("reply-text").fill("您好，我是政务服务中心的王坐席，请问您要办理什么业务？")
+    agent.get_by_test_id("canned-select").select_option(label="问候")
+    agent.get_by_test_id("guide-select").select_option("social-security-card-replacement")
+    agent.locator("[data-testid=section-select] option", has_text="申请材料").wait_for(state="attached")
+    agent.get_by_test_id("section-select").select_option(label="申请材料")
+    draft = agent.get_by_test_id("reply-text").input_value()
+    assert draft.startswith("您好，我是政务服务中心工作人员") and "办事指南 · 申请材料（" in draft
+    agent.get_by_test_id("note-text").fill("群众急需，补卡后电话回访")
+    agent.get_by_test_id("note-form").get_by_role("button").click()
+    agent.locator("[data-testid=notes] li", has_text="补卡后电话回访").wait_for()
     agent.get_by_test_id("send-reply").click()
-    agent.locator("[data-testid=msg-staff]", has_text="王坐席").wait_for()
+    agent.locator("[data-testid=msg-staff]", has_text="办事指南 · 申请材料").wait_for()
     shoot(agent, "console-06-handover-replied")
 
-    staff_row = citizen.locator(".row.staff", has_text="王坐席")
+    staff_row = citizen.locator(".row.staff", has_text="政务服务中心工作人员")
     staff_row.wait_for(timeout=15_000)
+    assert staff_row.locator(".who").inner_text() == "王坐席"  # the agent's name, not "人工客服"
+    assert "回访" not in citizen.locator("#log").inner_text()  # the internal note stays in the console
     shoot(citizen, "console-07-citizen-sees-staff-reply")
-    polled = citizen.evaluate(
-        "async (sid) => (await (await fetch('/api/v1/chat/' + sid + '/messages?after=0')).json())", session_id)
-    assert polled["state"] == "human" and any(m["role"] == "staff" for m in polled["messages"])
 
-    agent.get_by_test_id("hand-back").click()
+    agent.get_by_test_id("transfer-select").select_option(label="李管理")
+    agent.get_by_test_id("transfer").click()
     agent.wait_for_url("**/console/#/inbox")
+    admin.goto(f"{gateway.url}/console/#/inbox")
+    held = admin.locator("[data-testid=in-progress] [data-testid=inbox-row]", has_text="社保卡丢了怎么补办")
+    held.get_by_text("我的").wait_for()
+    held.locator("a").click()
+    admin.get_by_test_id("hand-back").click()
+    admin.wait_for_url("**/console/#/inbox")
     citizen.locator(".row", has_text="智能助手继续").first.wait_for(timeout=15_000)
     citizen_context.close()
 

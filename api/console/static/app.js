@@ -7,6 +7,7 @@ const ROLE_NAMES = {admin: "管理员", agent: "客服坐席", analyst: "数据�
 const PAGES = [
   {hash: "#/conversations", title: "会话审阅", roles: ["admin", "agent", "analyst"]},
   {hash: "#/inbox", title: "人工接管", roles: ["admin", "agent"]},
+  {hash: "#/canned", title: "快捷回复", roles: ["admin"]},
   {hash: "#/requests", title: "办件管理", roles: ["admin", "agent"]},
   {hash: "#/analytics", title: "数据分析", roles: ["admin", "analyst"]},
   {hash: "#/staff", title: "账号管理", roles: ["admin"]},
@@ -98,6 +99,7 @@ async function route() {
     else if (parts[0] === "conversations") await conversationsPage();
     else if (parts[0] === "inbox" && parts[1]) await handoverPage(parts[1]);
     else if (parts[0] === "inbox") await inboxPage();
+    else if (parts[0] === "canned") await cannedPage();
     else if (parts[0] === "requests" && parts[1]) await requestPage(decodeURIComponent(parts[1]));
     else if (parts[0] === "requests") await requestsPage();
     else if (parts[0] === "analytics") await analyticsPage();
@@ -223,31 +225,107 @@ async function transcriptPage(id) {
 }
 
 /* ---- handover ---- */
+// Waiting conversations already alerted (sound and title), so each turns red once, not on every refresh.
+const alerted = new Set();
+const BASE_TITLE = document.title;
+
+function beep() {
+  // Browsers may refuse sound until the agent has clicked in the page; the title still flashes.
+  try {
+    const audio = new AudioContext(), tone = audio.createOscillator();
+    tone.frequency.value = 880; tone.connect(audio.destination); tone.start(); tone.stop(audio.currentTime + 0.3);
+  } catch (e) { /* no audio: the title alert remains */ }
+}
+
+function alertLate(waiting) {
+  const late = waiting.filter((i) => i.wait_level === "red");
+  document.title = late.length ? `【${late.length} 个会话等待过久】${BASE_TITLE}` : BASE_TITLE;
+  if (late.some((i) => !alerted.has(i.id))) beep();
+  for (const i of late) alerted.add(i.id);
+}
+
 async function inboxPage() {
   const data = await api("GET", "/api/v1/handover/inbox");
-  const table = (items, testid) => el("table", {"data-testid": testid}, el("tr", {}, ...["会话", "渠道", "等待时间", "最近的问题", "回拨电话", "处理人"].map((t) => el("th", {}, t))),
-    ...items.map((i) => el("tr", {"data-testid": "inbox-row"}, el("td", {}, el("a", {href: "#/inbox/" + i.id}, "#" + i.id)),
-      el("td", {}, i.channel === "wechat" ? "微信" : "网页"), el("td", {"data-testid": "waiting-time"}, fmtWait(i.waiting_seconds)),
-      el("td", {}, i.last_citizen_text), el("td", {}, i.callback_phone || ""), el("td", {}, i.assigned_staff_name || ""))));
+  const mine = (i) => i.assigned_staff_id === ME.staff.id;
+  const table = (items, testid) => el("table", {"data-testid": testid}, el("tr", {}, ...["会话", "渠道", "等待时间", "群众的问题", "回拨电话", "处理人"].map((t) => el("th", {}, t))),
+    ...items.map((i) => el("tr", {"data-testid": "inbox-row", class: mine(i) ? "mine" : null}, el("td", {}, el("a", {href: "#/inbox/" + i.id}, "#" + i.id)),
+      el("td", {}, i.channel === "wechat" ? "微信" : "网页"),
+      el("td", {"data-testid": "waiting-time", class: i.wait_level ? "wait " + i.wait_level : null}, fmtWait(i.waiting_seconds)),
+      el("td", {"data-testid": "question"}, i.question || el("span", {class: "facts"}, "（只要求了转人工）")),
+      el("td", {}, i.callback_phone || ""), el("td", {}, i.assigned_staff_name || "", mine(i) ? el("span", {class: "badge ok"}, "我的") : null))));
+  alertLate(data.waiting);
+  const inProgress = [...data.in_progress.filter(mine), ...data.in_progress.filter((i) => !mine(i))];
   view.replaceChildren(el("h2", {}, "人工接管"),
     el("p", {class: data.office_open ? "facts" : "notice"}, `人工服务时间：${data.office_hours}。${data.office_open ? "当前为工作时间。" : "当前为非工作时间，群众已被告知回复时间，可留回拨电话。"}`),
-    el("h3", {}, `等待接入（${data.waiting.length}）`), table(data.waiting, "waiting"),
-    el("h3", {}, `处理中（${data.in_progress.length}）`), table(data.in_progress, "in-progress"));
+    el("h3", {}, `等待接入（${data.waiting.length}）`),
+    el("p", {class: "facts"}, `等待超过 ${Math.round(data.alert_after_seconds / 60)} 分钟标红并提醒（声音、标签页标题）。`),
+    table(data.waiting, "waiting"),
+    el("h3", {}, `处理中（${data.in_progress.length}）`), table(inProgress, "in-progress"));
   refreshTimer = setInterval(() => { if (location.hash === "#/inbox") inboxPage().catch(() => {}); }, 5000);
 }
 
+function insertAtCursor(textarea, text) {
+  const at = textarea.selectionStart ?? textarea.value.length;
+  const before = textarea.value.slice(0, at);
+  const gap = before && !before.endsWith("\n") ? "\n" : "";  // a canned greeting, then the guide section below it
+  textarea.value = before + gap + text + textarea.value.slice(textarea.selectionEnd ?? at);
+  textarea.focus();
+}
+
+/** Canned replies and guide sections (with their source line) go into the reply box, where the agent can edit them. */
+async function replyTools(textarea) {
+  const [canned, guides] = await Promise.all([api("GET", "/api/v1/handover/canned-replies"), guideOptions()]);
+  const cannedSelect = el("select", {"data-testid": "canned-select", onchange: (e) => {
+    const r = canned.find((x) => String(x.id) === e.target.value); if (r) insertAtCursor(textarea, r.text); e.target.value = "";
+  }}, el("option", {value: ""}, canned.length ? "插入快捷回复…" : "（暂无快捷回复）"), ...canned.map((r) => el("option", {value: r.id}, r.title)));
+  const sectionSelect = el("select", {"data-testid": "section-select", disabled: true}, el("option", {value: ""}, "选择章节…"));
+  let sections = [];
+  const guideSelect = el("select", {"data-testid": "guide-select", onchange: async (e) => {
+    sections = e.target.value ? await api("GET", `/api/v1/handover/guides/${encodeURIComponent(e.target.value)}/sections`) : [];
+    sectionSelect.replaceChildren(el("option", {value: ""}, "选择章节…"), ...sections.map((x) => el("option", {value: x.section}, x.title)));
+    sectionSelect.disabled = !sections.length;
+  }}, el("option", {value: ""}, "插入办事指南…"), ...guides.map((g) => el("option", {value: g.id}, g.title)));
+  sectionSelect.onchange = (e) => { const x = sections.find((y) => y.section === e.target.value); if (x) insertAtCursor(textarea, x.text); e.target.value = ""; };
+  return el("div", {class: "row"}, cannedSelect, guideSelect, sectionSelect);
+}
+
+async function transferTool(id) {
+  const agents = (await api("GET", "/api/v1/handover/agents")).filter((a) => a.id !== ME.staff.id);
+  const select = el("select", {"data-testid": "transfer-select"}, el("option", {value: ""}, "转给…"), ...agents.map((a) => el("option", {value: a.id}, a.display_name)));
+  return el("span", {}, select, el("button", {type: "button", "data-testid": "transfer", onclick: async () => {
+    if (!select.value) return;
+    try { await api("POST", `/api/v1/handover/${id}/transfer`, {staff_id: Number(select.value)}); location.hash = "#/inbox"; } catch (e) { showError(e); }
+  }}, "转接"));
+}
+
+function notesView(id, notes) {
+  const form = el("form", {class: "row", "data-testid": "note-form"}, el("input", {name: "text", "data-testid": "note-text", placeholder: "内部备注（仅工作人员可见，群众看不到）", size: 60}),
+    el("button", {type: "submit"}, "添加备注"));
+  const list = el("ul", {"data-testid": "notes"});
+  const fill = (items) => list.replaceChildren(...items.map((n) => el("li", {}, el("span", {class: "facts"}, `${fmtTime(n.created_at)} ${n.staff_name}：`), n.text)));
+  fill(notes);
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const text = new FormData(form).get("text");
+    if (!text.trim()) return;
+    try { fill(await api("POST", `/api/v1/handover/${id}/notes`, {text})); form.reset(); } catch (err) { showError(err); }
+  };
+  return el("section", {class: "notes"}, el("h3", {}, "内部备注"), list, form);
+}
+
 async function handoverPage(id) {
-  const t = await api("GET", "/api/v1/handover/" + id);
+  const [t, notes] = await Promise.all([api("GET", "/api/v1/handover/" + id), api("GET", `/api/v1/handover/${id}/notes`)]);
   const c = t.conversation;
   const mine = c.state === "human" && t.assigned_staff_id === ME.staff.id;
   const act = (label, path, testid) => el("button", {type: "button", "data-testid": testid, onclick: async () => {
     try { await api("POST", `/api/v1/handover/${id}/${path}`); path === "claim" ? handoverPage(id) : (location.hash = "#/inbox"); } catch (e) { showError(e); }
   }}, label);
-  const reply = el("form", {"data-testid": "reply-form"}, el("textarea", {name: "text", "data-testid": "reply-text", placeholder: "回复群众（对方将在网页或微信中看到）"}),
+  const textarea = el("textarea", {name: "text", "data-testid": "reply-text", placeholder: `回复群众（对方看到的署名：${ME.staff.display_name}）`});
+  const reply = el("form", {"data-testid": "reply-form"}, mine ? await replyTools(textarea) : null, textarea,
     el("button", {type: "submit", "data-testid": "send-reply"}, "发送"));
   reply.onsubmit = async (e) => {
     e.preventDefault();
-    const text = new FormData(reply).get("text");
+    const text = textarea.value;
     if (!text.trim()) return;
     try { await api("POST", `/api/v1/handover/${id}/reply`, {text}); handoverPage(id); } catch (err) { showError(err); }
   };
@@ -258,11 +336,32 @@ async function handoverPage(id) {
       c.state === "waiting" ? act("接入", "claim", "claim") : null,
       c.state === "waiting" || mine ? act("转回智能助手", "hand-back", "hand-back") : null,
       c.state !== "closed" && (c.state === "waiting" || mine) ? act("结束会话", "close", "close") : null,
+      mine || (c.state === "human" && ME.staff.role === "admin") ? await transferTool(id) : null,
       t.callback_phone && mine ? el("button", {type: "button", onclick: async () => { const r = await api("POST", `/api/v1/handover/${id}/callback-phone`); phoneOut.textContent = r.phone; }}, "查看完整回拨电话（记入审计）") : null, phoneOut),
-    ...turnsView(t, false), mine ? reply : null);
+    ...turnsView(t, false), mine ? reply : null, notesView(id, notes));
+  // Refreshes unless the agent is typing or has a draft (an inserted canned reply or guide section).
   if (c.state === "human" || c.state === "waiting") refreshTimer = setInterval(() => {
-    if (location.hash === "#/inbox/" + id && !document.activeElement.matches("textarea, input")) handoverPage(id).catch(() => {});
+    const busy = document.activeElement.matches("textarea, input, select") || textarea.value || view.querySelector("[data-testid=note-text]").value;
+    if (location.hash === "#/inbox/" + id && !busy) handoverPage(id).catch(() => {});
   }, 8000);
+}
+
+/* ---- canned replies (admins) ---- */
+async function cannedPage() {
+  const replies = await api("GET", "/api/v1/handover/canned-replies");
+  const save = (form, rid) => async (e) => {
+    e.preventDefault();
+    try { await api(rid ? "PUT" : "POST", "/api/v1/handover/canned-replies" + (rid ? "/" + rid : ""), Object.fromEntries(new FormData(form))); cannedPage(); } catch (err) { showError(err); }
+  };
+  const editor = (r) => {
+    const form = el("form", {class: "row canned", "data-testid": "canned-form"}, el("input", {name: "title", value: r ? r.title : "", placeholder: "名称", required: true, size: 12}),
+      el("textarea", {name: "text", required: true, placeholder: "回复内容"}, r ? r.text : ""), el("button", {type: "submit"}, r ? "保存" : "新建"),
+      r ? el("button", {type: "button", onclick: async () => { try { await api("DELETE", "/api/v1/handover/canned-replies/" + r.id); cannedPage(); } catch (err) { showError(err); } }}, "删除") : null);
+    form.onsubmit = save(form, r && r.id);
+    return form;
+  };
+  view.replaceChildren(el("h2", {}, "快捷回复"), el("p", {class: "facts"}, "坐席在人工接管的会话中可插入这些回复；新建、修改、删除均记入审计。"),
+    editor(null), el("h3", {}, `已有快捷回复（${replies.length}）`), ...replies.map(editor));
 }
 
 /* ---- requests ---- */
@@ -354,7 +453,7 @@ async function analyticsPage() {
 async function staffPage() {
   const users = await api("GET", "/api/v1/staff/accounts");
   const form = el("form", {class: "filters"}, el("label", {}, "用户名", el("input", {name: "username", required: true})),
-    el("label", {}, "姓名", el("input", {name: "display_name"})),
+    el("label", {}, "姓名或工号（群众可见）", el("input", {name: "display_name"})),
     el("label", {}, "角色", el("select", {name: "role"}, ...Object.entries(ROLE_NAMES).map(([v, t]) => el("option", {value: v}, t)))),
     el("label", {}, "初始密码", el("input", {name: "password", type: "password", required: true})), el("button", {type: "submit"}, "新建账号"));
   form.onsubmit = async (e) => { e.preventDefault(); try { await api("POST", "/api/v1/staff/accounts", Object.fromEntries(new FormData(form))); staffPage(); } catch (err) { showError(err); } };

@@ -26,4 +26,4 @@ def test_staff_reply_is_pushed_to_the_wechat_citizen(
     assert agent.post(f"/api/v1/handover/{conversation_id}/claim").status_code == 200
     reply = agent.post(f"/api/v1/handover/{conversation_id}/reply", json={"text": "您好，我是工作人员小李。"})
     assert reply.status_code == 201
-    assert fake_wechat.texts_to(OPENID)[-1] == "您好，我是工作人员小李。"
+    assert fake_wechat.texts_to(OPENID)[-1] == "agent1同志：您好，我是工作人员小李。"  # signed with the agent's name

@@ -116,10 +116,13 @@ def test_handover_silences_the_bot_and_staff_messages_are_polled(client: TestCli
     assert first.json()["state"] == "waiting"
     fake_rasa.received.clear()
     second = client.post("/api/v1/chat", json={"session_id": sid, "text": "有人吗"})
-    assert second.json() == {"session_id": sid, "messages": [], "state": "waiting", "listen": True}
+    body = second.json()
+    # Only the acknowledgement that staff will see the message (once per wait); the assistant stays silent.
+    assert [(m["role"], m["text"]) for m in body["messages"]] == [("system", "已收到，工作人员接入后会看到您的消息。")]
+    assert body["state"] == "waiting" and body["listen"] is True
     assert fake_rasa.received == []
     seen = client.get(f"/api/v1/chat/{sid}/messages").json()["messages"]
-    assert [m["text"] for m in seen] == ["已为您转人工。"]
+    assert [m["text"] for m in seen] == ["已为您转人工。", "已收到，工作人员接入后会看到您的消息。"]
     assert client.get(f"/api/v1/chat/{sid}/messages?after={seen[-1]['id']}").json()["messages"] == []
 
 

@@ -48,7 +48,8 @@ def test_full_handover_round_trip(client: TestClient, fake_rasa: Any) -> None:
     assert len(inbox["waiting"]) == 1 and inbox["in_progress"] == []
     item = inbox["waiting"][0]
     assert "session_id" not in item and item["channel"] == "web" and item["waiting_seconds"] >= 0
-    assert item["last_citizen_text"] == "我要找人工" and isinstance(inbox["office_open"], bool)
+    # The only message asked for a person: there is no question to show yet.
+    assert item["question"] == "" and item["wait_level"] == "green" and isinstance(inbox["office_open"], bool)
     conversation_id = item["id"]
 
     claimed = agent.post(f"/api/v1/handover/{conversation_id}/claim")
@@ -64,7 +65,8 @@ def test_full_handover_round_trip(client: TestClient, fake_rasa: Any) -> None:
     assert polled["state"] == "human"
     staff_messages = [m for m in polled["messages"] if m["role"] == "staff"]
     assert staff_messages and staff_messages[-1]["text"].startswith("您好，我是工作人员小王")
-    assert any(m["role"] == "system" and "人工客服已接入" in m["text"] for m in polled["messages"])
+    assert staff_messages[-1]["sender"] == "agent1同志"  # the citizen sees who answers, not "人工客服"
+    assert any(m["role"] == "system" and m["text"].startswith("工作人员 agent1同志 已接入") for m in polled["messages"])
 
     # While staff hold it, the assistant stays silent.
     calls = len(fake_rasa.received)
@@ -173,7 +175,7 @@ def test_two_agents_claiming_at_once_only_one_gets_it(client: TestClient, fake_r
         assert conversation.state == "human" and conversation.assigned_staff_id == second_id
         greetings = session.scalar(select(func.count()).select_from(Message).where(
             Message.conversation_id == conversation_id, Message.role == Role.SYSTEM,
-            Message.text == service.CLAIMED_TEXT))
+            Message.text == service.CLAIMED_TEXT.format(name="agent2同志")))
         assert greetings == 1
 
 

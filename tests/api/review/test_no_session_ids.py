@@ -83,7 +83,8 @@ def test_no_staff_response_export_or_audit_entry_contains_a_session_id(
 
     # Then every staff GET route, with each path parameter filled in.
     charts = [c["key"] for c in admin.get("/api/v1/analytics/overview").json()["charts"]]
-    values = {"conversation_id": [web_id, wechat_id], "tracking_no": [tracking_no], "chart": charts}
+    values = {"conversation_id": [web_id, wechat_id], "tracking_no": [tracking_no], "chart": charts,
+              "guide_id": ["birth-registration"]}
     visited = set()
     for path, operations in client.app.openapi()["paths"].items():  # type: ignore[attr-defined]
         if "get" not in operations or path in SKIPPED or not path.startswith(STAFF_PREFIXES):

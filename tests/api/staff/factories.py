@@ -42,6 +42,9 @@ class StaffClient:
     def patch(self, url: str, **kwargs: Any) -> Any:
         return self.http.patch(url, headers={"X-CSRF-Token": self.csrf}, **kwargs)
 
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self.http.delete(url, headers={"X-CSRF-Token": self.csrf}, **kwargs)
+
 
 def staff_client(client: TestClient, role: str) -> StaffClient:
     make_staff(client, f"{role}1", role)

@@ -99,8 +99,9 @@
     row.setAttribute("data-key", item.key);
     if (item.id) { row.setAttribute("data-id", String(item.id)); }
     var bubble = el("div", "bubble");
+    // A staff message names the agent (display name or 工号) when the server says who wrote it.
     var who = el("span", item.role === "citizen" || item.role === "bot" ? "sr-only" : "who",
-      ROLE_NAMES[item.role] || "");
+      (item.role === "staff" && item.sender) || ROLE_NAMES[item.role] || "");
     bubble.appendChild(who);
     if (item.role === "citizen" || item.role === "bot") { who.textContent = ROLE_NAMES[item.role] + "说："; }
     var gist = item.role === "bot" ? keyPoints(item.text || "") : null;
@@ -262,7 +263,8 @@
     appendItem({
       key: keyOf(), id: typeof m.id === "number" ? m.id : null, role: role,
       text: typeof m.text === "string" ? m.text : "", buttons: Array.isArray(m.buttons) ? m.buttons : null,
-      source: m.source || null, at: m.created_at || new Date().toISOString()
+      source: m.source || null, sender: typeof m.sender === "string" ? m.sender : null,
+      at: m.created_at || new Date().toISOString()
     });
     if (role === "bot" && m.source && !state.ratingShown) {
       state.ratingShown = true;

@@ -68,7 +68,8 @@ Page({
     }
     const source = m.source ? Object.assign({}, m.source, { url: isHttpUrl(m.source.url) ? m.source.url : "" }) : null;
     this.push({ role: m.role === "staff" ? "staff" : (m.role === "system" ? "system" : "bot"), text: m.text || "",
-                buttons: m.buttons && m.buttons.length ? m.buttons : null, source });
+                buttons: m.buttons && m.buttons.length ? m.buttons : null, source,
+                sender: typeof m.sender === "string" ? m.sender : "" });
   },
 
   setState(state) {

@@ -3,11 +3,12 @@
 from api.conversations.models import Conversation, Message
 from api.db import Base
 from api.feedback.models import Rating
+from api.holidays.models import CalendarDay, CoveredYear
 from api.review.models import Annotation
 from api.service_requests.models import AppointmentSlot, ServiceRequest, StatusChange
 from api.staff.models import AuditEvent, StaffSession, StaffUser
 
 __all__ = [
-    "Annotation", "AppointmentSlot", "AuditEvent", "Base", "Conversation", "Message", "Rating", "ServiceRequest",
-    "StaffSession", "StaffUser", "StatusChange",
+    "Annotation", "AppointmentSlot", "AuditEvent", "Base", "CalendarDay", "Conversation", "CoveredYear", "Message",
+    "Rating", "ServiceRequest", "StaffSession", "StaffUser", "StatusChange",
 ]

@@ -5,13 +5,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from govchat import calendar
 from govchat.settings import Settings, get_settings
 from tests.api.staff.factories import StaffClient, staff_client
-from tests.conftest import migrate
+from tests.conftest import alembic_config, migrate
 
 URL = "/api/v1/holidays"
 SERVICE = {"Authorization": "Bearer dev-service-token"}
@@ -140,3 +141,14 @@ def test_bookings_and_the_action_server_follow_the_table_at_once(
     assert booking_day == {"day": "2027-01-04", "working": False, "bookable": False}
     far = client.get("/api/v1/service-requests/days/2027-03-01", headers=SERVICE).json()
     assert far == {"day": "2027-03-01", "working": True, "bookable": False}
+
+
+def test_the_migration_goes_down_and_up_again(tmp_path: Path) -> None:
+    database_url = Settings(environment="test", data_dir=tmp_path).database_url
+    migrate(database_url)
+    command.downgrade(alembic_config(database_url), "holidays@base")
+    migrate(database_url)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT year FROM holiday_years")).scalars().all() == [2026]
+    engine.dispose()

@@ -1,6 +1,6 @@
 """holidays: the holiday table (covered years, holidays and 调休 working weekends), seeded from the holidays file
 
-Revision ID: 4b8e2f61a9c3
+Revision ID: e3a7c91d5f20
 Revises:
 Create Date: 2026-12-03 09:10:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 from govchat.calendar import holidays_path, load_holiday_table
 from govchat.settings import get_settings
 
-revision: str = '4b8e2f61a9c3'
+revision: str = 'e3a7c91d5f20'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = ('holidays',)
 depends_on: str | Sequence[str] | None = None

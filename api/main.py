@@ -14,7 +14,6 @@ from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.request_id import RequestIdMiddleware
 from api.routes import mount_routes
-from govchat.calendar import holidays_path, load_holiday_table
 from govchat.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -31,7 +30,6 @@ def create_app(settings: Settings | None = None, *, rasa_transport: httpx.BaseTr
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.gateway_threads
-        load_holiday_table(holidays_path(settings))  # a broken table stops start-up, not a booking
         engine = make_engine(
             settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )

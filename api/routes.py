@@ -13,6 +13,7 @@ from api.errors import problem_responses
 from api.feedback import router as feedback_router
 from api.handover import router as handover_router
 from api.health import router as health_router
+from api.holidays import router as holidays_router
 from api.retention import router as retention_router
 from api.review import router as review_router
 from api.service_requests import router as service_requests_router
@@ -68,6 +69,8 @@ def mount_routes(app: FastAPI) -> None:
         (handover_router.router, "/handover", "handover", _agents),
         (handover_router.admin_router, "/handover", "handover", _admins),
         (retention_router.router, "/retention", "retention", _admins),
+        (holidays_router.router, "/holidays", "holidays", _admins),
+        (holidays_router.coverage_router, "/holidays", "holidays", _agents),
         (analytics_router.router, "/analytics", "analytics", _analysts),
     ):
         v1.include_router(router, prefix=prefix, tags=[tag], dependencies=roles, responses=_STAFF)

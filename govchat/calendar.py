@@ -1,8 +1,9 @@
 """Working days and appointment periods of the service halls.
 
 Statutory holidays and the weekend days made working days (调休) change every year with the State Council's
-notice, so they are data: holidays.yml beside this module (示例数据，以国务院办公厅通知为准), or the deployment's own
-copy at GOVCHAT_HOLIDAYS_FILE, updated each year without a code change.
+notice, so they are data: the gateway's holiday table (api/holidays), which admins keep in the staff console and
+the action server reads through the gateway. It is seeded once, by its migration, from holidays.yml beside this
+module (示例数据，以国务院办公厅通知为准) or the deployment's own copy at GOVCHAT_HOLIDAYS_FILE.
 """
 
 import datetime as dt
@@ -13,8 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
+from pydantic import BaseModel
 
-from govchat.settings import Settings, get_settings
+from govchat.settings import Settings
 
 logger = logging.getLogger(__name__)
 SHIPPED_HOLIDAYS = Path(__file__).with_name("holidays.yml")
@@ -42,6 +44,15 @@ class HolidayTable:
     workdays: frozenset[dt.date]  # weekend days made working days (调休)
 
 
+class BookingDay(BaseModel):
+    """The gateway's answer about one day (GET /api/v1/service-requests/days/{day}), read by the action server to
+    tell a citizen why a day has no free place: a day off, or beyond the booking window."""
+
+    day: dt.date
+    working: bool
+    bookable: bool
+
+
 class HolidayTableError(ValueError):
     pass
 
@@ -57,7 +68,7 @@ def load_holiday_table(path: Path) -> HolidayTable:
         raise HolidayTableError(f"{path}: {exc}") from exc
     if both := sorted(holidays & workdays):
         raise HolidayTableError(f"{path}: both a holiday and a workday: {', '.join(map(str, both))}")
-    if weekdays := sorted(d for d in workdays if d.weekday() < 5):
+    if weekdays := sorted(d for d in workdays if not is_weekend(d)):
         raise HolidayTableError(f"{path}: workdays must be weekend days: {', '.join(map(str, weekdays))}")
     return HolidayTable(years=years, holidays=holidays, workdays=workdays)
 
@@ -77,15 +88,15 @@ def holidays_path(settings: Settings) -> Path:
     return settings.holidays_file or SHIPPED_HOLIDAYS
 
 
-@lru_cache
-def holiday_table() -> HolidayTable:
-    return load_holiday_table(holidays_path(get_settings()))
+def is_weekend(day: dt.date) -> bool:
+    """Only a weekend day can be made a working day (调休)."""
+    return day.weekday() >= 5
 
 
 @lru_cache
 def _warn_uncovered(year: int) -> None:
     logger.warning(
-        "the holiday table does not cover %d: only weekends count as days off there; add %d (GOVCHAT_HOLIDAYS_FILE)",
+        "the holiday table does not cover %d: only weekends count as days off there; add %d in the console (节假日)",
         year,
         year,
     )
@@ -96,20 +107,25 @@ def now() -> dt.datetime:
     return dt.datetime.now(TZ)
 
 
-def is_working_day(day: dt.date) -> bool:
-    table = holiday_table()
+def is_working_day(day: dt.date, table: HolidayTable) -> bool:
     if day.year not in table.years:
         _warn_uncovered(day.year)
     if day in table.workdays:
         return True
-    return day.weekday() < 5 and day not in table.holidays
+    return not is_weekend(day) and day not in table.holidays
 
 
-def bookable_days(*, at: dt.datetime, days_ahead: int = BOOKING_DAYS_AHEAD) -> list[dt.date]:
-    """Working days from tomorrow on (same-day bookings go through the hall's own queue)."""
+def booking_window(*, at: dt.datetime, days_ahead: int = BOOKING_DAYS_AHEAD) -> list[dt.date]:
+    """Every day from tomorrow on that a citizen may book if it is a working day (same-day bookings go through the
+    hall's own queue)."""
     today = at.astimezone(TZ).date()
-    return [
-        today + dt.timedelta(days=n)
-        for n in range(1, days_ahead + 1)
-        if is_working_day(today + dt.timedelta(days=n))
-    ]
+    return [today + dt.timedelta(days=n) for n in range(1, days_ahead + 1)]
+
+
+def bookable_days(*, at: dt.datetime, table: HolidayTable, days_ahead: int = BOOKING_DAYS_AHEAD) -> list[dt.date]:
+    return [day for day in booking_window(at=at, days_ahead=days_ahead) if is_working_day(day, table)]
+
+
+def uncovered_years(*, at: dt.datetime, table: HolidayTable) -> list[int]:
+    """Years the booking window reaches that the table does not cover: there only weekends are days off."""
+    return sorted({day.year for day in booking_window(at=at)} - table.years)

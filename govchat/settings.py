@@ -81,8 +81,9 @@ class Settings(BaseSettings):
     # sibling database `<gateway database>_rasa` on the same server.
     rasa_tracker_url: str = ""
 
-    # Statutory holidays and 调休 working weekends (format in govchat/holidays.yml). Empty: that
-    # shipped sample, which covers 2026 only.
+    # Statutory holidays and 调休 working weekends (format in govchat/holidays.yml) that the migration creating the
+    # holiday table seeds it with; admins keep the table in the console after that. Empty: that shipped sample,
+    # which covers 2026 only.
     holidays_file: Path | None = None
 
     # Knowledge base

@@ -60,6 +60,8 @@ def schema_diff(database_url: str) -> list[Any]:
 # Tests never read the real date: bookings, working days and "today" see this Monday unless a test freezes another
 # instant with `freeze_now` (a weekend, a year-end). Processes started for end-to-end tests keep the real clock.
 FROZEN_NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=calendar.TZ)
+# The holiday table a freshly migrated gateway holds (its migration seeds it from the shipped sample).
+SAMPLE_HOLIDAYS = calendar.load_holiday_table(calendar.SHIPPED_HOLIDAYS)
 
 
 @pytest.fixture(autouse=True)

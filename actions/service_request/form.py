@@ -150,6 +150,18 @@ async def _free_slots(tracker: Tracker) -> list[dict[str, Any]] | None:
         return None
 
 
+async def _why_not_bookable(day: dt.date) -> str:
+    """The gateway's holiday table is the one source of working days, so it tells a day off from a full day."""
+    try:
+        booking_day = await gateway.booking_day(day)
+    except (gateway.GatewayUnavailable, gateway.GatewayRefused) as exc:
+        logger.warning("booking day unavailable: %s", exc)
+        return texts.DATE_FULL
+    if not booking_day.working:
+        return texts.DATE_CLOSED
+    return texts.DATE_FULL if booking_day.bookable else texts.DATE_TOO_FAR
+
+
 class ValidateServiceRequestForm(FormValidationAction):
     def name(self) -> str:
         return "validate_service_request_form"
@@ -265,22 +277,11 @@ class ValidateServiceRequestForm(FormValidationAction):
             say(dispatcher, texts.DATE_PAST)
             return {DATE: None}
         free = await _free_slots(tracker)
-        if free is None:  # gateway unreachable: the final check happens at submission
-            if not calendar.is_working_day(day):
-                say(dispatcher, texts.DATE_CLOSED.format(day=fields.format_day(day)))
-                return {DATE: None}
-            return {DATE: day.isoformat(), PERIOD: None}
-        days = {s["day"] for s in free}
-        if day.isoformat() not in days:
-            if not calendar.is_working_day(day):
-                reason = texts.DATE_CLOSED
-            elif day not in calendar.bookable_days(at=calendar.now()):
-                reason = texts.DATE_TOO_FAR
-            else:
-                reason = texts.DATE_FULL
-            say(dispatcher, reason.format(day=fields.format_day(day)))
-            return {DATE: None}
-        return {DATE: day.isoformat(), PERIOD: None}
+        if free is None or day.isoformat() in {s["day"] for s in free}:
+            return {DATE: day.isoformat(), PERIOD: None}  # unreachable gateway: checked again at submission
+        reason = await _why_not_bookable(day)
+        say(dispatcher, reason.format(day=fields.format_day(day)))
+        return {DATE: None}
 
     async def validate_sr_period(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -7,11 +7,13 @@ problem+json ``code`` and its Chinese ``detail``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 import httpx
 
+from govchat import calendar
 from govchat.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -77,6 +79,10 @@ async def available_slots(*, office: str, guide_id: str) -> list[dict[str, Any]]
     body = await _call("GET", "/slots", params={"office": office, "guide_id": guide_id})
     slots: list[dict[str, Any]] = body.get("slots", [])
     return slots
+
+
+async def booking_day(day: dt.date) -> calendar.BookingDay:
+    return calendar.BookingDay.model_validate(await _call("GET", f"/days/{day.isoformat()}"))
 
 
 async def lookup(*, tracking_no: str, verifier: str) -> dict[str, Any]:

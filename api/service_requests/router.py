@@ -1,5 +1,7 @@
 """The request API the action server calls (service credential required, see dependencies)."""
 
+import datetime as dt
+
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api.db import SessionDep
@@ -54,6 +56,11 @@ def list_slots(
             raise InvalidField("office", "请从列出的办理地点中选择一个。")
     slots = service.available_slots(session=session, office=office, at=calendar.now())
     return SlotPage(office=office, slots=[SlotRead(day=d, period=p, remaining=r) for d, p, r in slots])
+
+
+@router.get("/days/{day}", response_model=calendar.BookingDay, summary="某天是否工作日、是否在可预约范围内")
+def booking_day(day: dt.date, session: SessionDep) -> calendar.BookingDay:
+    return service.booking_day(session=session, day=day, at=calendar.now())
 
 
 @router.post("/lookup", response_model=ServiceRequestRead, summary="凭受理编号和申请人出生日期查询进度")

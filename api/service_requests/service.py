@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from api.db import utcnow
+from api.holidays import service as holidays_service
 from api.service_requests.exceptions import (
     CannotCancel,
     IdempotencyKeyReused,
@@ -139,22 +140,29 @@ def _ensure_slot_row(*, session: Session, office: str, day: dt.date, period: str
         session.execute(sqlite.insert(AppointmentSlot).values(**values).on_conflict_do_nothing(index_elements=keys))
 
 
-def check_slot_choice(*, office: str, day: dt.date, period: str, at: dt.datetime) -> None:
+def check_slot_choice(*, session: Session, office: str, day: dt.date, period: str, at: dt.datetime) -> None:
     if period not in calendar.PERIODS:
         raise InvalidField("period", "请选择工作时间内的时段：上午9:00-12:00或下午13:00-17:00。")
     if day <= at.astimezone(calendar.TZ).date():
         raise SlotUnavailable("只能预约明天及以后的日期，请重新选择日期。")
-    if not calendar.is_working_day(day):
+    checked = booking_day(session=session, day=day, at=at)
+    if not checked.working:
         raise SlotUnavailable(f"{day:%m月%d日}不是工作日，窗口不办公，请选择工作日。")
-    if day not in calendar.bookable_days(at=at):
+    if not checked.bookable:
         raise SlotUnavailable(f"目前只能预约{calendar.BOOKING_DAYS_AHEAD}天内的工作日，请重新选择日期。")
 
 
-def book_slot(*, session: Session, office: str, day: dt.date, period: str, at: dt.datetime) -> AppointmentSlot:
+def booking_day(*, session: Session, day: dt.date, at: dt.datetime) -> calendar.BookingDay:
+    table = holidays_service.table(session=session)
+    working = calendar.is_working_day(day, table)
+    return calendar.BookingDay(day=day, working=working, bookable=working and day in calendar.booking_window(at=at))
+
+
+def book_slot(*, session: Session, office: str, day: dt.date, period: str) -> AppointmentSlot:
     """Take one place, or raise SlotFull. The first statement is a write, so on SQLite the transaction holds
     the write lock before it reads anything; the conditional UPDATE keeps ``booked <= capacity`` on
-    PostgreSQL too, where a second UPDATE of the row waits and re-checks the condition."""
-    check_slot_choice(office=office, day=day, period=period, at=at)
+    PostgreSQL too, where a second UPDATE of the row waits and re-checks the condition. The caller checks the
+    choice (check_slot_choice) before: its read of the holiday table would otherwise open the transaction."""
     _ensure_slot_row(session=session, office=office, day=day, period=period)
     taken = session.execute(
         update(AppointmentSlot)
@@ -187,7 +195,7 @@ def release_slot(*, session: Session, slot_id: int) -> None:
 
 def available_slots(*, session: Session, office: str, at: dt.datetime) -> list[tuple[dt.date, str, int]]:
     """(day, period, remaining places) of every bookable period with a free place."""
-    days = calendar.bookable_days(at=at)
+    days = calendar.bookable_days(at=at, table=holidays_service.table(session=session))
     if not days:
         return []
     rows = session.scalars(
@@ -266,14 +274,14 @@ def create(
             raise InvalidField("office", "窗口办理需要选择办理地点、日期和时段。")
         if data.office not in offices_of(guide):
             raise InvalidField("office", "请从列出的办理地点中选择一个。")
-        check_slot_choice(office=data.office, day=data.day, period=data.period, at=at)
+        check_slot_choice(session=session, office=data.office, day=data.day, period=data.period, at=at)
 
     try:
         with session.begin_nested():
             slot = None
             if mode == HandlingMode.WINDOW:
                 assert data.office and data.day and data.period  # checked above
-                slot = book_slot(session=session, office=data.office, day=data.day, period=data.period, at=at)
+                slot = book_slot(session=session, office=data.office, day=data.day, period=data.period)
             request = ServiceRequest(
                 tracking_no=new_tracking_no(at),
                 idempotency_key=idempotency_key,

@@ -2,7 +2,8 @@
 admin's audited reveal, a handover answered in the console that the citizen sees in the web chat, a request status
 change, the analytics charts. Screenshots go to test-artifacts/screenshots/console-*.png."""
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from api.service_requests import service as requests_service
 from api.service_requests.schemas import ServiceRequestCreate
 from api.staff import service as staff_service
 from api.staff.models import StaffRole
+from govchat import calendar
 from tests.api.service_requests.conftest import request_body
 from tests.api.staff.factories import ID_NUMBER, PHONE, SAMPLE_TURNS
 from tests.browser.conftest import PHONE as PHONE_VIEWPORT
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "Console-2026!"
 DESKTOP = {"width": 1366, "height": 900}
 NAV = {
-    "admin": {"conversations", "inbox", "canned", "requests", "analytics", "staff", "audit", "retention"},
+    "admin": {"conversations", "inbox", "canned", "requests", "analytics", "staff", "audit", "retention", "holidays"},
     "agent": {"conversations", "inbox", "requests"},
     "analyst": {"conversations", "analytics"},
 }
@@ -317,3 +319,47 @@ def test_admin_sees_what_retention_will_do_to_conversations_and_requests(open_co
     assert "将匿名化的实名会话" in text and "将匿名化的办事申请" in text and "超过保留期仍未办结" in text
     assert "1825 天后匿名化申请人信息" in admin.locator("#view").inner_text()
     shoot(admin, "console-10-retention")
+
+
+# --- holiday table (节假日) ---
+
+
+def test_admin_keeps_the_holiday_table_and_sees_the_coverage_warning(
+    open_console: Any, gateway: Gateway, shoot: Any, freeze_now: Callable[[dt.datetime], None]
+) -> None:
+    freeze_now(dt.datetime(2026, 12, 20, 10, 0, tzinfo=calendar.TZ))  # the booking window reaches 2027
+    warning = "节假日表未覆盖2027年，预约只按周末排除休息日，请尽快补充"
+    agent = open_console("agent")
+    agent.goto(f"{gateway.url}/console/#/requests")
+    agent.get_by_test_id("holiday-warning").filter(has_text=warning).wait_for()
+    assert "holidays" not in nav_items(agent)
+    shoot(agent, "console-12-requests-holiday-warning")
+
+    admin = open_console("admin")
+    admin.goto(f"{gateway.url}/console/#/holidays")
+    admin.get_by_test_id("holiday-warning").filter(has_text=warning).wait_for()
+    assert admin.get_by_test_id("holiday-year").input_value() == "2027"  # the year to fill in first
+    form = admin.get_by_test_id("holiday-add")
+    form.locator("[name=first]").fill("2027-02-06")
+    form.locator("[name=last]").fill("2027-02-12")
+    form.locator("[name=name]").fill("春节")
+    form.get_by_role("button", name="添加").click()
+    admin.locator("[data-testid=holiday-row][data-day='2027-02-12']").wait_for()
+    form = admin.get_by_test_id("holiday-add")
+    form.locator("[name=first]").fill("2027-02-08")  # a Monday cannot be a working weekend
+    form.locator("[name=kind]").select_option("workday")
+    form.get_by_role("button", name="添加").click()
+    admin.get_by_test_id("error").filter(has_text="调休上班日只能是周六或周日").wait_for()
+    form.locator("[name=first]").fill("2027-02-20")
+    form.locator("[name=name]").fill("春节调休")
+    form.get_by_role("button", name="添加").click()
+    admin.locator("[data-testid=holiday-row][data-day='2027-02-20']").wait_for()
+    assert admin.get_by_test_id("holiday-row").count() == 9  # 1 January (seeded) + 7 + 1
+    shoot(admin, "console-13-holidays-2027")
+
+    admin.get_by_test_id("holiday-cover").click()
+    admin.get_by_test_id("holiday-years").filter(has_text="2027年").wait_for()
+    assert admin.get_by_test_id("holiday-warning").count() == 0
+    actions = admin.evaluate("async () => (await (await fetch('/api/v1/staff/audit')).json()).items.map(a => a.action)")
+    assert {"holiday_add", "holiday_year_add"} <= set(actions)
+    shoot(admin, "console-14-holidays-2027-covered")

@@ -13,6 +13,7 @@ const PAGES = [
   {hash: "#/staff", title: "账号管理", roles: ["admin"]},
   {hash: "#/audit", title: "审计日志", roles: ["admin"]},
   {hash: "#/retention", title: "数据保留", roles: ["admin"]},
+  {hash: "#/holidays", title: "节假日", roles: ["admin"]},  // holidays.js
 ];
 const STATUS = {submitted: "已提交", accepted: "已受理", in_progress: "办理中", completed: "已办结", rejected: "不予受理", cancelled: "已取消"};
 const STATE = {bot: "智能助手", waiting: "等待人工", human: "人工处理中", closed: "已结束"};
@@ -106,6 +107,7 @@ async function route() {
     else if (parts[0] === "staff") await staffPage();
     else if (parts[0] === "audit") await auditPage();
     else if (parts[0] === "retention") await retentionPage();
+    else if (parts[0].startsWith("holidays")) await holidaysPage();
   } catch (e) { view.replaceChildren(); showError(e); }
 }
 
@@ -384,6 +386,7 @@ async function requestsPage() {
           const note = prompt("回访记录："); if (note === null) return;
           await api("POST", `/api/v1/staff/follow-ups/${f.id}/done`, {note}); requestsPage();
         }}, "已回访"))))));
+  await showCoverageWarning();  // holidays.js
 }
 
 async function requestPage(no) {

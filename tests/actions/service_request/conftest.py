@@ -15,12 +15,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.service_request import gateway
 from govchat import calendar
+from tests.conftest import SAMPLE_HOLIDAYS
 
 OFFICE = "贵阳市政务服务中心公安户政窗口"
+HOLIDAYS = SAMPLE_HOLIDAYS  # what the fake gateway counts working days by
 
 
 def bookable() -> list[dt.date]:
-    return calendar.bookable_days(at=calendar.now())
+    return calendar.bookable_days(at=calendar.now(), table=HOLIDAYS)
 
 
 @dataclass
@@ -57,6 +59,12 @@ class FakeGateway:
         path = request.url.path
         if path.endswith("/slots"):
             return httpx.Response(200, json={"office": request.url.params["office"], "slots": self.slots()})
+        if path.startswith("/api/v1/service-requests/days/"):
+            day = dt.date.fromisoformat(path.rsplit("/", 1)[1])
+            working = calendar.is_working_day(day, HOLIDAYS)
+            in_window = day in calendar.booking_window(at=calendar.now())
+            booking_day = calendar.BookingDay(day=day, working=working, bookable=working and in_window)
+            return httpx.Response(200, json=booking_day.model_dump(mode="json"))
         if path == "/api/v1/service-requests":
             key = request.headers["idempotency-key"]
             body = json.loads(request.content)

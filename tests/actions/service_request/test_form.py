@@ -12,7 +12,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.service_request import form
 from govchat import calendar
-from tests.actions.service_request.conftest import FILLED, OFFICE, FakeGateway, bookable, slot_values, texts, tracker
+from tests.actions.service_request.conftest import (
+    FILLED,
+    HOLIDAYS,
+    OFFICE,
+    FakeGateway,
+    bookable,
+    slot_values,
+    texts,
+    tracker,
+)
 
 DOMAIN: dict[str, Any] = {
     "slots": {name: {"type": "any", "mappings": [{"type": "custom"}]} for name in (*form.FORM_SLOTS, form.GUIDE)},
@@ -119,7 +128,7 @@ WINDOW = {"sr_mode": "window", "sr_office": OFFICE}
 
 
 def first_working_day_after(day: dt.date) -> dt.date:
-    while not calendar.is_working_day(day):
+    while not calendar.is_working_day(day, HOLIDAYS):
         day += dt.timedelta(days=1)
     return day
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.db import make_engine, make_sessionmaker
 from govchat import calendar
 from govchat.settings import Settings
+from tests.conftest import SAMPLE_HOLIDAYS
 
 GUIDE_ID = "id-card-replacement"  # window only: photo and fingerprints are taken there
 ONLINE_GUIDE_ID = "social-security-card"
@@ -19,7 +20,7 @@ AUTH = {"Authorization": "Bearer dev-service-token"}
 
 
 def first_bookable_day() -> dt.date:
-    return calendar.bookable_days(at=calendar.now())[0]
+    return calendar.bookable_days(at=calendar.now(), table=SAMPLE_HOLIDAYS)[0]
 
 
 def request_body(**overrides: Any) -> dict[str, Any]:

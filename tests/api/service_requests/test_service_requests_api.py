@@ -15,6 +15,7 @@ from tests.api.service_requests.conftest import (
     request_body,
     window_body,
 )
+from tests.conftest import SAMPLE_HOLIDAYS
 
 URL = "/api/v1/service-requests"
 
@@ -114,7 +115,7 @@ def test_past_weekend_and_far_dates_are_refused(api: TestClient, sessions: sessi
         [(today, "明天及以后"), (today - dt.timedelta(days=3), "明天及以后"), (saturday, "不是工作日"),
          (today + dt.timedelta(days=60), "天内的工作日")]
     ):
-        if day == saturday or calendar.is_working_day(day) or day <= today:
+        if day == saturday or calendar.is_working_day(day, SAMPLE_HOLIDAYS) or day <= today:
             response = api.post(URL, json=window_body(day=day), headers={"Idempotency-Key": f"date-{n:05d}"})
             assert response.status_code == 409, response.text
             assert message in response.json()["detail"]
@@ -130,7 +131,7 @@ def test_slots_list_working_days_and_hours_only(api: TestClient) -> None:
     assert slots and all(s["period"] in calendar.PERIODS for s in slots)
     import datetime as dt
 
-    assert all(calendar.is_working_day(dt.date.fromisoformat(s["day"])) for s in slots)
+    assert all(calendar.is_working_day(dt.date.fromisoformat(s["day"]), SAMPLE_HOLIDAYS) for s in slots)
     unknown_office = {"office": "不存在的大厅", "guide_id": "id-card-replacement"}
     assert api.get(f"{URL}/slots", params=unknown_office).status_code == 422
 

@@ -15,6 +15,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine
 
 from api.chat import sessions as chat_sessions
@@ -56,6 +57,11 @@ def schema_diff(database_url: str) -> list[Any]:
     finally:
         engine.dispose()
 
+
+# Property tests draw the same examples on every run (a CI run must not fail on the draw of the day) and have no
+# deadline (timing on 2 shared cores is not what they test).
+hypothesis_settings.register_profile("govchat", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("govchat")
 
 # Tests never read the real date: bookings, working days and "today" see this Monday unless a test freezes another
 # instant with `freeze_now` (a weekend, a year-end). Processes started for end-to-end tests keep the real clock.

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from api.handover.service import WAITING_ACK_TEXT
+
 
 pytestmark = pytest.mark.e2e
 
@@ -101,4 +103,6 @@ def test_rephrase_then_offer_then_handover_and_silence(chat: httpx.Client) -> No
     handed = citizen.say("转人工")
     assert "人工服务时间" in handed["messages"][-1]["text"] or "分钟内接入" in handed["messages"][-1]["text"]
     assert handed["state"] != "bot"
-    assert citizen.say("还在吗")["messages"] == []  # staff hold the conversation: the bot stays silent
+    # Staff hold the conversation: the bot stays silent; the citizen's first message while waiting is acknowledged.
+    assert [m["text"] for m in citizen.say("还在吗")["messages"]] == [WAITING_ACK_TEXT]
+    assert citizen.say("有人吗")["messages"] == []

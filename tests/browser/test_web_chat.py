@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from api.db import make_engine, make_sessionmaker, session_scope
 from api.staff import service as staff_service
 from api.staff.models import StaffRole
-from tests.api.service_requests.conftest import AUTH, PHONE, request_body
+from tests.api.service_requests.conftest import AUTH, ID_NUMBER, request_body
 from tests.browser.conftest import Gateway
 
 pytestmark = pytest.mark.browser
@@ -397,11 +397,11 @@ def test_a_finished_request_is_rated_on_the_page_by_tracking_number(page: Any, g
     page.locator('.rating[data-kind="chat"]').get_by_role("button", name="评价办件（用受理编号）").click()
     card = page.locator('.rating[data-kind="request"]')
     card.get_by_label("受理编号").fill(tracking_no.lower())
-    card.get_by_label("身份证号或手机号后4位").fill("0000")
+    card.get_by_label("申请人出生日期").fill("20000101")
     card.get_by_role("radio", name="非常满意").click()
     card.get_by_role("button", name="提交评价").click()
     card.locator(".rating-result", has_text="评价暂时没有提交成功").wait_for()  # a wrong verifier
-    card.get_by_label("身份证号或手机号后4位").fill(PHONE[-4:])
+    card.get_by_label("申请人出生日期").fill(ID_NUMBER[6:14])  # the tracking verifier: the birth date
     card.get_by_role("button", name="提交评价").click()
     card.locator(".rating-result", has_text="感谢您的评价").wait_for()
     shoot(page, "19-request-rated")

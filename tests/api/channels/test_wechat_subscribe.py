@@ -23,7 +23,7 @@ from govchat.settings import Settings
 from tests.api.channels.conftest import READY, REMINDER, STATUS
 from tests.api.channels.fake_wechat import FakeWeChat
 from tests.api.service_requests.conftest import request_body, window_body
-from tests.conftest import FROZEN_NOW, FakeRasa, free_port
+from tests.conftest import FROZEN_NOW, SAMPLE_HOLIDAYS, FakeRasa, free_port
 
 OPENID = "o-alice"
 SERVICE_AUTH = {"Authorization": "Bearer dev-service-token"}
@@ -186,7 +186,7 @@ def test_reminder_due_while_down_goes_out_once_after_restart(
     freeze_now: Any,
 ) -> None:
     settings = notify_settings.model_copy(update={"wechat_notify_interval_seconds": 3600})
-    day = calendar.bookable_days(at=FROZEN_NOW)[2]  # Thursday 3 December: not due on Monday
+    day = calendar.bookable_days(at=FROZEN_NOW, table=SAMPLE_HOLIDAYS)[2]  # Thursday 3 December: not due on Monday
     with TestClient(create_app(settings, rasa_transport=fake_rasa.transport())) as client:
         auth, session_id = login(client)
         submit(client, session_id, window_body(day=day, period="14:00-15:00"))
@@ -207,7 +207,7 @@ def test_reminder_not_before_the_day_before_nor_after_the_start(
     notify_settings: Settings,
 ) -> None:
     auth, session_id = login(app_client)
-    day = calendar.bookable_days(at=FROZEN_NOW)[2]
+    day = calendar.bookable_days(at=FROZEN_NOW, table=SAMPLE_HOLIDAYS)[2]
     submit(app_client, session_id, window_body(day=day))
     subscribe(app_client, auth, fake_wechat, {REMINDER: "accept"})
     the_day_before_8am = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(8), tzinfo=calendar.TZ)

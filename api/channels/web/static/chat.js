@@ -533,9 +533,9 @@
       var body = { score: chosen.score, level: chosen.label, comment: comment.value.trim() || null };
       if (kind === "request") {
         body.tracking_no = tracking.value.trim().toUpperCase();
-        body.verifier = verifier.value.trim().toUpperCase();
-        if (!body.tracking_no || !/^[0-9]{3}[0-9X]$/.test(body.verifier)) {
-          result.textContent = "请填写受理编号，以及身份证号或手机号的后4位。";
+        body.verifier = verifier.value.replace(/[^0-9]/g, "");
+        if (!body.tracking_no || !/^[0-9]{8}$/.test(body.verifier)) {
+          result.textContent = "请填写受理编号，以及申请人的出生日期（8位数字，如 19900101）。";
           return;
         }
       } else {

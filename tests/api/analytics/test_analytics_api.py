@@ -5,6 +5,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -240,7 +241,9 @@ def test_gaps_cache_is_per_period_and_parameters(gap_client: tuple[TestClient, C
     client, embedder = gap_client
     make_conversation(client, session_id="p1", turns=[{"q": "公积金怎么提取", **WEAK}])
     analyst = staff_client(client, "analyst")
-    today = datetime.now(UTC).date()
+    # The default period ends today in the office's time zone (after 16:00 UTC that is tomorrow's UTC date).
+    office = ZoneInfo(client.app.state.settings.office_timezone)  # type: ignore[attr-defined]
+    today = datetime.now(UTC).astimezone(office).date()
     base = "/api/v1/analytics/gaps"
     analyst.get(base)
     analyst.get(f"{base}?date_from={today - timedelta(days=29)}&date_to={today}")  # the default period: a hit

@@ -46,6 +46,10 @@ FOLLOW_UP_CHARS = 12
 _PUNCTUATION = re.compile(r"[\s，。,.!！?？~～、…：:；;“”\"'（）()]+")
 
 
+def is_short(text: str) -> bool:
+    return len(_PUNCTUATION.sub("", text)) <= FOLLOW_UP_CHARS
+
+
 def entity_value(tracker: Tracker, name: str) -> str | None:
     for ent in tracker.latest_message.get("entities") or []:
         if ent.get("entity") == name and ent.get("value"):
@@ -91,7 +95,7 @@ def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Cal
         return True
     if named:
         return False  # names another service ("那医保异地备案咋个弄")
-    if len(_PUNCTUATION.sub("", text)) <= FOLLOW_UP_CHARS:
+    if is_short(text):
         return True
     top = _top(result)
     return not (
@@ -181,7 +185,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 alternatives=[c for c in candidates if c != chosen],
                 lead=lead(text),
             )
-        if not named and len(_PUNCTUATION.sub("", text)) <= FOLLOW_UP_CHARS:  # "要带啥子" before choosing
+        if not named and is_short(text):  # "要带啥子" before choosing
             choices = [(c, g.title) for c in candidates if (g := find_guide(c)) is not None]
             if choices:
                 return ask_which(dispatcher, choices=choices, aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT))

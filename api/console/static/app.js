@@ -75,8 +75,16 @@ async function start() {
   document.getElementById("who").textContent = `${ME.staff.display_name}（${ROLE_NAMES[ME.staff.role]}）`;
   document.getElementById("who").dataset.role = ME.staff.role;
   document.getElementById("logout").onclick = async () => { await api("POST", "/api/v1/staff/logout"); location.href = "/console/login"; };
-  window.addEventListener("hashchange", route);
-  route();
+  window.addEventListener("hashchange", navigate);
+  navigate();
+}
+
+// One page renders at a time, in the order the hash changed: a slow page that finished late overwrote the page
+// navigated to after it (the list of requests replaced by the conversations it was still loading).
+let routing = Promise.resolve();
+function navigate() {
+  routing = routing.then(route).catch(showError);
+  return routing;
 }
 
 function allowed(hash) { const p = PAGES.find((x) => hash.startsWith(x.hash)); return p && p.roles.includes(ME.staff.role); }

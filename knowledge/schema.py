@@ -134,3 +134,54 @@ class Guide(_Model):
     @property
     def is_sample(self) -> bool:
         return SAMPLE_NOTICE in self.source
+
+
+# --- Life events (高效办成一件事): several guides offered as one "thing" (docs/life-events.md) ---
+
+FACT_KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class OwnFact(_Model):
+    """One fact a service needs beyond the shared ones (applicant, ID, phone, consent, office, date),
+    asked once in the combined form after the shared facts."""
+
+    key: Annotated[str, Field(pattern=FACT_KEY_PATTERN)]  # stored under this key in the sub-request
+    question: Text  # how the form asks it, in Chinese
+    kind: Literal["text", "date", "choice"] = "text"
+    choices: list[Text] = Field(default_factory=list)  # only for kind "choice"
+
+
+class EventService(_Model):
+    """One guide in a life event's checklist, in the order the list gives."""
+
+    guide: Annotated[str, Field(pattern=GUIDE_ID_PATTERN)]
+    line: Text  # the one line the checklist shows for it (when and why, not the guide's facts)
+    after: list[Annotated[str, Field(pattern=GUIDE_ID_PATTERN)]] = Field(default_factory=list)  # needs these first
+    together: bool = False  # may be applied for in the one application (一表申请)
+    own_facts: list[OwnFact] = Field(default_factory=list)
+
+
+class OneWindow(_Model):
+    """Where the event is handled in one place (一窗受理); sample data names no invented address."""
+
+    name: Text
+    address: Text
+    hours: Text
+    phone: Text | None = None
+
+
+class LifeEvent(_Model):
+    id: Annotated[str, Field(pattern=GUIDE_ID_PATTERN)]
+    title: Text  # e.g. 新生儿出生“一件事”
+    summary: Text
+    aliases: list[Text] = Field(min_length=3)  # how citizens name the event; the search indexes them
+    services: list[EventService] = Field(min_length=2)
+    window: OneWindow
+    visits: int = Field(ge=0)  # visits in all when the services are applied for together
+    version: Text
+    updated: dt.date
+    source: Text
+
+    @property
+    def is_sample(self) -> bool:
+        return SAMPLE_NOTICE in self.source

@@ -49,6 +49,9 @@ class Calibration:
     control_at: float = 0.8
     # A FAQ answers before the asked section when its question is this much closer (dense cosine) to the message.
     faq_margin: float = 0.02
+    # A question is a life event's checklist when it is this much closer (dense cosine) to the event's names than
+    # to any guide (knowledge/life_event_search.py; chosen on benchmarks/sets/life-events-dev.yaml).
+    life_event_margin: float = 0.02
     embedder: str = "e5"  # the embedder the numbers were fitted for
 
     def confidence(self, features: dict[str, float]) -> float:

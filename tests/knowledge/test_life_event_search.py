@@ -1,0 +1,45 @@
+"""The rule that tells a life event's question from one guide's (knowledge/life_event_search.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.calibration import Calibration
+from knowledge.life_event_search import LifeEventFinder
+from knowledge.schema import LifeEvent
+from tests.knowledge.test_life_events import event_data
+
+CAL = Calibration(life_event_margin=0.02)
+
+
+def finder() -> LifeEventFinder:
+    event = LifeEvent.model_validate(event_data(id="newborn", title="新生儿出生“一件事”",
+                                                aliases=["生娃娃要办的手续", "出生一件事", "添了孩子"]))
+    # Every name of the event points the same way; a question's vector says how close it is.
+    return LifeEventFinder([event], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
+
+
+def near(similarity: float) -> np.ndarray:
+    return np.array([similarity, float(np.sqrt(1 - similarity**2))], dtype=np.float32)
+
+
+def test_a_question_naming_the_event_finds_it() -> None:
+    assert finder().find("出生一件事咋个办", near(0.0), guide_dense=0.99, guide_named=True, aspect="process",
+                         cal=CAL) == "newborn"
+
+
+def test_closer_to_the_event_than_to_any_guide_by_the_margin() -> None:
+    f = finder()
+    assert f.find("娃娃生了要办些啥", near(0.95), guide_dense=0.92, guide_named=False, aspect="process",
+                  cal=CAL) == "newborn"
+    assert f.find("娃娃生了要办些啥", near(0.93), guide_dense=0.92, guide_named=False, aspect="process",
+                  cal=CAL) is None
+
+
+def test_one_thing_asked_of_a_named_guide_stays_with_the_guide() -> None:
+    f = finder()
+    assert f.find("给娃娃上户口要带啥子", near(0.95), guide_dense=0.90, guide_named=True, aspect="materials",
+                  cal=CAL) is None
+    # "how do I" of a named guide may still be the whole event ("二手房交易一整套手续有哪些")
+    assert f.find("上户口这些一整套手续", near(0.95), guide_dense=0.90, guide_named=True, aspect="process",
+                  cal=CAL) == "newborn"

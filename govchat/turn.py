@@ -11,8 +11,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 # answer / clarify / fallback: the search's decision; complaint: the apology for a complaint about the service;
-# out_of_scope: the polite refusal; control: a greeting, thanks, yes/no or a form's question.
-Decision = Literal["answer", "clarify", "fallback", "complaint", "out_of_scope", "control"]
+# out_of_scope: the polite refusal; control: a greeting, thanks, yes/no or a form's question; checklist: a life
+# event's checklist or an answer on it (docs/life-events.md).
+Decision = Literal["answer", "clarify", "fallback", "complaint", "out_of_scope", "control", "checklist"]
 
 
 class TurnFacts(BaseModel):
@@ -26,3 +27,4 @@ class TurnFacts(BaseModel):
     aspect: str | None = None  # what the question asked about (knowledge.schema.ASPECTS)
     fell_back: bool = False  # the assistant could not answer a question (a failure, counted by analytics)
     handover: bool = False
+    life_event: str | None = None  # the life event whose checklist this turn showed or answered on

@@ -21,6 +21,7 @@ from actions.guide_replies import choice_button
 from actions.knowledge_base import get_knowledge_base
 from actions.tone import checklist_lead
 from actions.turn_facts import turn
+from govchat.turn import CHECKLIST_SECTION
 from knowledge.checklists import Checklist, build_checklist
 from knowledge.schema import SAMPLE_NOTICE
 
@@ -112,7 +113,9 @@ def show_checklist(
     dispatcher.utter_message(
         text=(f"{lead}\n" if lead else "") + render_checklist(cl),
         buttons=_buttons(cl),
-        json_message={"turn": turn(decision="checklist", confidence=confidence, life_event=event_id)},
+        json_message={
+            "turn": turn(decision="checklist", section=CHECKLIST_SECTION, confidence=confidence, life_event=event_id)
+        },
     )
     return _on_list(cl)
 
@@ -181,7 +184,7 @@ def follow_up(
     dispatcher.utter_message(
         text=f"{body}\n\n{_sources(cl)}",
         buttons=_buttons(cl),
-        json_message={"turn": turn(decision="checklist", aspect=aspect, life_event=event_id)},
+        json_message={"turn": turn(decision="checklist", section=kind, aspect=aspect, life_event=event_id)},
     )
     return _on_list(cl)
 

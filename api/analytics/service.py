@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.analytics.cache import GapCache
+from api.analytics.life_events import life_event_charts
 from api.analytics.schemas import GapCluster, Gaps, Overview, Series
 from api.conversations.models import Conversation, Message, Role
 from api.db import utcnow
@@ -107,8 +108,10 @@ def overview(*, session: Session, date_from: date, date_to: date, tz: ZoneInfo) 
     charts += _satisfaction(session=session, start=start, end=end, tz=tz, labels=labels)
     request_charts, request_totals = _requests(session=session, start=start, end=end)
     charts += request_charts
+    event_charts, event_totals = life_event_charts(session=session, start=start, end=end)
+    charts += event_charts
     totals = {"conversations": len(conversations), "messages": len(messages), "questions": questions,
-              **request_totals}
+              **request_totals, **event_totals}
     return Overview(date_from=date_from, date_to=date_to, totals=totals, charts=charts)
 
 

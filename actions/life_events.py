@@ -55,16 +55,17 @@ def _sources(cl: Checklist) -> str:
 
 
 def _visits_line(cl: Checklist) -> str:
-    together = cl.together if cl.can_apply_together else ()
-    share = f"，其中{len(together)}项一起申请只算一趟" if together else ""
+    share = f"，标★的{len(cl.together)}件一起申请只算一趟" if cl.can_apply_together else ""
     return f"全部办完一般共跑现场{cl.visits}次{share}。" if cl.visits else "全部可以网上办，不用跑现场。"
 
 
 def render_checklist(cl: Checklist) -> str:
     event = cl.event
-    lines = [f"{event.title}，按顺序办这{len(cl.items)}件事："]
+    # The first line is what elder mode shows first (the web chat's gist): how many, and what one application saves.
+    together = f"，标★的{len(cl.together)}件可以一次申请" if cl.can_apply_together else ""
+    lines = [f"{event.title}共{len(cl.items)}件{together}，按顺序办："]
     for item in cl.items:
-        mark = "（可一次申请）" if item.service.together and cl.can_apply_together else ""
+        mark = "★" if item.service.together and cl.can_apply_together else ""
         lines.append(f"{item.number}. {item.guide.title}{mark}：{item.service.line}")
     required = [m for m in cl.materials if m.required]
     lines.append("")
@@ -84,11 +85,10 @@ def render_checklist(cl: Checklist) -> str:
     return "\n".join(lines)
 
 
-def _buttons(cl: Checklist) -> list[dict[str, str]]:
-    buttons = [choice_button(f"{i.number}. {i.guide.title}", i.guide.id) for i in cl.items]
-    if cl.can_apply_together:
-        buttons.append(bundle_button(cl.event.id))
-    return buttons
+def checklist_buttons(cl: Checklist) -> list[dict[str, str]]:
+    # The one application first: it is what the list leads to; then each service's guide in the list's order.
+    buttons = [bundle_button(cl.event.id)] if cl.can_apply_together else []
+    return buttons + [choice_button(f"{i.number}. {i.guide.title}", i.guide.id) for i in cl.items]
 
 
 def _on_list(cl: Checklist) -> list[EventType]:
@@ -112,7 +112,7 @@ def show_checklist(
     lead = checklist_lead(question)
     dispatcher.utter_message(
         text=(f"{lead}\n" if lead else "") + render_checklist(cl),
-        buttons=_buttons(cl),
+        buttons=checklist_buttons(cl),
         json_message={
             "turn": turn(decision="checklist", section=CHECKLIST_SECTION, confidence=confidence, life_event=event_id)
         },
@@ -183,7 +183,7 @@ def follow_up(
     body = {"visits": _visits, "order": _order, "online": _online, "materials": _materials}[kind](cl)
     dispatcher.utter_message(
         text=f"{body}\n\n{_sources(cl)}",
-        buttons=_buttons(cl),
+        buttons=checklist_buttons(cl),
         json_message={"turn": turn(decision="checklist", section=kind, aspect=aspect, life_event=event_id)},
     )
     return _on_list(cl)

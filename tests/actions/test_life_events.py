@@ -55,20 +55,21 @@ def test_a_life_event_question_gets_the_checklist(kb: FakeKnowledgeBase, dispatc
 
     [message] = dispatcher.messages
     text = message["text"]
-    assert text.index("1. 居民身份证补领（可一次申请）：先补身份证。") < text.index("2. 临时居民身份证申领")
+    assert text.startswith("证件丢失“一件事”共3件，标★的2件可以一次申请，按顺序办：")
+    assert text.index("1. 居民身份证补领★：先补身份证。") < text.index("2. 临时居民身份证申领★")
     assert "3. 补领婚姻登记证：结婚证也丢了的补领。" in text
     assert "· 居民身份证（1、2、3）" in text  # the guides' shared material, once, with every service needing it
     assert "视情况提供的材料" in text  # the optional 委托书 is left to the guides
-    assert "共跑现场2次，其中2项一起申请只算一趟" in text
+    assert "共跑现场2次，标★的2件一起申请只算一趟" in text
     assert "一窗办理：综合窗口（政务服务中心），咨询电话12345" in text
     assert "《居民身份证补领》、《临时居民身份证申领》、《补领婚姻登记证》办事指南（示例数据，以官方发布为准）" in text
     assert [b["payload"] for b in message["buttons"]] == [
+        '/start_bundle_request{"life_event": "lost-wallet"}',
         '/choose_guide{"guide_id": "id-card-replacement"}',
         '/choose_guide{"guide_id": "temp-id-card"}',
         '/choose_guide{"guide_id": "marriage-certificate-replacement"}',
-        '/start_bundle_request{"life_event": "lost-wallet"}',
     ]
-    assert message["buttons"][-1]["title"] == "一次申请"
+    assert message["buttons"][0]["title"] == "一次申请"
     facts = turn_of(dispatcher)
     assert (facts["decision"], facts["life_event"], facts["guide_id"]) == ("checklist", "lost-wallet", None)
     assert slots["life_event"] == "lost-wallet"
@@ -85,7 +86,7 @@ def test_no_one_application_button_with_fewer_than_two_together(
     kb.script("证件全丢了", SearchResult([], None, 0.5, "clarify", life_event="lost-wallet"))
     run(dispatcher, "证件全丢了")
     assert all("start_bundle_request" not in b["payload"] for b in dispatcher.messages[0]["buttons"])
-    assert "可一次申请" not in dispatcher.messages[0]["text"]
+    assert "★" not in dispatcher.messages[0]["text"]
 
 
 def test_grief_gets_condolence_before_the_list(kb: FakeKnowledgeBase, dispatcher: CollectingDispatcher) -> None:

@@ -167,6 +167,7 @@ class KnowledgeBase:
             sig.query,
             self.searcher.embed_query(sig.query),
             guide_dense=max(sig.guide_scores["dense"].values(), default=0.0),
+            ranked_guides=[self.searcher.index.entries[pos].id for pos, _ in ranking[:20]],
             guide_named=sig.alias.get(top, 0.0) >= 1.0,
             aspect=sig.aspect,
             cal=self.calibration,

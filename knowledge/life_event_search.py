@@ -42,13 +42,29 @@ class LifeEventFinder:
         found = [(len(n), eid) for eid, names in self.names.items() for n in names if n in text]
         return max(found)[1] if found else None
 
-    def closest(self, query_vector: np.ndarray) -> tuple[str | None, float]:
-        """The event nearest the question (dense cosine of its nearest name) and that similarity."""
+    def closest(
+        self, query_vector: np.ndarray, ranked_guides: Sequence[str], margin: float
+    ) -> tuple[str | None, float]:
+        """The event nearest the question (dense cosine of its nearest name) and that similarity.
+
+        Events closer than ``margin`` to the nearest are not told apart by their names ("娃娃上小学要办哪些手续" is
+        as near "生娃娃要办哪些手续"): among them, the one holding the guide the search ranks highest wins.
+        """
         if not self.owner:
             return None, 0.0
         sims = self.vectors @ query_vector.reshape(-1)
-        best = int(np.argmax(sims))
-        return self.owner[best], float(sims[best])
+        nearest: dict[str, float] = {}
+        for event_id, sim in zip(self.owner, sims.tolist(), strict=True):
+            nearest[event_id] = max(nearest.get(event_id, -1.0), sim)
+        top = max(nearest.values())
+        close = [e for e, s in nearest.items() if s > top - margin]
+        rank = {g: n for n, g in enumerate(ranked_guides)}
+
+        def first_guide(event_id: str) -> int:
+            return min((rank.get(s.guide, len(rank)) for s in self.events[event_id].services), default=len(rank))
+
+        best = min(close, key=lambda e: (first_guide(e), -nearest[e]))
+        return best, nearest[best]
 
     def find(
         self,
@@ -56,19 +72,20 @@ class LifeEventFinder:
         query_vector: np.ndarray,
         *,
         guide_dense: float,
+        ranked_guides: Sequence[str],
         guide_named: bool,
         aspect: Aspect | None,
         cal: Calibration,
     ) -> str | None:
         """The event the question is about, or ``None`` for a guide's question.
 
-        ``guide_dense`` is the best guide's dense similarity, ``guide_named`` whether the question contains a
-        guide's title or alias.
+        ``guide_dense`` is the best guide's dense similarity, ``ranked_guides`` the guide ids best first,
+        ``guide_named`` whether the question contains a guide's title or alias.
         """
         named = self.named(query)
         if named is not None:
             return named
-        event_id, similarity = self.closest(query_vector)
+        event_id, similarity = self.closest(query_vector, ranked_guides, cal.life_event_margin)
         if event_id is None or similarity - guide_dense < cal.life_event_margin:
             return None
         if guide_named and aspect in _ONE_THING:

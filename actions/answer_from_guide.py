@@ -180,7 +180,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             dispatcher, event_id=result.life_event, question=text, confidence=result.confidence
         )
     # "第二个要带啥" on a checklist is about its second service, even after another of its services was opened.
-    if on_list and (numbered := life_events.numbered_service(on_list, query)) is not None:
+    if on_list and is_short(text) and (numbered := life_events.numbered_service(on_list, query)) is not None:
         return answer_with_guide(
             dispatcher,
             guide_id=numbered,
@@ -192,7 +192,8 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
 
     # A typed reply to a clarification ("租房那个") picks one of the offered guides.
     if not current and candidates:
-        chosen = pick_candidate(query, candidates, result)
+        # A checklist's services wait as candidates; a long message on it is a new question, searched openly.
+        chosen = pick_candidate(query, candidates, result) if not (on_list and not is_short(text)) else None
         if on_list and chosen is None and not named:  # "都能网上办不", "要跑几趟", "先办哪个" on the whole list
             on_whole_list = life_events.follow_up(dispatcher, event_id=on_list, text=text, aspect=aspect)
             if on_whole_list is not None:

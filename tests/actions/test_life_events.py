@@ -151,3 +151,12 @@ def test_a_short_follow_up_on_a_guide_is_no_new_checklist(
               guide_id="id-card-replacement")
     run(dispatcher, "要带啥", {"current_guide_id": "id-card-replacement"})
     assert turn_of(dispatcher)["guide_id"] == "id-card-replacement"
+
+
+def test_a_number_in_a_long_new_question_is_no_pick_from_the_list(
+    kb: FakeKnowledgeBase, dispatcher: CollectingDispatcher
+) -> None:
+    text = "我家2个孩子都要办身份证，补办身份证要带什么材料"
+    kb.script(text, SearchResult([hit("id-card-replacement", 0.9, "materials")], "materials", 0.9, "answer"))
+    run(dispatcher, text, ON_LIST)
+    assert turn_of(dispatcher)["guide_id"] == "id-card-replacement"

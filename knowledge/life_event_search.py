@@ -2,9 +2,9 @@
 still the one guide (docs/life-events.md, "Search").
 
 Each event is known by its title, aliases and summary, embedded once with the search's model. A question is the
-event's when it contains one of the event's names, or when it is closer to the event than to any guide by the
-calibration's ``life_event_margin`` — unless it names one guide exactly and asks one thing of it (where, what to
-bring, how long), which is that guide's question.
+event's when it contains one of the event's names, or when it is close to the event (``life_event_at``) and closer
+to it than to any guide by the calibration's ``life_event_margin`` — unless it names one guide exactly and asks one
+thing of it (where, what to bring, how long), which is that guide's question.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class LifeEventFinder:
         if named is not None:
             return named
         event_id, similarity = self.closest(query_vector, ranked_guides, cal.life_event_margin)
-        if event_id is None or similarity - guide_dense < cal.life_event_margin:
+        if event_id is None or similarity < cal.life_event_at or similarity - guide_dense < cal.life_event_margin:
             return None
         if guide_named and aspect in _ONE_THING:
             return None

@@ -9,7 +9,7 @@ from knowledge.life_event_search import LifeEventFinder
 from knowledge.schema import LifeEvent
 from tests.knowledge.test_life_events import event_data
 
-CAL = Calibration(life_event_margin=0.02)
+CAL = Calibration(life_event_margin=0.02, life_event_at=0.9)
 
 
 def finder() -> LifeEventFinder:
@@ -58,3 +58,8 @@ def test_events_as_near_by_name_are_told_apart_by_the_guides_the_search_ranks() 
                   guide_named=False, aspect="process", cal=CAL) == "school-start"
     assert f.find("娃娃上小学要办哪些手续", near(0.96), guide_dense=0.90, ranked_guides=["second-thing"],
                   guide_named=False, aspect="process", cal=CAL) == "newborn"
+
+
+def test_off_topic_chat_far_from_every_name_is_no_event() -> None:
+    assert finder().find("王者荣耀玩哪个英雄好上分", near(0.86), guide_dense=0.83, guide_named=False, aspect=None,
+                         ranked_guides=[], cal=CAL) is None

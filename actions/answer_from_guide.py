@@ -198,6 +198,9 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             on_whole_list = life_events.follow_up(dispatcher, event_id=on_list, text=text, aspect=aspect)
             if on_whole_list is not None:
                 return on_whole_list
+            # "过户费要好多" after the house checklist: the search is sure it is one service of the list.
+            if result.decision == "answer" and top is not None and top.guide_id in candidates:
+                chosen = top.guide_id
         if chosen is not None:
             return answer_with_guide(
                 dispatcher,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from knowledge.aspects import QUESTION
+
 _KIN = r"(爸|妈|父亲|母亲|老人|爷爷|奶奶|外公|外婆|姥姥|姥爷|老公|丈夫|妻子|老婆|儿子|女儿|家人|亲人|老伴|婆婆|公公)"
 _GRIEF = re.compile(rf"过世|去世|逝世|离世|病故|身故|过身|丧事|后事|{_KIN}.{{0,6}}(走了|死了|没了)")
 _HARDSHIP = re.compile(
@@ -20,9 +22,6 @@ _COMPLAINT = re.compile(
     r"磨洋工|骂人|凶|吼|甩脸|脸色|冷漠|不耐烦|不负责|打不开|破网站|垃圾|坑人|不作为|乱收费|白跑|跑了好几趟|"
     r"跑了几趟|跑了.{1,2}趟|来回跑|排了.{0,4}(小时|钟头|上午|下午|一天)|排队排|气死|气人|没人接|打不通|难听|恶劣|"
     r"没用|不满意|不合理|太麻烦|还没消息|没人回|拖了|一直拖"
-)
-_QUESTION = re.compile(
-    r"[？?]|吗|怎么|咋|如何|哪|多少|好多|几|啥|什么|能不能|可不可以|要不要|是不是|有没|会不会|可以不|行不|不[，。！!]?$"
 )
 
 CONDOLENCE = "请您节哀，家里的事一件一件办，我先把这件说清楚。"
@@ -36,7 +35,7 @@ def complains_about_service(text: str) -> bool:
 
 def asks_question(text: str) -> bool:
     """Is there a question in it ("排了两个小时，到底要带什么")? A complaint that asks one gets the answer."""
-    return bool(_QUESTION.search(text))
+    return bool(QUESTION.search(text))
 
 
 def lead(text: str) -> str | None:

@@ -96,6 +96,15 @@ _HOW = re.compile(r"怎么|怎样|咋|如何|哪样弄|啷个|要办啥")
 _CAN_I = re.compile(r"(能|可以|可不可以|能够|还能|得)[^，。,.!！]{0,10}(不|吗|没有|没)[？?！!嘛哦呢]*$")
 
 
+# Words that make a clause a question (also how actions.tone tells a complaint that asks something).
+QUESTION = re.compile(
+    r"[？?]|吗|怎么|咋|如何|哪|多少|好多|几|啥|什么|能不能|可不可以|要不要|是不是|有没|会不会|可以不|行不|不[，。！!]?$"
+)
+# "好久能拿到": a clause asking when. Not in QUESTION: "等了好久" in a complaint asks nothing.
+_ASKS_WHEN = re.compile(r"多久|好久|多长|几时")
+_CLAUSES = re.compile(r"[，。,.；;！!？?\s]+")
+
+
 def asked_words() -> tuple[str, ...]:
     """Every cue of every aspect: words that say what is asked, never which service."""
     return tuple(c for cues in _CUES.values() for c in cues)
@@ -106,7 +115,19 @@ def _count(text: str, cues: tuple[str, ...]) -> int:
 
 
 def detect_aspect(text: str) -> Aspect | None:
-    """The aspect a question asks about, or ``None`` when nothing specific is asked."""
+    """The aspect a question asks about, or ``None`` when nothing specific is asked.
+
+    Citizens tell their story, then ask ("钱包遭摸了，身份证全没了，现在咋个整"): when exactly one clause asks, its
+    aspect wins over words of the story; several asking clauses are read together.
+    """
+    clauses = [c for c in _CLAUSES.split(text) if c]
+    asking = [c for c in clauses if QUESTION.search(c) or _ASKS_WHEN.search(c)]
+    if len(clauses) > 1 and len(asking) == 1 and (aspect := _aspect_of(asking[0])) is not None:
+        return aspect
+    return _aspect_of(text)
+
+
+def _aspect_of(text: str) -> Aspect | None:
     t = re.sub(r"\s+", "", text).lower()
     if not t:
         return None

@@ -8,6 +8,7 @@ by a sentence that fits ("请您节哀"), never the apology for a bad experience
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from knowledge.aspects import QUESTION
 
@@ -26,7 +27,16 @@ _COMPLAINT = re.compile(
 
 CONDOLENCE = "请您节哀，家里的事一件一件办，我先把这件说清楚。"
 SYMPATHY = "遇到这样的事确实着急，别担心，照下面的办法办理就行。"
-APOLOGY = "给您带来不便，非常抱歉。"
+# The complaint's own reply (bot/domain/core.yml): the apology, 12345 and the offer of a human, once.
+COMPLAINT_RESPONSE = "utter_complain"
+
+
+@dataclass(frozen=True)
+class Lead:
+    """What comes before an answer: a sentence in the answer itself, or a whole reply of its own sent first."""
+
+    sentence: str | None = None
+    response: str | None = None
 
 
 def complains_about_service(text: str) -> bool:
@@ -38,12 +48,13 @@ def asks_question(text: str) -> bool:
     return bool(QUESTION.search(text))
 
 
-def lead(text: str) -> str | None:
-    """The sentence an answer starts with, for a message in grief, hardship or anger; ``None`` for the rest."""
+def lead(text: str) -> Lead | None:
+    """What an answer starts with, for a message in grief, hardship or anger; ``None`` for the rest. A complaint
+    that also asks ("排了两个小时，到底要带什么") gets the complaint's reply first, then the answer."""
     if _GRIEF.search(text):
-        return CONDOLENCE
+        return Lead(sentence=CONDOLENCE)
     if _COMPLAINT.search(text):
-        return APOLOGY
+        return Lead(response=COMPLAINT_RESPONSE)
     if _HARDSHIP.search(text):
-        return SYMPATHY
+        return Lead(sentence=SYMPATHY)
     return None

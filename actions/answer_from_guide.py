@@ -109,7 +109,9 @@ def alternatives(result: Any, chosen: str) -> list[str]:
     return [h.guide_id for h in result.hits if h.guide_id != chosen][:3] if result is not None else []
 
 
-def answer_top_hit(dispatcher: CollectingDispatcher, *, result: Any, question: str) -> list[EventType]:
+def answer_top_hit(
+    dispatcher: CollectingDispatcher, *, result: Any, question: str, intent: str | None
+) -> list[EventType]:
     """Answer from the open search's best guide, offering the others it found for "不是这个"."""
     top = result.hits[0]
     return answer_with_guide(
@@ -120,7 +122,7 @@ def answer_top_hit(dispatcher: CollectingDispatcher, *, result: Any, question: s
         hit=top,
         result=result,
         alternatives=alternatives(result, top.guide_id),
-        lead=lead(question),
+        lead=lead(question, intent=intent),
     )
 
 
@@ -183,7 +185,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT),
                 question=text,
                 alternatives=[c for c in candidates if c != chosen],
-                lead=lead(text),
+                lead=lead(text, intent=intent),
             )
         if not named and is_short(text):  # "要带啥子" before choosing
             choices = [(c, g.title) for c in candidates if (g := find_guide(c)) is not None]
@@ -201,7 +203,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 hit=usable_hit(_top(mine), mine, aspect),
                 result=mine,
                 alternatives=candidates,
-                lead=lead(text),
+                lead=lead(text, intent=intent),
             )
 
     # Chat NLU took for off-topic, a greeting, thanks or a complaint stands unless the message names a service or
@@ -210,7 +212,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     unnamed_chat = intent in CONTROL_REPLIES and not named and not (intent == "complain" and asks_question(text))
     if result.decision == "answer" and top is not None:
         if not (unnamed_chat and result.confidence < cal.overrule_at):
-            return answer_top_hit(dispatcher, result=result, question=text)
+            return answer_top_hit(dispatcher, result=result, question=text, intent=intent)
     elif result.decision == "clarify" and len(result.hits) > 1 and not unnamed_chat:
         return clarify(dispatcher, result=result, aspect=aspect)
     if intent == "complain":  # nothing found: the apology for a complaint, what the assistant can do for a question

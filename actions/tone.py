@@ -48,12 +48,13 @@ def asks_question(text: str) -> bool:
     return bool(QUESTION.search(text))
 
 
-def lead(text: str) -> Lead | None:
+def lead(text: str, *, intent: str | None) -> Lead | None:
     """What an answer starts with, for a message in grief, hardship or anger; ``None`` for the rest. A complaint
-    that also asks ("排了两个小时，到底要带什么") gets the complaint's reply first, then the answer."""
+    that also asks ("排了两个小时，到底要带什么") gets the complaint's reply first, then the answer; complaint words
+    alone are not enough ("违章拖了一年" tells of the citizen's own delay), NLU must have read a complaint too."""
     if _GRIEF.search(text):
         return Lead(sentence=CONDOLENCE)
-    if _COMPLAINT.search(text):
+    if intent == "complain" and _COMPLAINT.search(text):
         return Lead(response=COMPLAINT_RESPONSE)
     if _HARDSHIP.search(text):
         return Lead(sentence=SYMPATHY)

@@ -158,3 +158,10 @@ def test_a_short_question_before_choosing_asks_again_among_the_same_choices(kb, 
     buttons = [b["title"] for b in dispatcher.messages[0]["buttons"]]
     assert buttons == ["住房公积金租房提取", "住房公积金购房提取", "都不是"]
     assert slot_events(events)["candidate_guide_ids"] == ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]
+
+
+def test_complaint_words_without_a_complaint_get_the_answer_alone(kb, dispatcher):
+    text = "车子有个违章一直拖了一年没处理，会不会有啥子影响"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.9)], "overview", 0.8, "answer"))
+    run(dispatcher, make_tracker(text, intent="ask_service", confidence=0.9))
+    assert responses(dispatcher) == [None]  # one message: the answer, no complaint reply before it

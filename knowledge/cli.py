@@ -154,7 +154,7 @@ def _cmd_fit_fusion(args: argparse.Namespace) -> int:
     out(f"{len(questions)} questions about {n_asked} of the {len(index.entries)} entries of {kb.index_dir} "
         f"({len(index.chunks)} chunks); embedder {index.meta.embedder}")
     out(cw.table(fit))
-    chosen = "e5 alone (the fitted weights did not beat it held out)" if fit.e5_alone_kept else "the fitted weights"
+    chosen = "e5 alone" if fit.e5_alone_kept else "the fitted weights"
     if args.no_save:
         out(f"would store {chosen}: {fit.weights}")
         return 0

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from knowledge.calibration import Calibration, load_calibration
+from knowledge.calibration import Calibration, load_calibration, with_index_weights
 from knowledge.documents import Entry
 from knowledge.schema import Aspect, Guide
 from knowledge.search import Method, Searcher, Signals, best_chunk, features, rank
@@ -77,6 +77,7 @@ class KnowledgeBase:
             model = model if model is not None else load_embedder(self.embedder)
             model.encode_query(["预热"])  # first call allocates buffers
             self._entries = index.entries
+            self.calibration = with_index_weights(self.calibration, index.path, index.meta.embedder)
             self._searcher = Searcher(index, model)
             logger.info("knowledge base ready: %d entries, %d chunks", len(index.entries), len(index.chunks))
 

@@ -175,9 +175,10 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     if intent == "complain" and complains_about_service(text) and not asks_question(text):
         return control_reply(dispatcher, "complain")
 
-    # A life event's question gets its checklist; a short message on a guide or a list continues it instead.
+    # A life event's question gets its checklist; a short message on a guide, a list or a pending choice ("要带啥子"
+    # after "户口要咋个销") continues it instead.
     on_list = tracker.get_slot(slots.LIFE_EVENT)
-    if result.life_event and current not in named and not (is_short(text) and (current or on_list)):
+    if result.life_event and current not in named and not (is_short(text) and (current or on_list or candidates)):
         return life_events.show_checklist(
             dispatcher, event_id=result.life_event, question=text, intent=intent, confidence=result.confidence
         )

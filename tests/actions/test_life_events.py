@@ -177,3 +177,13 @@ def test_a_short_question_on_the_list_the_search_is_unsure_of_asks_which(
     run(dispatcher, "要好多钱", ON_LIST)
     assert turn_of(dispatcher)["decision"] == "clarify"
     assert "请问是哪一个" in dispatcher.messages[0]["text"]
+
+
+def test_a_short_question_during_a_choice_is_no_new_checklist(
+    kb: FakeKnowledgeBase, dispatcher: CollectingDispatcher
+) -> None:
+    found = SearchResult([hit("temp-id-card", 0.5)], "materials", 0.3, "clarify", life_event="lost-wallet")
+    kb.script("要带啥子", found)
+    run(dispatcher, "要带啥子", {"candidate_guide_ids": ["id-card-replacement", "temp-id-card"]})
+    assert turn_of(dispatcher)["decision"] == "clarify"  # which of the two offered, with the aspect asked
+    assert turn_of(dispatcher)["life_event"] is None

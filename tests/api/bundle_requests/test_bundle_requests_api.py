@@ -1,0 +1,106 @@
+"""One application for a life event: one tracking number, one item per service with its own department and facts,
+idempotent like single requests, one appointment at the one window."""
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.bundle_requests.models import BundleRequest
+from api.service_requests.models import AppointmentSlot, ServiceRequest
+from tests.api.bundle_requests.conftest import NEWBORN_ITEMS, URL, bundle_body
+from tests.api.service_requests.conftest import ID_NUMBER, PHONE
+
+
+def _counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
+    with sessions() as session:
+        bundles = session.scalar(select(func.count()).select_from(BundleRequest)) or 0
+        items = session.scalar(select(func.count()).select_from(ServiceRequest)) or 0
+        return bundles, items
+
+
+def test_requires_the_service_token(client: TestClient) -> None:
+    response = client.post(URL, json=bundle_body(), headers={"Idempotency-Key": "bundle-0001"})
+    assert response.status_code == 401
+
+
+def test_one_tracking_number_and_one_item_per_service(api: TestClient, sessions: sessionmaker) -> None:
+    response = api.post(URL, json=bundle_body(), headers={"Idempotency-Key": "bundle-0001"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert re.fullmatch(r"GZ\d{8}[2-9A-HJ-NP-Z]{8}", body["tracking_no"])
+    assert body["event_title"] == "新生儿出生“一件事”"
+    assert [i["service_title"] for i in body["items"]] == ["出生登记", "城乡居民基本医疗保险参保登记", "社会保障卡申领"]
+    assert [i["tracking_no"] for i in body["items"]] == [body["tracking_no"] + n for n in ("01", "02", "03")]
+    assert {i["status"] for i in body["items"]} == {"submitted"}
+    # Birth registration needs the one visit; the other two are handled online.
+    assert [i["mode"] for i in body["items"]] == ["window", "online", "online"]
+    assert (body["office"], body["period"]) == (bundle_body()["office"], "09:00-10:00")
+    assert body["items"][0]["facts"] == {"baby_name": "李小宝", "relation": "子女"}
+    assert body["id_number"] == "520102********123X" and ID_NUMBER not in response.text and PHONE not in response.text
+    with sessions() as session:
+        items = session.scalars(select(ServiceRequest).order_by(ServiceRequest.id)).all()
+        assert [i.department for i in items] == ["公安", "医保", "人社"]
+        assert {(i.id_number, i.phone, i.session_id) for i in items} == {(ID_NUMBER, PHONE, "web-bundle")}
+        assert items[1].facts == {"birth_date": "2026-11-20"}
+        assert session.scalars(select(AppointmentSlot)).one().booked == 1
+
+
+def test_repeat_returns_the_same_bundle_and_other_contents_are_refused(
+    api: TestClient, sessions: sessionmaker
+) -> None:
+    headers = {"Idempotency-Key": "bundle-0002"}
+    first = api.post(URL, json=bundle_body(), headers=headers)
+    second = api.post(URL, json=bundle_body(), headers=headers)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json() == second.json()
+    other = api.post(URL, json=bundle_body(phone="13985099999"), headers=headers)
+    assert other.status_code == 409
+    assert other.headers["content-type"].startswith("application/problem+json")
+    assert other.json()["code"] == "idempotency_key_reused" and "内容不同" in other.json()["detail"]
+    assert _counts(sessions) == (1, 3)
+
+
+def test_online_only_bundle_books_nothing(api: TestClient, sessions: sessionmaker) -> None:
+    body = bundle_body(
+        life_event_id="online-only", office=None, day=None, period=None,
+        items=[{"guide_id": "resident-medical-insurance"}, {"guide_id": "childbirth-registration"}],
+    )
+    response = api.post(URL, json=body, headers={"Idempotency-Key": "bundle-0003"})
+    assert response.status_code == 201, response.text
+    assert {i["mode"] for i in response.json()["items"]} == {"online"}
+    assert response.json()["office"] is None
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AppointmentSlot)) == 0
+    visit = api.post(URL, json={**body, "office": "某窗口"}, headers={"Idempotency-Key": "bundle-0004"})
+    assert visit.status_code == 422 and "不需要预约" in visit.json()["detail"]
+
+
+def test_bad_input_is_refused_in_chinese_and_leaves_nothing(api: TestClient, sessions: sessionmaker) -> None:
+    cases = [
+        (bundle_body(life_event_id="no-such-event"), "unknown_life_event", "没有找到"),
+        (bundle_body(items=NEWBORN_ITEMS[:1]), "invalid_field", "至少包含两个"),
+        (bundle_body(items=[*NEWBORN_ITEMS, {"guide_id": "birth-medical-certificate"}]), "invalid_field",
+         "不能一起申请"),
+        (bundle_body(items=[NEWBORN_ITEMS[0], NEWBORN_ITEMS[0]]), "invalid_field", "只能申请一次"),
+        (bundle_body(items=[{"guide_id": "birth-registration", "facts": {"relation": "子女"}}, *NEWBORN_ITEMS[1:]]),
+         "invalid_field", "宝宝的姓名"),
+        (bundle_body(items=[*NEWBORN_ITEMS[:2], {"guide_id": "social-security-card", "facts": {"pickup": "快递"}}]),
+         "invalid_field", "邮寄、自取"),
+        (bundle_body(items=[NEWBORN_ITEMS[0], {"guide_id": "resident-medical-insurance",
+                                               "facts": {"birth_date": "上周"}}]), "invalid_field", "日期"),
+        (bundle_body(items=[NEWBORN_ITEMS[0], {"guide_id": "resident-medical-insurance",
+                                               "facts": {"birth_date": "2026-11-20", "x": "1"}}]),
+         "invalid_field", "不需要填写"),
+        (bundle_body(office="贵阳市政务服务中心"), "invalid_field", "统一受理"),
+        (bundle_body(day=None), "invalid_field", "日期和时段"),
+        (bundle_body(id_number="520102199001011234"), "invalid_field", "身份证"),
+        (bundle_body(consent=False), "invalid_field", "同意"),
+    ]
+    for n, (body, code, words) in enumerate(cases):
+        response = api.post(URL, json=body, headers={"Idempotency-Key": f"bad-bundle-{n:04d}"})
+        assert response.status_code == 422, (n, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == code and words in response.json()["detail"], (n, response.json())
+    assert _counts(sessions) == (0, 0)

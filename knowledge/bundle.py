@@ -1,12 +1,32 @@
 """Rules of the one application for a life event (一表申请), shared by the combined form and the gateway."""
 
 import datetime as dt
+import logging
+import re
 from collections.abc import Iterable
+from pathlib import Path
 
+from knowledge.loader import read_life_event_file
 from knowledge.schema import EventService, Guide, LifeEvent, OwnFact
+
+logger = logging.getLogger(__name__)
 
 # A free-text own fact is one line of a form, not a letter.
 MAX_FACT_CHARS = 200
+
+
+def read_event(events_dir: Path, event_id: str | None) -> LifeEvent | None:
+    """One life event straight from its file (knowledge/life_events/<id>.yaml), or None when there is no such
+    event or its file is broken (logged: `python -m knowledge validate` names the field)."""
+    if not event_id or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", event_id):
+        return None
+    path = events_dir / f"{event_id}.yaml"
+    if not path.is_file():
+        return None
+    event, errors = read_life_event_file(path)
+    if event is None:
+        logger.error("life event %s cannot be read: %s", event_id, "; ".join(str(e) for e in errors))
+    return event
 
 
 def together_services(event: LifeEvent) -> list[EventService]:

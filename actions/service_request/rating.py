@@ -29,12 +29,12 @@ def rating_buttons(tracking_no: str) -> list[dict[str, str]]:
 
 
 async def _ratable_here(tracker: Tracker) -> list[dict[str, Any]]:
-    """The requests this conversation made that can be rated now (none if the gateway cannot say)."""
+    """The requests and bundle items this conversation made that can be rated now (none if the gateway cannot say)."""
     try:
-        requests = await gateway.session_requests(session_id=tracker.sender_id)
+        requests, bundles = await gateway.session_applications(session_id=tracker.sender_id)
     except (gateway.GatewayUnavailable, gateway.GatewayRefused):
         return []
-    return [r for r in requests if r.get("ratable")]
+    return [r for r in [*requests, *(item for b in bundles for item in b["items"])] if r.get("ratable")]
 
 
 class ActionRateRequest(Action):

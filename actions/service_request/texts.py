@@ -68,6 +68,7 @@ TRACKING_NO_INVALID = "受理编号格式不对：以GZ开头，后面是8位日
 VERIFIER_INVALID = "请输入申请人的出生日期，8位数字，例如 19900101（1990年1月1日出生）。"
 LOOKUP_UNAVAILABLE = "抱歉，办件系统暂时无法查询，请稍后再试；急事可拨打 12345 政务服务热线。"
 STATUS = "您的“{title}”申请（受理编号 {no}）当前状态：{status}。"
+BUNDLE_STATUS = "您的{title}一次申请（受理编号 {no}）共{count}个事项，由各部门分别办理，当前进度："
 OTHER_REQUEST_HINT = "以上是您在本次对话中提交的申请。如需查询其他办件，请直接发送受理编号。"
 CANCELLED = "已为您取消“{title}”申请（受理编号 {no}）。{slot_note}如需办理，可以随时重新申请。"
 CANCEL_UNAVAILABLE = "抱歉，系统暂时无法取消，您的申请状态没有改变，请稍后再试。"

@@ -3,7 +3,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from api.bundle_requests.models import BundleRequest
-from api.service_requests.schemas import ServiceRequestRead
+from api.service_requests.schemas import ServiceRequestRead, SessionRequestPage
 from govchat.masking import mask_id_number, mask_name, mask_phone, mask_text
 
 # More services than any life event applies for together; caps the parser only.
@@ -77,3 +77,19 @@ class BundleRequestRead(BaseModel):
             ],
         )
 
+
+
+class SessionBundleItemRead(BundleItemRead):
+    ratable: bool
+
+
+class SessionBundleRead(BundleRequestRead):
+    """A bundle as the conversation that made it sees it: each item says whether it can be rated now."""
+
+    items: list[SessionBundleItemRead]  # type: ignore[assignment]
+
+
+class SessionApplicationsPage(SessionRequestPage):
+    """This conversation's single requests and its bundles (whose items are not repeated among the requests)."""
+
+    bundles: list[SessionBundleRead] = Field(default_factory=list)

@@ -7,7 +7,6 @@ one savepoint, and a concurrent call with the same idempotency key is answered w
 import datetime as dt
 import hmac
 import logging
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from govchat import calendar
 from govchat.identity import birth_date_verifier
 from govchat.masking import mask_name
 from knowledge import bundle as bundle_rules
-from knowledge.loader import read_life_event_file
 from knowledge.schema import Guide, LifeEvent
 
 logger = logging.getLogger(__name__)
@@ -35,13 +33,9 @@ _ITEMS = selectinload(BundleRequest.items).selectinload(ServiceRequest.history)
 
 
 def load_event(*, events_dir: Path, event_id: str) -> LifeEvent:
-    path = events_dir / f"{event_id}.yaml"
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", event_id) or not path.is_file():
-        raise UnknownLifeEvent("life_event_id", "没有找到这件“一件事”，请先告诉我您要办的是哪件事。")
-    event, errors = read_life_event_file(path)
+    event = bundle_rules.read_event(events_dir, event_id)
     if event is None:
-        logger.error("life event %s cannot be read: %s", event_id, "; ".join(str(e) for e in errors))
-        raise UnknownLifeEvent("life_event_id", "这件“一件事”的清单暂时无法读取，请稍后再试或拨打 12345 咨询。")
+        raise UnknownLifeEvent("life_event_id", "没有找到这件“一件事”，请先告诉我您要办的是哪件事。")
     return event
 
 

@@ -348,7 +348,8 @@ def of_session(*, session: Session, session_id: str) -> Sequence[ServiceRequest]
     the citizen who applied here needs no tracking number or verifier (anonymised requests have no session)."""
     return session.scalars(
         select(ServiceRequest)
-        .where(ServiceRequest.session_id == session_id)
+        # The items of a bundle are shown with their bundle (api.bundle_requests.service.of_session).
+        .where(ServiceRequest.session_id == session_id, ServiceRequest.bundle_id.is_(None))
         .options(selectinload(ServiceRequest.history))
         .order_by(ServiceRequest.id.desc())
         .limit(SESSION_REQUESTS_LIMIT)

@@ -8,9 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.bundle_requests.models import BundleRequest
+from api.db import make_engine, make_sessionmaker, session_scope
+from api.service_requests import service as requests_service
 from api.service_requests.models import AppointmentSlot, ServiceRequest
+from govchat.settings import Settings
 from tests.api.bundle_requests.conftest import NEWBORN_ITEMS, URL, bundle_body
 from tests.api.service_requests.conftest import ID_NUMBER, PHONE
+from tests.conftest import new_session
 
 
 def _counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
@@ -104,3 +108,45 @@ def test_bad_input_is_refused_in_chinese_and_leaves_nothing(api: TestClient, ses
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"] == code and words in response.json()["detail"], (n, response.json())
     assert _counts(sessions) == (0, 0)
+
+
+def test_lookup_by_the_bundle_number_shows_each_item(api: TestClient) -> None:
+    created = api.post(URL, json=bundle_body(), headers={"Idempotency-Key": "bundle-0005"}).json()
+    lookup = "/api/v1/service-requests/lookup"
+    found = api.post(lookup, json={"tracking_no": created["tracking_no"].lower(), "verifier": "19900101"})
+    assert found.status_code == 200, found.text
+    assert [i["status_label"] for i in found.json()["items"]] == ["已提交，等待受理"] * 3
+    assert found.json()["tracking_no"] == created["tracking_no"]
+    # An item's own number finds that item, as a single request.
+    item = api.post(lookup, json={"tracking_no": created["items"][2]["tracking_no"], "verifier": "1990-1-1"})
+    assert item.status_code == 200 and item.json()["service_title"] == "社会保障卡申领"
+    wrong = api.post(lookup, json={"tracking_no": created["tracking_no"], "verifier": "19900102"})
+    assert wrong.status_code == 404 and wrong.json()["code"] == "request_not_found"
+
+
+def test_the_conversation_sees_its_bundle_with_items_apart_from_single_requests(api: TestClient) -> None:
+    created = api.post(URL, json=bundle_body(), headers={"Idempotency-Key": "bundle-0006"}).json()
+    single = {
+        "session_id": "web-bundle", "guide_id": "social-security-card", "applicant_name": "张晓梅",
+        "id_number": ID_NUMBER, "phone": PHONE, "mode": "online", "materials_confirmed": True, "consent": True,
+    }
+    assert api.post("/api/v1/service-requests", json=single, headers={"Idempotency-Key": "single-0001"}).is_success
+    page = api.get("/api/v1/service-requests/by-session/web-bundle").json()
+    assert [r["service_title"] for r in page["requests"]] == ["社会保障卡申领"]
+    assert [b["tracking_no"] for b in page["bundles"]] == [created["tracking_no"]]
+    assert [i["ratable"] for i in page["bundles"][0]["items"]] == [False, False, False]
+
+
+def test_an_items_status_change_reaches_the_chat_as_a_single_requests_does(
+    api: TestClient, migrated_settings: Settings
+) -> None:
+    sid = new_session(api)
+    created = api.post(URL, json=bundle_body(session_id=sid), headers={"Idempotency-Key": "bundle-0007"}).json()
+    item_no = created["items"][1]["tracking_no"]
+    sessions = make_sessionmaker(make_engine(migrated_settings.database_url))
+    with session_scope(sessions) as session:
+        requests_service.change_status(session=session, tracking_no=item_no, to="accepted", actor="staff:5")
+        requests_service.change_status(session=session, tracking_no=item_no, to="completed", actor="staff:5")
+    texts = [m["text"] for m in api.post("/api/v1/chat", json={"session_id": sid, "text": "在吗"}).json()["messages"]]
+    assert "城乡居民基本医疗保险参保登记" in texts[0] and item_no in texts[0] and "已受理" in texts[0]
+    assert "已办结" in texts[1] and texts[2] == "收到：在吗"

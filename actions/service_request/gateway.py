@@ -75,8 +75,10 @@ async def create_request(payload: dict[str, Any], *, idempotency_key: str) -> di
     return await _call("POST", "", json=payload, headers={"Idempotency-Key": idempotency_key})
 
 
-async def available_slots(*, office: str, guide_id: str) -> list[dict[str, Any]]:
-    body = await _call("GET", "/slots", params={"office": office, "guide_id": guide_id})
+async def available_slots(*, office: str, guide_id: str | None) -> list[dict[str, Any]]:
+    """Free places at an office; with a guide, the gateway also checks the office is one of the guide's."""
+    params = {"office": office, **({"guide_id": guide_id} if guide_id else {})}
+    body = await _call("GET", "/slots", params=params)
     slots: list[dict[str, Any]] = body.get("slots", [])
     return slots
 

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +15,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import slots as dialogue_slots
 from actions.service_request import fields, gateway, texts
 from actions.service_request.control import reset_events
 from actions.service_request.form import (
@@ -78,16 +80,26 @@ ENDED = frozenset({"cancelled", "rejected", "completed"})
 MAX_EARLIER = 20
 
 
-async def create(sender_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Store the request, or find the one an earlier try of this same application stored.
+Send = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def has_ended(created: dict[str, Any]) -> bool:
+    """A request that has ended, or a bundle all of whose items have."""
+    statuses = [item.get("status") for item in created["items"]] if "items" in created else [created.get("status")]
+    return all(status in ENDED for status in statuses)
+
+
+async def create(sender_id: str, payload: dict[str, Any], send: Send = gateway.create_request) -> dict[str, Any]:
+    """Store the request (or, with ``send=gateway.create_bundle``, the bundle), or find the one an earlier try of
+    this same application stored.
 
     The key of an application made after an ended one is chained on the ended request's number, so it is new
     but still the same on every retry.
     """
     key = idempotency_key(sender_id, payload)
     for _ in range(MAX_EARLIER):
-        created = await gateway.create_request(payload, idempotency_key=key)
-        if created.get("status") not in ENDED:
+        created = await send(payload, idempotency_key=key)
+        if not has_ended(created):
             return created
         key = idempotency_key(sender_id, {**payload, "after": created["tracking_no"]})
     raise gateway.GatewayUnavailable("too many earlier requests with the same contents")
@@ -98,6 +110,8 @@ class ActionSubmitServiceRequest(Action):
         return "action_submit_service_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot(dialogue_slots.BUNDLE_EVENT):  # "重新提交" of a combined application
+            return [FollowupAction("action_submit_bundle_request")]
         payload = build_payload(tracker)
         if payload is None:
             say(dispatcher, texts.NOTHING_TO_SUBMIT)

@@ -86,7 +86,7 @@ class FakeGateway:
                 no = f"GZ20261126BCDE{len(self.created) + 2:04d}"
                 items = [
                     {"tracking_no": f"{no}{n:02d}", "status": "submitted", "status_label": "已提交，等待受理",
-                     "service_title": item["guide_id"], "history": [], **item}
+                     "service_title": item["guide_id"], "mode_label": "网上办理", "history": [], **item}
                     for n, item in enumerate(body["items"], start=1)
                 ]
                 self.created[key] = {"tracking_no": no, "event_title": "新生儿出生“一件事”", **body, "items": items}

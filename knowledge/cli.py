@@ -16,15 +16,26 @@ def out(text: str = "") -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from knowledge.loader import check_corpus, load_guides_lenient, read_catalogue
+    from knowledge.loader import check_corpus, load_guides_lenient, load_life_events_lenient, read_catalogue
 
     guides_dir = Path(args.guides) if args.guides else _settings().guides_dir
+    events_dir = _events_dir(args)
     guides, errors = load_guides_lenient(guides_dir)
     errors += check_corpus(guides, read_catalogue() if not args.guides else None)
-    for err in errors:
+    events, event_errors = load_life_events_lenient(events_dir, guides) if events_dir else ([], [])
+    for err in errors + event_errors:
         out(str(err))
     out(f"{len(guides)} valid guide(s), {len(errors)} error(s) in {guides_dir}")
-    return 1 if errors else 0
+    if events_dir:
+        out(f"{len(events)} valid life event(s), {len(event_errors)} error(s) in {events_dir}")
+    return 1 if errors or event_errors else 0
+
+
+def _events_dir(args: argparse.Namespace) -> Path | None:
+    """The life events checked with the guides: the shipped ones only with the shipped guides they are built on."""
+    if args.events:
+        return Path(args.events)
+    return None if args.guides else _settings().life_events_dir
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
@@ -33,7 +44,8 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     from knowledge.lint import count, lint_folder
 
     guides_dir = Path(args.guides) if args.guides else _settings().guides_dir
-    n_guides, findings = lint_folder(guides_dir)
+    events_dir = _events_dir(args)
+    n_guides, findings = lint_folder(guides_dir, events_dir=events_dir)
     totals = count(findings)
     if args.json:
         out(json.dumps({"guides": n_guides, **totals, "findings": [f.to_dict() for f in findings]},
@@ -148,11 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description="govchat knowledge base")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="validate guide YAML files and report file and field of each error")
+    p = sub.add_parser("validate", help="validate guide and life event YAML files: file and field of each error")
     p.add_argument("--guides", help="folder of guide YAML files (default: settings.guides_dir)")
+    p.add_argument("--events", help="folder of life event YAML files (default: settings.life_events_dir)")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("lint", help="cross-guide checks: offices, phones, online claims, fees, aliases, national facts")
     p.add_argument("--guides", help="folder of guide YAML files (default: settings.guides_dir)")
+    p.add_argument("--events", help="folder of life event YAML files (default: settings.life_events_dir)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.set_defaults(func=_cmd_lint)
     p = sub.add_parser("build", help="build the index if missing or stale (prints 'up to date' otherwise)")

@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.loader import load_guides_lenient
-from knowledge.schema import Guide
+from knowledge.loader import load_guides_lenient, load_life_events_lenient
+from knowledge.schema import Guide, LifeEvent
 
 NATIONAL_FACTS = Path(__file__).resolve().parent / "national_facts.yaml"
 
@@ -254,11 +254,42 @@ def lint_guides(guides: list[Guide], national: NationalFacts | None = None) -> l
     return sorted(findings, key=lambda f: (str(f.path), f.severity, f.field))
 
 
-def lint_folder(guides_dir: Path, national: NationalFacts | None = None) -> tuple[int, list[Finding]]:
-    """Number of valid guides and every finding; a file that does not load is an error too."""
+# --- life events ---------------------------------------------------------------------------------------------------
+
+# A checklist line says when and why; a fee or a time limit in it would be a second copy of the guide's fact.
+_GUIDE_FACT = re.compile(r"\d+(\.\d+)?\s*(元|个?工作日|天|日内|个月内)")
+
+
+def lint_life_events(events: list[LifeEvent], national: NationalFacts) -> list[Finding]:
+    findings: list[Finding] = []
+    for event in events:
+        path = Path(f"{event.id}.yaml")
+        for n, service in enumerate(event.services):
+            if _GUIDE_FACT.search(service.line):
+                findings.append(Finding(path, f"services.{n}.line", "a fee or time limit belongs to the guide, "
+                                        "the line says when and why", "warning"))
+        if event.window.phone and event.window.phone not in national.hotlines:
+            findings.append(Finding(path, "window.phone", f"{event.window.phone} is not a known public hotline"))
+        if len({s.guide for s in event.services if s.together}) == 1:
+            findings.append(Finding(path, "services", "one service marked together: nothing to apply for in one "
+                                    "go", "warning"))
+    return findings
+
+
+def lint_folder(
+    guides_dir: Path, national: NationalFacts | None = None, *, events_dir: Path | None = None
+) -> tuple[int, list[Finding]]:
+    """Number of valid guides and every finding, of the guides and the life events built on them; a file that
+    does not load is an error too."""
+    national = national or load_national_facts()
     guides, errors = load_guides_lenient(guides_dir)
     findings = [Finding(e.path, e.field, e.message) for e in errors]
     findings += [Finding(guides_dir / f.path, f.field, f.message, f.severity) for f in lint_guides(guides, national)]
+    if events_dir is not None:
+        events, event_errors = load_life_events_lenient(events_dir, guides)
+        findings += [Finding(e.path, e.field, e.message) for e in event_errors]
+        findings += [Finding(events_dir / f.path, f.field, f.message, f.severity)
+                     for f in lint_life_events(events, national)]
     return len(guides), findings
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from knowledge.checklists import visits_in_all
 from knowledge.schema import Guide, LifeEvent
 
 logger = logging.getLogger(__name__)
@@ -153,8 +154,10 @@ def read_life_event_file(path: Path) -> tuple[LifeEvent | None, list[GuideError]
 
 
 def check_life_events(events: list[LifeEvent], guides: list[Guide]) -> list[GuideError]:
-    """Cross-file checks: every service is a known guide, listed once, and comes after what it needs."""
-    known = {g.id for g in guides}
+    """Cross-file checks: every service is a known guide, listed once, and comes after what it needs; the visits
+    are what the guides add up to."""
+    by_id = {g.id: g for g in guides}
+    known = set(by_id)
     errors: list[GuideError] = []
     for event in events:
         path = Path(f"{event.id}.yaml")
@@ -173,11 +176,16 @@ def check_life_events(events: list[LifeEvent], guides: list[Guide]) -> list[Guid
             seen.add(service.guide)
         if not event.is_sample:
             errors.append(GuideError(path, "source", "shipped sample life events must say 示例数据，以官方发布为准"))
+        if not (seen - known):
+            counted = visits_in_all(list(event.services), by_id)
+            if event.visits != counted:
+                errors.append(GuideError(path, "visits", f"{event.visits} visit(s), but the guides need {counted} "
+                                         "(the most of those applied for together, plus each other one's)"))
     return errors
 
 
-def load_life_events(events_dir: Path, guides: list[Guide]) -> list[LifeEvent]:
-    """All life events in a folder, or ``GuideLoadError`` listing every bad file and field."""
+def load_life_events_lenient(events_dir: Path, guides: list[Guide]) -> tuple[list[LifeEvent], list[GuideError]]:
+    """Every valid life event plus every error, of single files and across files."""
     events: list[LifeEvent] = []
     errors: list[GuideError] = []
     for path in guide_files(events_dir):
@@ -185,7 +193,15 @@ def load_life_events(events_dir: Path, guides: list[Guide]) -> list[LifeEvent]:
         errors.extend(errs)
         if event is not None:
             events.append(event)
-    errors.extend(check_life_events(events, guides))
+    errors.extend(
+        GuideError(events_dir / e.path, e.field, e.message) for e in check_life_events(events, guides)
+    )
+    return events, errors
+
+
+def load_life_events(events_dir: Path, guides: list[Guide]) -> list[LifeEvent]:
+    """All life events in a folder, or ``GuideLoadError`` listing every bad file and field."""
+    events, errors = load_life_events_lenient(events_dir, guides)
     if errors:
         raise GuideLoadError(errors)
     return events

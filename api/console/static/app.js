@@ -9,6 +9,7 @@ const PAGES = [
   {hash: "#/inbox", title: "人工接管", roles: ["admin", "agent"]},
   {hash: "#/canned", title: "快捷回复", roles: ["admin"]},
   {hash: "#/requests", title: "办件管理", roles: ["admin", "agent"]},
+  {hash: "#/bundles", title: "一件事申请", roles: ["admin", "agent"]},  // bundles.js
   {hash: "#/analytics", title: "数据分析", roles: ["admin", "analyst"]},
   {hash: "#/staff", title: "账号管理", roles: ["admin"]},
   {hash: "#/audit", title: "审计日志", roles: ["admin"]},
@@ -111,6 +112,7 @@ async function route() {
     else if (parts[0] === "canned") await cannedPage();
     else if (parts[0] === "requests" && parts[1]) await requestPage(decodeURIComponent(parts[1]));
     else if (parts[0] === "requests") await requestsPage();
+    else if (parts[0].startsWith("bundles")) await bundlesPage();
     else if (parts[0] === "analytics") await analyticsPage();
     else if (parts[0] === "staff") await staffPage();
     else if (parts[0] === "audit") await auditPage();

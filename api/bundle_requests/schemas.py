@@ -34,8 +34,14 @@ class BundleRequestCreate(BaseModel):
     items: list[BundleItemCreate] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
+class FactRead(BaseModel):
+    key: str
+    question: str
+    value: str  # free text is masked like any text staff see (ID and mobile numbers)
+
+
 class BundleItemRead(ServiceRequestRead):
-    facts: dict[str, str]
+    facts: list[FactRead]
 
 
 class BundleRequestRead(BaseModel):
@@ -71,7 +77,10 @@ class BundleRequestRead(BaseModel):
             items=[
                 BundleItemRead(
                     **ServiceRequestRead.from_model(item).model_dump(),
-                    facts={key: mask_text(str(value)) for key, value in (item.facts or {}).items()},
+                    facts=[
+                        FactRead(key=key, question=fact["question"], value=mask_text(fact["value"]))
+                        for key, fact in (item.facts or {}).items()
+                    ],
                 )
                 for item in bundle.items
             ],

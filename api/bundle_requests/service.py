@@ -68,7 +68,7 @@ def _replay(existing: BundleRequest, fp: str) -> BundleRequest:
 
 def _checked_items(
     *, data: BundleRequestCreate, event: LifeEvent, guides_dir: Path
-) -> list[tuple[Guide, dict[str, str]]]:
+) -> list[tuple[Guide, dict[str, dict[str, str]]]]:
     """Each item's guide and checked own facts; every item must be a service the event applies for together."""
     together = {service.guide: service for service in bundle_rules.together_services(event)}
     if len(data.items) < 2:
@@ -86,10 +86,11 @@ def _checked_items(
         asked = {fact.key: fact for fact in service.own_facts}
         if unknown := sorted(set(item.facts) - set(asked)):
             raise InvalidField("items", f"“{guide.title}”不需要填写：{'、'.join(unknown)}。")
-        facts = {}
+        facts: dict[str, dict[str, str]] = {}
         for key, fact in asked.items():
             try:
-                facts[key] = bundle_rules.checked_fact(fact, item.facts.get(key))
+                # Stored with its question, so staff read what was asked, whatever the event file says later.
+                facts[key] = {"question": fact.question, "value": bundle_rules.checked_fact(fact, item.facts.get(key))}
             except ValueError as exc:
                 raise InvalidField("items", f"“{guide.title}”：{exc}") from None
         checked.append((guide, facts))

@@ -51,7 +51,7 @@ class ServiceRequest(Base):
     bundle_id: Mapped[int | None] = mapped_column(
         ForeignKey("bundle_requests.id"), default=None, index=True
     )
-    # The facts the life event asks of this service alone (knowledge.schema.OwnFact), by key.
+    # The facts the life event asks of this service alone (knowledge.schema.OwnFact): key -> {question, value}.
     facts: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     applicant_name: Mapped[str] = mapped_column(String(50))
     id_number: Mapped[str] = mapped_column(String(18))

@@ -22,14 +22,14 @@ function itemStatusForm(item) {
 
 function bundleRows(b) {
   const when = b.day ? `${b.office} ${b.day} ${b.period}` : "全部网上办理";
-  const head = el("tr", {class: "bundle", "data-testid": "bundle-row"},
-    el("td", {}, el("strong", {}, b.tracking_no)), el("td", {colspan: 2}, b.event_title),
-    el("td", {}, `${b.applicant_name} · ${b.phone}`), el("td", {colspan: 2}, when), el("td", {}, fmtTime(b.created_at)));
+  const head = el("tr", {class: "bundle", "data-testid": "bundle-row"}, el("td", {colspan: 7},
+    el("strong", {}, `${b.tracking_no} · ${b.event_title}`),
+    ` · 申请人 ${b.applicant_name} · 手机 ${b.phone} · 预约 ${when} · 提交于 ${fmtTime(b.created_at)}`));
   const items = b.items.map((i) => el("tr", {"data-testid": "bundle-item"},
     el("td", {}, el("a", {href: "#/requests/" + encodeURIComponent(i.tracking_no)}, i.tracking_no)),
     el("td", {}, i.service_title), el("td", {}, i.department || ""), el("td", {}, i.mode_label),
     el("td", {"data-testid": "item-status"}, i.status_label),
-    el("td", {}, Object.entries(i.facts).map(([k, v]) => `${k}: ${v}`).join("；")),
+    el("td", {}, ...i.facts.map((f) => el("div", {}, `${f.question.replace(/[？?]$/, "")}：${f.value}`))),
     el("td", {}, ["completed", "rejected", "cancelled"].includes(i.status) ? "" : itemStatusForm(i))));
   return [head, ...items];
 }

@@ -41,13 +41,16 @@ def test_one_tracking_number_and_one_item_per_service(api: TestClient, sessions:
     # Birth registration needs the one visit; the other two are handled online.
     assert [i["mode"] for i in body["items"]] == ["window", "online", "online"]
     assert (body["office"], body["period"]) == (bundle_body()["office"], "09:00-10:00")
-    assert body["items"][0]["facts"] == {"baby_name": "李小宝", "relation": "子女"}
+    assert body["items"][0]["facts"] == [
+        {"key": "baby_name", "question": "宝宝的姓名是？", "value": "李小宝"},
+        {"key": "relation", "question": "您与户主的关系是？", "value": "子女"},
+    ]
     assert body["id_number"] == "520102********123X" and ID_NUMBER not in response.text and PHONE not in response.text
     with sessions() as session:
         items = session.scalars(select(ServiceRequest).order_by(ServiceRequest.id)).all()
         assert [i.department for i in items] == ["公安", "医保", "人社"]
         assert {(i.id_number, i.phone, i.session_id) for i in items} == {(ID_NUMBER, PHONE, "web-bundle")}
-        assert items[1].facts == {"birth_date": "2026-11-20"}
+        assert items[1].facts == {"birth_date": {"question": "宝宝的出生日期是？", "value": "2026-11-20"}}
         assert session.scalars(select(AppointmentSlot)).one().booked == 1
 
 

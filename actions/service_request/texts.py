@@ -69,6 +69,7 @@ VERIFIER_INVALID = "请输入申请人的出生日期，8位数字，例如 1990
 LOOKUP_UNAVAILABLE = "抱歉，办件系统暂时无法查询，请稍后再试；急事可拨打 12345 政务服务热线。"
 STATUS = "您的“{title}”申请（受理编号 {no}）当前状态：{status}。"
 BUNDLE_STATUS = "您的{title}一次申请（受理编号 {no}）共{count}个事项，由各部门分别办理，当前进度："
+RATE_BUNDLE = "\n各事项都已办结，欢迎您对这次一次申请整体评价（好差评）："
 OTHER_REQUEST_HINT = "以上是您在本次对话中提交的申请。如需查询其他办件，请直接发送受理编号。"
 CANCELLED = "已为您取消“{title}”申请（受理编号 {no}）。{slot_note}如需办理，可以随时重新申请。"
 CANCEL_UNAVAILABLE = "抱歉，系统暂时无法取消，您的申请状态没有改变，请稍后再试。"

@@ -155,7 +155,8 @@ async def _show_session_requests(dispatcher: CollectingDispatcher, tracker: Trac
     except (gateway.GatewayUnavailable, gateway.GatewayRefused):
         return False
     for bundle in bundles:
-        say(dispatcher, bundle_status_text(bundle))
+        buttons = rating_buttons(bundle["tracking_no"]) if bundle.get("ratable") else None
+        say(dispatcher, bundle_status_text(bundle) + (texts.RATE_BUNDLE if buttons else ""), buttons)
         for item in _ratable_items(bundle):
             say(dispatcher, texts.RATE_CHOOSE.format(title=item["service_title"], no=item["tracking_no"]),
                 rating_buttons(item["tracking_no"]))

@@ -93,9 +93,11 @@ class SessionBundleItemRead(BundleItemRead):
 
 
 class SessionBundleRead(BundleRequestRead):
-    """A bundle as the conversation that made it sees it: each item says whether it can be rated now."""
+    """A bundle as the conversation that made it sees it: whether it can be rated as a whole now (every item ended,
+    not yet rated), and each item whether it can be rated on its own."""
 
     items: list[SessionBundleItemRead]  # type: ignore[assignment]
+    ratable: bool
 
 
 class SessionApplicationsPage(SessionRequestPage):

@@ -215,3 +215,14 @@ def list_bundles(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.options(_ITEMS).order_by(BundleRequest.id.desc()).limit(limit).offset(offset)).all()
     return rows, total
+
+
+def count_by_event(*, session: Session, start: dt.datetime, end: dt.datetime) -> list[tuple[str, int]]:
+    """(event title, bundle requests) submitted in [start, end), most first: for the analytics page."""
+    rows = session.execute(
+        select(BundleRequest.event_title, func.count())
+        .where(BundleRequest.created_at >= start, BundleRequest.created_at < end)
+        .group_by(BundleRequest.life_event_id, BundleRequest.event_title)
+        .order_by(func.count().desc(), BundleRequest.event_title)
+    ).all()
+    return [(title, count) for title, count in rows]

@@ -114,23 +114,29 @@ def session_requests(*, session: Session, session_id: str) -> SessionApplication
     requests = requests_service.of_session(session=session, session_id=session_id)
     bundles = bundles_service.of_session(session=session, session_id=session_id)
     ratable = _ratable(session=session, requests=[*requests, *(item for b in bundles for item in b.items)])
+    rated_bundles = set(session.scalars(
+        select(Rating.bundle_id).where(Rating.bundle_id.in_([b.id for b in bundles]))
+    ))
     return SessionApplicationsPage(
         session_id=session_id,
         requests=[
             SessionRequestRead(**ServiceRequestRead.from_model(r).model_dump(), ratable=r.id in ratable)
             for r in requests
         ],
-        bundles=[_session_bundle(b, ratable) for b in bundles],
+        bundles=[
+            _session_bundle(b, ratable, whole=feedback_service.bundle_ratable(b) and b.id not in rated_bundles)
+            for b in bundles
+        ],
     )
 
 
-def _session_bundle(bundle: BundleRequest, ratable: set[int]) -> SessionBundleRead:
+def _session_bundle(bundle: BundleRequest, ratable: set[int], *, whole: bool) -> SessionBundleRead:
     read = BundleRequestRead.from_model(bundle)
     items = [
         SessionBundleItemRead(**item.model_dump(), ratable=model.id in ratable)
         for item, model in zip(read.items, bundle.items, strict=True)
     ]
-    return SessionBundleRead(**{**read.model_dump(), "items": items})
+    return SessionBundleRead(**{**read.model_dump(), "items": items}, ratable=whole)
 
 
 def lookup(*, session: Session, tracking_no: str, verifier: str) -> ServiceRequestRead | BundleRequestRead:

@@ -43,6 +43,7 @@ class FollowUpRead(BaseModel):
     comment: str | None
     conversation_id: int | None
     request_id: int | None
+    bundle_id: int | None = None
     created_at: datetime
     followed_up_at: datetime | None
     followed_up_by: str | None
@@ -56,7 +57,8 @@ class FollowUpDone(BaseModel):
 def _follow_up(rating: Rating) -> FollowUpRead:
     return FollowUpRead(
         id=rating.id, level=rating.level, comment=mask_message(rating.comment) if rating.comment else None,
-        conversation_id=rating.conversation_id, request_id=rating.request_id, created_at=rating.created_at,
+        conversation_id=rating.conversation_id, request_id=rating.request_id, bundle_id=rating.bundle_id,
+        created_at=rating.created_at,
         followed_up_at=rating.followed_up_at, followed_up_by=rating.followed_up_by,
         follow_up_note=rating.follow_up_note,
     )

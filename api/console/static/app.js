@@ -391,7 +391,7 @@ async function requestsPage() {
     el("h3", {}, `差评回访任务（${follow.length}）`),
     el("table", {"data-testid": "follow-ups"}, el("tr", {}, ...["评价", "内容", "会话/办件", "时间", ""].map((t) => el("th", {}, t))),
       ...follow.map((f) => el("tr", {}, el("td", {}, f.level), el("td", {}, f.comment || ""),
-        el("td", {}, f.conversation_id ? el("a", {href: "#/conversations/" + f.conversation_id}, "会话 #" + f.conversation_id) : "办件 " + f.request_id),
+        el("td", {}, f.conversation_id ? el("a", {href: "#/conversations/" + f.conversation_id}, "会话 #" + f.conversation_id) : f.request_id ? "办件 " + f.request_id : "一件事申请 " + f.bundle_id),
         el("td", {}, fmtTime(f.created_at)), el("td", {}, el("button", {type: "button", onclick: async () => {
           const note = prompt("回访记录："); if (note === null) return;
           await api("POST", `/api/v1/staff/follow-ups/${f.id}/done`, {note}); requestsPage();

@@ -58,3 +58,15 @@ def test_track_in_the_applying_session_shows_the_bundle_and_rates_each_item(
     entities = [{"entity": "rating_level", "value": "满意"}]
     run(rating.ActionRateRequest(), dispatcher, text="满意", intent="rate_request", entities=entities, form=None)
     assert json.loads(fake_gateway.requests[-1].content)["tracking_no"] == "GZ20261126BCDE234501"
+
+
+def test_a_finished_bundle_offers_rating_the_whole(dispatcher: CollectingDispatcher, fake_gateway: FakeGateway) -> None:
+    finished = {**BUNDLE, "ratable": True, "items": [{**i, "ratable": False} for i in BUNDLE["items"]]}
+    fake_gateway.session_bundles["web-citizen-1"] = [finished]
+    run(tracking.ActionStartLookup(), dispatcher, text="办到哪了", intent="track_request", form=None)
+    assert "整体评价" in texts(dispatcher)[0]
+    payload = json.loads(dispatcher.messages[0]["buttons"][0]["payload"].removeprefix("/rate_request"))
+    assert payload["sr_tracking_no"] == "GZ20261126BCDE2345"
+    dispatcher.messages.clear()
+    run(rating.ActionRateRequest(), dispatcher, text="我要评价", intent="rate_request", form=None)
+    assert "新生儿出生“一件事”" in texts(dispatcher)[0] and len(dispatcher.messages[0]["buttons"]) == 5

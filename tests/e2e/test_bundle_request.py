@@ -23,7 +23,7 @@ from govchat.files import sqlite_path
 from govchat.settings import Settings
 from govchat.stack import Stack, Supervisor
 from tests.e2e.test_service_request import buttons_of, say, text_of
-from tests.e2e.test_supervision import ACTIONS_BACK_SECONDS, citizen_messages, new_session, restarted, wait_for
+from tests.e2e.test_supervision import ACTIONS_BACK_SECONDS, new_session, restarted, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -114,16 +114,22 @@ def test_action_server_killed_mid_submission_leaves_exactly_one_bundle_with_ever
 ) -> None:
     sid = new_session(gateway)
     fill_in(gateway, sid)
-    before = citizen_messages(stack_settings, sid)
-    confirmed: dict[str, Any] = {}
-    confirming = threading.Thread(target=lambda: confirmed.update(reply=say(gateway, sid, "确认提交")))
-    confirming.start()
-    # Once the confirmation is stored, hold the database's write lock: the gateway cannot store the bundle the
-    # action server is about to send, so the submission is in flight when the action server dies.
-    wait_for(lambda: citizen_messages(stack_settings, sid) > before, 30)
     database = sqlite_path(stack_settings.database_url)
     assert database is not None
     lock = sqlite3.connect(database, timeout=30, isolation_level=None)
+    stored = "SELECT count(*) FROM messages m JOIN conversations c ON m.conversation_id = c.id" \
+             " WHERE c.session_id = ? AND m.role = 'citizen'"
+    before = lock.execute(stored, (sid,)).fetchone()[0]
+    confirmed: dict[str, Any] = {}
+    confirming = threading.Thread(target=lambda: confirmed.update(reply=say(gateway, sid, "确认提交")))
+    confirming.start()
+    # Once the confirmation is stored (WAL: reading never waits), hold the database's write lock: the gateway cannot
+    # store the bundle the action server is about to send, so the submission is in flight when the action server
+    # dies. NLU, the form and the submit action take far longer than these 2 ms polls.
+    deadline = time.monotonic() + 30
+    while lock.execute(stored, (sid,)).fetchone()[0] == before:
+        assert time.monotonic() < deadline, "the confirmation never reached the gateway"
+        time.sleep(0.002)
     try:
         lock.execute("BEGIN IMMEDIATE")
         assert lock.execute("SELECT count(*) FROM bundle_requests WHERE session_id = ?", (sid,)).fetchone() == (0,)

@@ -1,5 +1,5 @@
 """Submitting the confirmed combined form: one idempotency key for the whole application (the single form's rule,
-actions/service_request/submit.py), so a retried confirmation finds the bundle the first try stored."""
+actions/service_request/applications.py), so a retried confirmation finds the bundle the first try stored."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import slots
 from actions.bundle_request import texts
 from actions.bundle_request.events import Bundle, answered, load_bundle, pending_facts
-from actions.service_request import fields, gateway, submit
+from actions.service_request import applications, fields, gateway
 from actions.service_request import texts as request_texts
 from actions.service_request.control import reset_events
 from actions.service_request.form import (
@@ -87,7 +87,7 @@ class ActionSubmitBundleRequest(Action):
             say(dispatcher, request_texts.NOTHING_TO_SUBMIT)
             return []
         try:
-            created = await submit.create(tracker.sender_id, payload, send=gateway.create_bundle)
+            created = await applications.create(tracker.sender_id, payload, send=gateway.create_bundle)
         except gateway.GatewayUnavailable:
             # Unknown outcome: no number shown; the slots stay so "重新提交" sends the same key.
             say(dispatcher, texts.SUBMIT_UNAVAILABLE, RETRY_BUTTONS)

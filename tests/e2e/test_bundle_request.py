@@ -135,7 +135,9 @@ def test_action_server_killed_mid_submission_leaves_exactly_one_bundle_with_ever
         assert lock.execute("SELECT count(*) FROM bundle_requests WHERE session_id = ?", (sid,)).fetchone() == (0,)
         time.sleep(2.0)  # the action server reaches the gateway and waits (its read timeout is 8 s)
         old = stack.processes["actions"]
-        os.kill(old.pid, signal.SIGKILL)
+        # The whole process group: the Sanic worker handling the submission dies with its main process (killing
+        # only the main process leaves the worker to finish the call first).
+        os.killpg(old.pid, signal.SIGKILL)
         time.sleep(0.5)
     finally:
         lock.execute("ROLLBACK")

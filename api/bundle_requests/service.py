@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -226,3 +226,23 @@ def count_by_event(*, session: Session, start: dt.datetime, end: dt.datetime) ->
         .order_by(func.count().desc(), BundleRequest.event_title)
     ).all()
     return [(title, count) for title, count in rows]
+
+
+def anonymise_when_done(*, session: Session, bundle_id: int) -> bool:
+    """Once every item of a bundle is anonymised (api/retention), the bundle forgets what still ties it to the
+    applicant: the chat session, and the idempotency key and fingerprint (hashes of the personal contents). False
+    while an item keeps its data, or when it was done already."""
+    open_items = session.scalar(
+        select(func.count()).select_from(ServiceRequest)
+        .where(ServiceRequest.bundle_id == bundle_id, ServiceRequest.anonymised_at.is_(None))
+    )
+    if open_items:
+        return False
+    changed = session.execute(
+        update(BundleRequest)
+        .where(BundleRequest.id == bundle_id, BundleRequest.fingerprint != "")
+        .values(session_id=None, idempotency_key=f"{requests_service.ANONYMISED_KEY_PREFIX}bundle-{bundle_id}",
+                fingerprint="")
+        .execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1  # type: ignore[attr-defined]

@@ -541,8 +541,9 @@ def anonymise(*, session: Session, request: ServiceRequest, at: dt.datetime) -> 
 
     Kept for statistics and the record: tracking number, service, mode, appointment, status, every date and the
     history (its reasons masked). Gone: name (surname kept, as govchat.masking.mask_name), ID number, phone, the chat
-    session, and the idempotency key and fingerprint, which are hashes of those very contents and would let anyone
-    holding a guess confirm it. updated_at is left as it was: it is the time of the last status change.
+    session, a bundle item's own facts (a child's name, an address), and the idempotency key and fingerprint, which
+    are hashes of those very contents and would let anyone holding a guess confirm it. updated_at is left as it was:
+    it is the time of the last status change.
     """
     if request.status not in FINAL_STATUSES:
         raise ValueError(f"request {request.tracking_no} is still open")
@@ -561,6 +562,7 @@ def anonymise(*, session: Session, request: ServiceRequest, at: dt.datetime) -> 
             id_number=anonymised_id_number(request.id_number),
             phone=anonymised_phone(request.phone),
             session_id=None,
+            facts=None,
             idempotency_key=f"{ANONYMISED_KEY_PREFIX}{request.id}",
             fingerprint="",
             anonymised_at=at,

@@ -25,6 +25,7 @@ from api.db import utcnow
 from api.feedback import service as feedback_service
 from api.feedback.models import Rating
 from api.service_requests import service as requests_service
+from api.service_requests.exceptions import CannotCancel
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
 from api.service_requests.schemas import ServiceRequestRead, SessionRequestRead
 
@@ -149,3 +150,16 @@ def lookup(*, session: Session, tracking_no: str, verifier: str) -> ServiceReque
     return ServiceRequestRead.from_model(
         requests_service.lookup(session=session, tracking_no=tracking_no, verifier=verifier)
     )
+
+
+BUNDLE_CANNOT_CANCEL_TEXT = (
+    "一次申请的各事项由各部门分别受理，不能在线整体取消；如需撤回，请联系“一件事”综合窗口或拨打 12345 政务服务热线。"
+)
+
+
+def cancel(*, session: Session, tracking_no: str, verifier: str, reason: str | None) -> ServiceRequest:
+    """Cancel a single request; a bundle's number (once its applicant is verified) is told why it cannot be."""
+    if bundles_service.get_by_tracking_no(session=session, tracking_no=tracking_no) is not None:
+        bundles_service.lookup(session=session, tracking_no=tracking_no, verifier=verifier)
+        raise CannotCancel(BUNDLE_CANNOT_CANCEL_TEXT)
+    return requests_service.cancel(session=session, tracking_no=tracking_no, verifier=verifier, reason=reason)

@@ -92,7 +92,5 @@ def cancel_request(
     tracking_no: str, body: CancelRequest, session: SessionDep, limiter: LimiterDep
 ) -> ServiceRequestRead:
     with limited_verification(limiter=limiter, tracking_no=tracking_no):
-        request = service.cancel(
-            session=session, tracking_no=tracking_no, verifier=body.verifier, reason=body.reason
-        )
+        request = flows.cancel(session=session, tracking_no=tracking_no, verifier=body.verifier, reason=body.reason)
     return ServiceRequestRead.from_model(request)

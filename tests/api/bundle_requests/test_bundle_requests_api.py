@@ -153,3 +153,12 @@ def test_an_items_status_change_reaches_the_chat_as_a_single_requests_does(
     texts = [m["text"] for m in api.post("/api/v1/chat", json={"session_id": sid, "text": "在吗"}).json()["messages"]]
     assert "城乡居民基本医疗保险参保登记" in texts[0] and item_no in texts[0] and "已受理" in texts[0]
     assert "已办结" in texts[1] and texts[2] == "收到：在吗"
+
+
+def test_a_bundle_is_not_cancelled_online_as_a_whole(api: TestClient) -> None:
+    no = api.post(URL, json=bundle_body(), headers={"Idempotency-Key": "bundle-0008"}).json()["tracking_no"]
+    wrong = api.post(f"/api/v1/service-requests/{no}/cancel", json={"verifier": "19900102"})
+    assert wrong.status_code == 404  # the applicant is verified before anything is said about the number
+    refused = api.post(f"/api/v1/service-requests/{no}/cancel", json={"verifier": "19900101"})
+    assert refused.status_code == 409 and refused.json()["code"] == "cannot_cancel"
+    assert "综合窗口" in refused.json()["detail"]

@@ -16,7 +16,7 @@ from actions import slots
 from actions.bundle_request import form as bundle_form
 from actions.bundle_request import submit as bundle_submit
 from actions.service_request import control, form, submit
-from govchat.settings import get_settings
+from govchat.settings import ROOT, get_settings
 from tests.actions.service_request.conftest import FakeGateway, bookable, slot_values, texts, tracker
 from tests.bundle_events import WINDOW, write_events
 
@@ -206,3 +206,23 @@ def test_without_a_life_event_it_asks_which_one(dispatcher: CollectingDispatcher
         dispatcher, tracker("一起办", intent="start_bundle_request", form=None), {}
     ))
     assert slot_values(events) == {slots.BUNDLE_READY: False} and "哪件事" in texts(dispatcher)[0]
+
+
+SHIPPED = sorted(p.stem for p in (ROOT / "knowledge" / "life_events").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("event_id", SHIPPED)
+def test_every_shipped_event_keeps_the_question_goal(
+    event_id: str, dispatcher: CollectingDispatcher, fake_gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVCHAT_LIFE_EVENTS_DIR", str(ROOT / "knowledge" / "life_events"))
+    get_settings.cache_clear()
+    values = start(dispatcher, event_id)
+    if not values[slots.BUNDLE_READY]:  # fewer than two services applied for together: the checklist only
+        assert "逐项办理" in texts(dispatcher)[0]
+        return
+    values, asked = fill(dispatcher, values)
+    own_facts = asked.count(slots.BUNDLE_FACT)
+    assert len(asked) <= 10 + own_facts, asked  # the longest single form asks 10
+    assert values[form.CONFIRMED] is True
+    assert all(fact for facts in values[slots.BUNDLE_FACTS].values() for fact in facts.values())

@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import knowledge_base, slots
+from actions import knowledge_base, life_events, slots
 from actions.clarify_guide import pick_candidate
 from actions.guide_replies import answer_with_guide, ask_which, clarify
 from actions.knowledge_base import find_guide
@@ -173,9 +173,31 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     if intent == "complain" and complains_about_service(text) and not asks_question(text):
         return control_reply(dispatcher, "complain")
 
+    # A life event's question gets its checklist; a short message on a guide or a list continues it instead.
+    on_list = tracker.get_slot(slots.LIFE_EVENT)
+    if result.life_event and current not in named and not (is_short(text) and (current or on_list)):
+        return life_events.show_checklist(
+            dispatcher, event_id=result.life_event, question=text, confidence=result.confidence
+        )
+    # "第二个要带啥" on a checklist is about its second service, even after another of its services was opened.
+    if on_list and is_short(text) and (numbered := life_events.numbered_service(on_list, query)) is not None:
+        return answer_with_guide(
+            dispatcher,
+            guide_id=numbered,
+            aspect=aspect,
+            question=text,
+            alternatives=[c for c in candidates if c != numbered],
+            lead=lead(text),
+        )
+
     # A typed reply to a clarification ("租房那个") picks one of the offered guides.
     if not current and candidates:
-        chosen = pick_candidate(query, candidates, result)
+        # A checklist's services wait as candidates; a long message on it is a new question, searched openly.
+        chosen = pick_candidate(query, candidates, result) if not (on_list and not is_short(text)) else None
+        if on_list and chosen is None and not named:  # "都能网上办不", "要跑几趟", "先办哪个" on the whole list
+            on_whole_list = life_events.follow_up(dispatcher, event_id=on_list, text=text, aspect=aspect)
+            if on_whole_list is not None:
+                return on_whole_list
         if chosen is not None:
             return answer_with_guide(
                 dispatcher,

@@ -22,6 +22,8 @@ class KnowledgeBaseLike(Protocol):
 
     def guides(self) -> list[Any]: ...
 
+    def life_events(self) -> list[Any]: ...
+
 
 _open_lock = threading.Lock()
 # Searches share one model; running them one at a time keeps 2 shared cores from thrashing.

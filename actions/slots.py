@@ -5,9 +5,9 @@ CANDIDATES = "candidate_guide_ids"
 ASKED_ASPECT = "asked_aspect"
 FAILED_TURNS = "failed_turns"
 HANDOVER_OFFERED = "handover_offered"
+LIFE_EVENT = "life_event"  # also the entity of /start_bundle_request (bot/domain/life_events.yml)
 
 # The combined form of a life event (actions/bundle_request); its shared facts use the sr_* slots of the single form.
-LIFE_EVENT = "life_event"  # the event whose checklist the conversation is on (bot/domain/life_events.yml)
 BUNDLE_EVENT = "br_event"  # the event being applied for
 BUNDLE_READY = "br_ready"  # whether the combined form starts
 BUNDLE_FACT = "br_fact"  # the answer to the own fact being asked

@@ -28,6 +28,7 @@ _QUESTION = re.compile(
 CONDOLENCE = "请您节哀，家里的事一件一件办，我先把这件说清楚。"
 SYMPATHY = "遇到这样的事确实着急，别担心，照下面的办法办理就行。"
 APOLOGY = "给您带来不便，非常抱歉。"
+CHECKLIST_CONDOLENCE = "请您节哀。后面的事不用一次想全，照下面的清单一件一件办，能一起申请的一次就办好。"
 
 
 def complains_about_service(text: str) -> bool:
@@ -37,6 +38,11 @@ def complains_about_service(text: str) -> bool:
 def asks_question(text: str) -> bool:
     """Is there a question in it ("排了两个小时，到底要带什么")? A complaint that asks one gets the answer."""
     return bool(_QUESTION.search(text))
+
+
+def checklist_lead(text: str) -> str | None:
+    """``lead`` for a life event's checklist: in grief, the list is several things, to be done one by one."""
+    return CHECKLIST_CONDOLENCE if _GRIEF.search(text) else lead(text)
 
 
 def lead(text: str) -> str | None:

@@ -23,6 +23,7 @@ def turn(
     aspect: str | None = None,
     fell_back: bool = False,
     handover: bool = False,
+    life_event: str | None = None,
 ) -> dict[str, Any]:
     """``custom.turn`` of an utterance: a ``TurnFacts`` as JSON (scores rounded for the record)."""
     return TurnFacts(
@@ -34,6 +35,7 @@ def turn(
         aspect=aspect,
         fell_back=fell_back,
         handover=handover,
+        life_event=life_event,
     ).model_dump()
 
 

@@ -3,6 +3,7 @@
     python -m benchmarks.answers                      the blind test set (benchmarks/sets/answers-test.yaml)
     python -m benchmarks.answers --set dev            the development set (tune on this one only)
     python -m benchmarks.answers --set dev --show-failures 40
+    python -m benchmarks.answers --set life-events-dev  life events (docs/life-events.md); life-events-test: blind
 
 The system is started the way `make run` starts it (govchat.stack, free ports, a temporary data directory, the
 index in var/index). Each single question goes to a new conversation; each conversation's turns go to one. What the
@@ -38,8 +39,14 @@ from knowledge.evaluation import load_devset
 
 logger = logging.getLogger("benchmarks.answers")
 SETS = Path(__file__).with_name("sets")
-NAMED_SETS = {"test": SETS / "answers-test.yaml", "dev": SETS / "answers-dev.yaml"}
-KINDS = ("service", "out_of_scope", "complaint", "control")
+NAMED_SETS = {
+    "test": SETS / "answers-test.yaml",
+    "dev": SETS / "answers-dev.yaml",
+    "life-events-dev": SETS / "life-events-dev.yaml",
+    "life-events-test": SETS / "life-events-test.yaml",  # written blind, added later: never tune on it
+}
+# life_event: a question about a life event, found when the first reply's turn facts name the item's ``event``.
+KINDS = ("service", "out_of_scope", "complaint", "control", "life_event")
 # Sections that answer an aspect: a FAQ may answer any aspect, the overview answers a question without one.
 _SECTION_FOR_NOTHING = ("overview", "faq", "process")
 
@@ -49,6 +56,7 @@ class Expect:
     kind: str
     guides: tuple[str, ...] = ()
     aspect: str | None = None
+    event: str | None = None  # kind life_event: the life event's id (knowledge/life_events/<id>.yaml)
 
 
 @dataclass(frozen=True)
@@ -79,13 +87,17 @@ class Reply:
     offered: tuple[str, ...]  # guides offered as choices (a clarification)
     text: str
     latency_ms: int | None = None  # the gateway's wait for Rasa and the actions
+    life_event: str | None = None  # the life event whose checklist the turn showed or answered on
 
 
 def _expect(raw: dict[str, Any]) -> Expect:
     kind = str(raw.get("kind") or "service")
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    return Expect(kind=kind, guides=tuple(raw.get("guides") or ()), aspect=raw.get("aspect"))
+    event = raw.get("event")
+    if kind == "life_event" and not event:
+        raise ValueError(f"item {raw.get('id', raw.get('text'))!r} of kind life_event has no event")
+    return Expect(kind=kind, guides=tuple(raw.get("guides") or ()), aspect=raw.get("aspect"), event=event)
 
 
 def load_set(path: Path) -> list[Case]:
@@ -156,6 +168,10 @@ def judge_single(expect: Expect, reply: Reply) -> str:
         return "apologised" if apologised(reply) else "no_apology"
     if expect.kind == "control":
         return "control" if reply.guide_id is None else "answered_control"
+    if expect.kind == "life_event":
+        if reply.life_event == expect.event:
+            return "event_found"
+        return "other_event" if reply.life_event else "event_missed"
     if reply.guide_id in expect.guides:
         return "right_section" if section_answers(reply.section, expect.aspect) else "right_guide_other_section"
     if reply.offered and set(reply.offered) & set(expect.guides):
@@ -201,7 +217,7 @@ class Outcomes:
         self._latency(reply)
         outcome = judge_single(turn.expect, reply)
         self.singles_by_kind.setdefault(turn.expect.kind, Counter())[outcome] += 1
-        if outcome not in ("right_section", "refused", "apologised", "control"):
+        if outcome not in ("right_section", "refused", "apologised", "control", "event_found"):
             self.failures.append((case.id, turn.text, outcome, reply))
 
     def add_later(self, case: Case, turn: Turn, previous: Turn, reply: Reply) -> None:
@@ -240,6 +256,8 @@ def summary(outcomes: Outcomes) -> dict[str, float]:
         "switched_right": rate(outcomes.switches, "switched", "switched_other_section"),
         "out_of_scope_refused": rate(outcomes.singles_by_kind.get("out_of_scope", Counter()), "refused"),
         "complaints_apologised": rate(outcomes.singles_by_kind.get("complaint", Counter()), "apologised"),
+        "life_event_questions": float(sum(outcomes.singles_by_kind.get("life_event", Counter()).values())),
+        "life_event_found": rate(outcomes.singles_by_kind.get("life_event", Counter()), "event_found"),
         "median_turn_ms": float(statistics.median(outcomes.latencies)) if outcomes.latencies else 0.0,
     }
 
@@ -287,6 +305,7 @@ class Chat:
             offered=_offered(buttons),
             text="\n".join(m["text"] for m in messages),
             latency_ms=last.latency_ms if last is not None else None,
+            life_event=last.life_event if last is not None else None,
         )
 
 
@@ -327,7 +346,7 @@ def report(outcomes: Outcomes, *, title: str, show_failures: int, out: Callable[
     table("Outcomes by kind", ["kind", "n", "outcomes"], rows)
     for case_id, text, outcome, reply in outcomes.failures[:show_failures]:
         out(f"{case_id}\t{outcome}\t{text}\t-> {reply.guide_id}/{reply.section} {reply.decision} "
-            f"intent={reply.intent} offered={','.join(reply.offered)}")
+            f"intent={reply.intent} offered={','.join(reply.offered)} event={reply.life_event}")
 
 
 @dataclass

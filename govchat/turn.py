@@ -11,8 +11,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 # answer / clarify / fallback: the search's decision; complaint: the apology for a complaint about the service;
-# out_of_scope: the polite refusal; control: a greeting, thanks, yes/no or a form's question.
-Decision = Literal["answer", "clarify", "fallback", "complaint", "out_of_scope", "control"]
+# out_of_scope: the polite refusal; control: a greeting, thanks, yes/no or a form's question; checklist: a life
+# event's checklist or an answer on it (docs/life-events.md).
+# The section of a checklist turn that shows the list itself (analytics counts these as life-event questions);
+# follow-ups on the list name what they answered (visits, order, online, materials).
+CHECKLIST_SECTION = "checklist"
+Decision = Literal["answer", "clarify", "fallback", "complaint", "out_of_scope", "control", "checklist"]
 
 
 class TurnFacts(BaseModel):
@@ -26,3 +30,4 @@ class TurnFacts(BaseModel):
     aspect: str | None = None  # what the question asked about (knowledge.schema.ASPECTS)
     fell_back: bool = False  # the assistant could not answer a question (a failure, counted by analytics)
     handover: bool = False
+    life_event: str | None = None  # the life event whose checklist this turn showed or answered on

@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict
 
 from knowledge.calibration import Calibration, load_calibration
 from knowledge.documents import Entry
-from knowledge.schema import Aspect, Guide
+from knowledge.life_event_search import LifeEventFinder
+from knowledge.loader import GuideLoadError, load_life_events
+from knowledge.schema import Aspect, Guide, LifeEvent
 from knowledge.search import Method, Searcher, Signals, best_chunk, features, rank
 
 logger = logging.getLogger(__name__)
@@ -44,16 +46,26 @@ class SearchResult(BaseModel):
     aspect: Aspect | None
     confidence: float
     decision: Decision
+    life_event: str | None = None  # the life event (高效办成一件事) the question is about, when it is one
 
 
 class KnowledgeBase:
-    def __init__(self, index_dir: Path, embedder: str, calibration: Calibration | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        embedder: str,
+        calibration: Calibration | None = None,
+        life_events_dir: Path | None = None,
+    ) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
         self.calibration = calibration or load_calibration()
+        self.life_events_dir = life_events_dir
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
         self._entries: list[Entry] | None = None
+        self._events: list[LifeEvent] | None = None
+        self._event_finder: LifeEventFinder | None = None
 
     @classmethod
     def open(cls, index_dir: Path | None = None, *, embedder: str | None = None) -> KnowledgeBase:
@@ -61,7 +73,8 @@ class KnowledgeBase:
         from govchat.settings import get_settings
 
         settings = get_settings()
-        return cls(Path(index_dir) if index_dir else settings.index_dir, embedder or settings.embedder)
+        return cls(Path(index_dir) if index_dir else settings.index_dir, embedder or settings.embedder,
+                   life_events_dir=settings.life_events_dir)
 
     def warm_up(self, model: Any = None) -> None:
         """Load the embedder, FAISS and BM25 indexes; idempotent and thread-safe."""
@@ -77,6 +90,10 @@ class KnowledgeBase:
             model = model if model is not None else load_embedder(self.embedder)
             model.encode_query(["预热"])  # first call allocates buffers
             self._entries = index.entries
+            self._event_finder = LifeEventFinder(
+                self.life_events(),
+                lambda texts: model.encode_query(texts, normalize_embeddings=True, convert_to_numpy=True),
+            )
             self._searcher = Searcher(index, model)
             logger.info("knowledge base ready: %d entries, %d chunks", len(index.entries), len(index.chunks))
 
@@ -96,6 +113,19 @@ class KnowledgeBase:
 
     def guides(self) -> list[Guide]:
         return [e for e in self._all_entries() if isinstance(e, Guide)]
+
+    def life_events(self) -> list[LifeEvent]:
+        """The life events built on the indexed guides; a broken events folder is logged and leaves guides
+        working (``python -m knowledge validate`` names the file and field)."""
+        if self._events is None:
+            events: list[LifeEvent] = []
+            if self.life_events_dir is not None and self.life_events_dir.is_dir():
+                try:
+                    events = load_life_events(self.life_events_dir, self.guides())
+                except GuideLoadError as exc:
+                    logger.error("life events not loaded: %s", exc)
+            self._events = events
+        return self._events
 
     def guide(self, guide_id: str) -> Guide:
         for e in self._all_entries():
@@ -126,11 +156,28 @@ class KnowledgeBase:
         confidence = self.calibration.confidence(features(sig, ranking)) if hits else 0.0
         decision = self.calibration.decide(confidence)
         return SearchResult(query=sig.query, hits=hits, aspect=sig.aspect, confidence=round(confidence, 4),
-                            decision=decision)  # type: ignore[arg-type]
+                            decision=decision, life_event=self._life_event(sig, ranking))  # type: ignore[arg-type]
+
+    def _life_event(self, sig: Signals, ranking: list[tuple[int, float]]) -> str | None:
+        finder = self._event_finder
+        if finder is None or not finder.events or not ranking:
+            return None
+        top = ranking[0][0]
+        return finder.find(
+            sig.query,
+            self.searcher.embed_query(sig.query),
+            guide_dense=max(sig.guide_scores["dense"].values(), default=0.0),
+            ranked_guides=[self.searcher.index.entries[pos].id for pos, _ in ranking[:20]],
+            guide_named=sig.alias.get(top, 0.0) >= 1.0,
+            aspect=sig.aspect,
+            cal=self.calibration,
+        )
 
     def search(self, query: str, k: int = 5, *, guide_id: str | None = None, method: Method = "hybrid") -> SearchResult:
         """Guides best first, each with its best section, plus a calibrated confidence and a decision."""
         query = (query or "").strip()
         if not query:
             return SearchResult(query="", hits=[], aspect=None, confidence=0.0, decision="fallback")
-        return self.result(self.signals(query, guide_id=guide_id), k, method)
+        result = self.result(self.signals(query, guide_id=guide_id), k, method)
+        # A search restricted to one guide is a follow-up on it, never a life event.
+        return result.model_copy(update={"life_event": None}) if guide_id is not None else result

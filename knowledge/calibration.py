@@ -49,6 +49,12 @@ class Calibration:
     control_at: float = 0.8
     # A FAQ answers before the asked section when its question is this much closer (dense cosine) to the message.
     faq_margin: float = 0.02
+    # A question is a life event's checklist when it is this much closer (dense cosine) to the event's names than
+    # to any guide (knowledge/life_event_search.py; chosen on benchmarks/sets/life-events-dev.yaml).
+    life_event_margin: float = 0.02
+    # ... and at least this close to one of the event's names: off-topic chat is far from guides and events alike
+    # ("王者荣耀玩哪个英雄好上分": 0.855, within the margin; event wordings of the dev set: 0.918 and above).
+    life_event_at: float = 0.9
     embedder: str = "e5"  # the embedder the numbers were fitted for
 
     def confidence(self, features: dict[str, float]) -> float:

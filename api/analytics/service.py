@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.analytics.cache import GapCache
+from api.analytics.life_events import life_event_charts
 from api.analytics.schemas import GapCluster, Gaps, Overview, Series
 from api.bundle_requests import service as bundles_service
 from api.conversations.models import Conversation, Message, Role
@@ -112,8 +113,10 @@ def overview(*, session: Session, date_from: date, date_to: date, tz: ZoneInfo) 
     charts.append(Series(key="bundles_by_event", title="“一件事”一次申请（按事项）", labels=[t for t, _ in bundles],
                          series={"申请数": [n for _, n in bundles]}))
     request_totals["bundle_requests"] = sum(n for _, n in bundles)
+    event_charts, event_totals = life_event_charts(session=session, start=start, end=end)
+    charts += event_charts
     totals = {"conversations": len(conversations), "messages": len(messages), "questions": questions,
-              **request_totals}
+              **request_totals, **event_totals}
     return Overview(date_from=date_from, date_to=date_to, totals=totals, charts=charts)
 
 

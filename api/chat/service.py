@@ -95,6 +95,7 @@ def _bot_message_facts(message: RasaMessage) -> dict[str, Any]:
             aspect=turn.aspect,
             fell_back=turn.fell_back,
             handed_over=turn.handover,
+            life_event=turn.life_event,
         )
     return facts
 
@@ -114,12 +115,14 @@ def _bot_row(
     fell_back: bool = False,
     handed_over: bool = False,
     latency_ms: int | None = None,
+    life_event: str | None = None,
 ) -> dict[str, Any]:
     """One bot message as an INSERT row; every row has every key, so a turn's messages go in one statement."""
     return {
         "conversation_id": conversation_id, "role": Role.BOT, "text": text, "buttons": buttons, "source": source,
         "guide_id": guide_id, "section": section, "score": score, "confidence": confidence, "decision": decision,
         "aspect": aspect, "fell_back": fell_back, "handed_over": handed_over, "latency_ms": latency_ms,
+        "life_event": life_event,
     }
 
 

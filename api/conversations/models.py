@@ -67,6 +67,8 @@ class Message(Base):
     score: Mapped[float | None] = mapped_column(default=None)
     decision: Mapped[str | None] = mapped_column(String(16), default=None)
     aspect: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The life event whose checklist the turn showed or answered on (docs/life-events.md, "Analytics").
+    life_event: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     fell_back: Mapped[bool] = mapped_column(default=False)
     handed_over: Mapped[bool] = mapped_column(default=False)
     latency_ms: Mapped[int | None] = mapped_column(default=None)

@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge_base
-from knowledge.schema import Guide
+from knowledge.schema import Guide, LifeEvent
 
 
 @dataclass
@@ -35,6 +35,7 @@ class SearchResult:
     aspect: str | None = None
     confidence: float = 0.0
     decision: str = "fallback"
+    life_event: str | None = None  # the life event the question is about (knowledge.base.SearchResult)
     query: str = ""  # the real search returns the question with mistyped service names read as the names
 
 
@@ -106,6 +107,7 @@ class FakeKnowledgeBase:
 
     results: dict[tuple[str, str | None], SearchResult] = field(default_factory=dict)
     calls: list[tuple[str, str | None]] = field(default_factory=list)
+    events: list[LifeEvent] = field(default_factory=list)
 
     def script(self, text: str, result: SearchResult, guide_id: str | None = None) -> None:
         self.results[(text, guide_id)] = result
@@ -121,6 +123,9 @@ class FakeKnowledgeBase:
 
     def guides(self) -> list[Guide]:
         return list(GUIDES.values())
+
+    def life_events(self) -> list[LifeEvent]:
+        return self.events
 
 
 @pytest.fixture(autouse=True)

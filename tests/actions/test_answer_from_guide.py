@@ -36,6 +36,7 @@ def test_answers_from_the_matching_section_with_source_and_next_steps(kb, dispat
         "aspect": "process",
         "fell_back": False,
         "handover": False,
+        "life_event": None,
     }
     titles = [b["title"] for b in message["buttons"]]
     assert titles == ["需要哪些材料", "在哪里办", "要多少钱", "能不能网上办", "我要办理", "不是这个"]

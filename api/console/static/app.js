@@ -433,7 +433,9 @@ async function analyticsPage() {
   const grid = el("div", {class: "charts"});
   view.replaceChildren(el("h2", {}, "数据分析"), form,
     el("div", {class: "totals", "data-testid": "totals"}, el("span", {}, `会话 ${t.conversations}`), el("span", {}, `消息 ${t.messages}`),
-      el("span", {}, `群众提问 ${t.questions}`), el("span", {}, `办件 ${t.requests}`), el("span", {}, `平均办结 ${t.avg_hours_to_complete} 小时`)),
+      el("span", {}, `群众提问 ${t.questions}`), el("span", {}, `办件 ${t.requests}`), el("span", {}, `平均办结 ${t.avg_hours_to_complete} 小时`),
+      el("span", {"data-testid": "life-event-totals", title: "清单显示后，会话结束前既没有一次申请、也没有逐项查看完（docs/life-events.md）"},
+        `人生事项咨询 ${t.life_event_questions} · 清单半途而止 ${t.checklists_half_way}（${t.checklists_half_way_pct}%）`)),
     grid, el("h3", {}, "知识盲区（未答好的问题按语义聚类）"), el("div", {id: "gaps", "data-testid": "gaps"}, "正在聚类…"));
   for (const s of data.charts) {
     const canvas = el("canvas", {"data-testid": "chart-" + s.key, "aria-label": s.title, role: "img"});

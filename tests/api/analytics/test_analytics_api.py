@@ -307,3 +307,36 @@ def test_redis_gap_cache_shares_with_expiry_and_fails_open() -> None:
     down = RedisGapCache(StubRedis(down=True), ttl_seconds=600)  # type: ignore[arg-type]
     down.set("k", "{}")
     assert down.get("k") is None
+
+
+def test_life_event_questions_and_checklists_left_half_way(client: TestClient) -> None:
+    """Counted per event; a checklist is left half-way when the conversation ended (an hour of silence) before the
+    citizen applied or opened every service; a conversation still going counts in neither."""
+    from tests.conftest import FROZEN_NOW
+
+    checklist = {"decision": "checklist", "section": "checklist"}
+    now = FROZEN_NOW.astimezone(UTC)
+    long_ago = now - timedelta(hours=3)
+    make_conversation(client, session_id="le-left", created_at=long_ago, turns=[
+        {"q": "生娃娃了要办哪些手续", "a": "新生儿出生……", "life_event": "newborn", **checklist},
+        {"q": "要跑几趟", "a": "共跑……", "life_event": "newborn", "decision": "checklist", "section": "visits"},
+    ])
+    make_conversation(client, session_id="le-applied", created_at=long_ago, turns=[
+        {"q": "准备退休了要弄哪些", "a": "退休……", "life_event": "retirement", **checklist},
+        {"q": '/start_bundle_request{"life_event":"retirement"}', "intent": "start_bundle_request",
+         "a": "好的，一起申请。"},
+    ])
+    make_conversation(client, session_id="le-going", created_at=now - timedelta(minutes=10), turns=[
+        {"q": "孩子出生了要办啥", "a": "新生儿出生……", "life_event": "newborn", **checklist},
+    ])
+    day = FROZEN_NOW.date().isoformat()
+    body = staff_client(client, "analyst").get(
+        f"/api/v1/analytics/overview?date_from={day}&date_to={day}").json()
+    chart = _chart(body, "life_events")
+    by_event = {label: {name: values[i] for name, values in chart["series"].items()}
+                for i, label in enumerate(chart["labels"])}
+    assert by_event["新生儿出生“一件事”"] == {"咨询次数": 2, "半途而止": 1, "申请或全部查看": 0}
+    assert by_event["退休“一件事”"] == {"咨询次数": 1, "半途而止": 0, "申请或全部查看": 1}
+    assert body["totals"]["life_event_questions"] == 3
+    assert body["totals"]["checklists_half_way"] == 1
+    assert body["totals"]["checklists_half_way_pct"] == 50.0

@@ -85,6 +85,7 @@ def make_conversation(
                     guide_id=turn.get("guide_id"), section=turn.get("section"), score=turn.get("score"),
                     decision=turn.get("decision"), fell_back=turn.get("fell_back", False),
                     handed_over=turn.get("handed_over", False), latency_ms=turn.get("latency_ms", 120),
+                    life_event=turn.get("life_event"),
                     source={"guide_id": turn["guide_id"], "title": turn.get("title", turn["guide_id"]),
                             "section": turn.get("section")} if turn.get("guide_id") else None,
                     **stamp,

@@ -1,0 +1,93 @@
+"""Finding a life event beside the guides: "生娃娃了要办哪些手续" is the newborn checklist, "出生医学证明在哪开"
+still the one guide (docs/life-events.md, "Search").
+
+Each event is known by its title, aliases and summary, embedded once with the search's model. A question is the
+event's when it contains one of the event's names, or when it is close to the event (``life_event_at``) and closer
+to it than to any guide by the calibration's ``life_event_margin`` — unless it names one guide exactly and asks one
+thing of it (where, what to bring, how long), which is that guide's question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from knowledge.calibration import Calibration
+from knowledge.schema import Aspect, LifeEvent
+from knowledge.textproc import expand, normalize
+
+# A question that names a service asks this of it, not what a whole life event needs.
+_ONE_THING: frozenset[Aspect | None] = frozenset(
+    {"materials", "fees", "benefits", "time", "place", "conditions", "online", "phone"}
+)
+
+
+class LifeEventFinder:
+    def __init__(self, events: Sequence[LifeEvent], encode: Callable[[list[str]], np.ndarray]) -> None:
+        self.events = {e.id: e for e in events}
+        self.owner: list[str] = []
+        texts: list[str] = []
+        self.names: dict[str, list[str]] = {}
+        for event in events:
+            self.names[event.id] = [n for n in (normalize(t) for t in (event.title, *event.aliases)) if len(n) >= 3]
+            for text in (event.title, *event.aliases, event.summary):
+                texts.append(text)
+                self.owner.append(event.id)
+        self.vectors = np.asarray(encode(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+
+    def named(self, query: str) -> str | None:
+        """The event whose title or alias the question contains (the longest such name)."""
+        text = expand(query)
+        found = [(len(n), eid) for eid, names in self.names.items() for n in names if n in text]
+        return max(found)[1] if found else None
+
+    def closest(
+        self, query_vector: np.ndarray, ranked_guides: Sequence[str], margin: float
+    ) -> tuple[str | None, float]:
+        """The event nearest the question (dense cosine of its nearest name) and that similarity.
+
+        Events closer than ``margin`` to the nearest are not told apart by their names ("娃娃上小学要办哪些手续" is
+        as near "生娃娃要办哪些手续"): among them, the one holding the guide the search ranks highest wins.
+        """
+        if not self.owner:
+            return None, 0.0
+        sims = self.vectors @ query_vector.reshape(-1)
+        nearest: dict[str, float] = {}
+        for event_id, sim in zip(self.owner, sims.tolist(), strict=True):
+            nearest[event_id] = max(nearest.get(event_id, -1.0), sim)
+        top = max(nearest.values())
+        close = [e for e, s in nearest.items() if s > top - margin]
+        rank = {g: n for n, g in enumerate(ranked_guides)}
+
+        def first_guide(event_id: str) -> int:
+            return min((rank.get(s.guide, len(rank)) for s in self.events[event_id].services), default=len(rank))
+
+        best = min(close, key=lambda e: (first_guide(e), -nearest[e]))
+        return best, nearest[best]
+
+    def find(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        *,
+        guide_dense: float,
+        ranked_guides: Sequence[str],
+        guide_named: bool,
+        aspect: Aspect | None,
+        cal: Calibration,
+    ) -> str | None:
+        """The event the question is about, or ``None`` for a guide's question.
+
+        ``guide_dense`` is the best guide's dense similarity, ``ranked_guides`` the guide ids best first,
+        ``guide_named`` whether the question contains a guide's title or alias.
+        """
+        named = self.named(query)
+        if named is not None:
+            return named
+        event_id, similarity = self.closest(query_vector, ranked_guides, cal.life_event_margin)
+        if event_id is None or similarity < cal.life_event_at or similarity - guide_dense < cal.life_event_margin:
+            return None
+        if guide_named and aspect in _ONE_THING:
+            return None
+        return event_id

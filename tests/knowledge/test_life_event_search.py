@@ -1,0 +1,65 @@
+"""The rule that tells a life event's question from one guide's (knowledge/life_event_search.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.calibration import Calibration
+from knowledge.life_event_search import LifeEventFinder
+from knowledge.schema import LifeEvent
+from tests.knowledge.test_life_events import event_data
+
+CAL = Calibration(life_event_margin=0.02, life_event_at=0.9)
+
+
+def finder() -> LifeEventFinder:
+    event = LifeEvent.model_validate(event_data(id="newborn", title="新生儿出生“一件事”",
+                                                aliases=["生娃娃要办的手续", "出生一件事", "添了孩子"]))
+    # Every name of the event points the same way; a question's vector says how close it is.
+    return LifeEventFinder([event], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
+
+
+def near(similarity: float) -> np.ndarray:
+    return np.array([similarity, float(np.sqrt(1 - similarity**2))], dtype=np.float32)
+
+
+def test_a_question_naming_the_event_finds_it() -> None:
+    assert finder().find("出生一件事咋个办", near(0.0), guide_dense=0.99, guide_named=True, aspect="process",
+                         ranked_guides=[], cal=CAL) == "newborn"
+
+
+def test_closer_to_the_event_than_to_any_guide_by_the_margin() -> None:
+    f = finder()
+    assert f.find("娃娃生了要办些啥", near(0.95), guide_dense=0.92, guide_named=False, aspect="process",
+                  ranked_guides=[], cal=CAL) == "newborn"
+    assert f.find("娃娃生了要办些啥", near(0.93), guide_dense=0.92, guide_named=False, aspect="process",
+                  ranked_guides=[], cal=CAL) is None
+
+
+def test_one_thing_asked_of_a_named_guide_stays_with_the_guide() -> None:
+    f = finder()
+    assert f.find("给娃娃上户口要带啥子", near(0.95), guide_dense=0.90, guide_named=True, aspect="materials",
+                  ranked_guides=[], cal=CAL) is None
+    # "how do I" of a named guide may still be the whole event ("二手房交易一整套手续有哪些")
+    assert f.find("上户口这些一整套手续", near(0.95), guide_dense=0.90, guide_named=True, aspect="process",
+                  ranked_guides=[], cal=CAL) == "newborn"
+
+
+def test_events_as_near_by_name_are_told_apart_by_the_guides_the_search_ranks() -> None:
+    births = [{"guide": "first-thing", "line": "先办。"}, {"guide": "second-thing", "line": "再办。"}]
+    names = ["生娃娃要办哪些手续", "添了孩子", "出生一件事"]
+    newborn = LifeEvent.model_validate(event_data(id="newborn", aliases=names, services=births))
+    schools = [{"guide": "third-thing", "line": "报名。"}, {"guide": "first-thing", "line": "先办。"}]
+    school = LifeEvent.model_validate(event_data(id="school-start", aliases=["孩子上学", "娃娃读书", "入学一件事"],
+                                                 services=schools))
+    # Every name of both events is as near the question; the search ranks third-thing (school-start's) first.
+    f = LifeEventFinder([newborn, school], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
+    assert f.find("娃娃上小学要办哪些手续", near(0.96), guide_dense=0.90, ranked_guides=["third-thing", "second-thing"],
+                  guide_named=False, aspect="process", cal=CAL) == "school-start"
+    assert f.find("娃娃上小学要办哪些手续", near(0.96), guide_dense=0.90, ranked_guides=["second-thing"],
+                  guide_named=False, aspect="process", cal=CAL) == "newborn"
+
+
+def test_off_topic_chat_far_from_every_name_is_no_event() -> None:
+    assert finder().find("王者荣耀玩哪个英雄好上分", near(0.86), guide_dense=0.83, guide_named=False, aspect=None,
+                         ranked_guides=[], cal=CAL) is None

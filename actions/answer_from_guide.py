@@ -109,7 +109,9 @@ def alternatives(result: Any, chosen: str) -> list[str]:
     return [h.guide_id for h in result.hits if h.guide_id != chosen][:3] if result is not None else []
 
 
-def answer_top_hit(dispatcher: CollectingDispatcher, *, result: Any, question: str) -> list[EventType]:
+def answer_top_hit(
+    dispatcher: CollectingDispatcher, *, result: Any, question: str, intent: str | None
+) -> list[EventType]:
     """Answer from the open search's best guide, offering the others it found for "不是这个"."""
     top = result.hits[0]
     return answer_with_guide(
@@ -120,7 +122,7 @@ def answer_top_hit(dispatcher: CollectingDispatcher, *, result: Any, question: s
         hit=top,
         result=result,
         alternatives=alternatives(result, top.guide_id),
-        lead=lead(question),
+        lead=lead(question, intent=intent),
     )
 
 
@@ -177,7 +179,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     on_list = tracker.get_slot(slots.LIFE_EVENT)
     if result.life_event and current not in named and not (is_short(text) and (current or on_list)):
         return life_events.show_checklist(
-            dispatcher, event_id=result.life_event, question=text, confidence=result.confidence
+            dispatcher, event_id=result.life_event, question=text, intent=intent, confidence=result.confidence
         )
     # "第二个要带啥" on a checklist is about its second service, even after another of its services was opened.
     if on_list and is_short(text) and (numbered := life_events.numbered_service(on_list, query)) is not None:
@@ -187,7 +189,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             aspect=aspect,
             question=text,
             alternatives=[c for c in candidates if c != numbered],
-            lead=lead(text),
+            lead=lead(text, intent=intent),
         )
 
     # A typed reply to a clarification ("租房那个") picks one of the offered guides.
@@ -198,6 +200,9 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             on_whole_list = life_events.follow_up(dispatcher, event_id=on_list, text=text, aspect=aspect)
             if on_whole_list is not None:
                 return on_whole_list
+            # "过户费要好多" after the house checklist: the search is sure it is one service of the list.
+            if result.decision == "answer" and top is not None and top.guide_id in candidates:
+                chosen = top.guide_id
         if chosen is not None:
             return answer_with_guide(
                 dispatcher,
@@ -205,7 +210,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT),
                 question=text,
                 alternatives=[c for c in candidates if c != chosen],
-                lead=lead(text),
+                lead=lead(text, intent=intent),
             )
         if not named and is_short(text):  # "要带啥子" before choosing
             choices = [(c, g.title) for c in candidates if (g := find_guide(c)) is not None]
@@ -223,7 +228,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 hit=usable_hit(_top(mine), mine, aspect),
                 result=mine,
                 alternatives=candidates,
-                lead=lead(text),
+                lead=lead(text, intent=intent),
             )
 
     # Chat NLU took for off-topic, a greeting, thanks or a complaint stands unless the message names a service or
@@ -232,7 +237,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     unnamed_chat = intent in CONTROL_REPLIES and not named and not (intent == "complain" and asks_question(text))
     if result.decision == "answer" and top is not None:
         if not (unnamed_chat and result.confidence < cal.overrule_at):
-            return answer_top_hit(dispatcher, result=result, question=text)
+            return answer_top_hit(dispatcher, result=result, question=text, intent=intent)
     elif result.decision == "clarify" and len(result.hits) > 1 and not unnamed_chat:
         return clarify(dispatcher, result=result, aspect=aspect)
     if intent == "complain":  # nothing found: the apology for a complaint, what the assistant can do for a question

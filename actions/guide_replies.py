@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import guide_answers, slots
 from actions.knowledge_base import find_guide
+from actions.tone import Lead
 from actions.turn_facts import OFFICIAL_NOTICE, source, turn
 from knowledge.aspects import SECTION_TITLES
 from knowledge.schema import ASPECTS
@@ -55,12 +56,12 @@ def answer_with_guide(
     hit: Any = None,
     result: Any = None,
     alternatives: list[str] | None = None,
-    lead: str | None = None,
+    lead: Lead | None = None,
 ) -> list[EventType]:
     """Answer ``aspect`` of one guide; the guide becomes the conversation's current guide.
 
-    A FAQ the search chose answers first and the asked section follows with the details; ``lead`` is a sentence
-    for the citizen's situation (actions/tone.py) before everything.
+    A FAQ the search chose answers first and the asked section follows with the details; ``lead`` meets the
+    citizen's situation (actions/tone.py) before everything.
     """
     alternatives = [a for a in (alternatives or []) if a != guide_id]
     guide = find_guide(guide_id)
@@ -88,7 +89,8 @@ def answer_with_guide(
     # The guide's own provenance (sample guides say 示例数据，以官方发布为准); an imported document has none here.
     notice = guide.source if guide is not None else OFFICIAL_NOTICE
     body = "\n\n".join(parts)
-    text = (f"{lead}\n" if lead else "") + f"{body}\n\n{guide_answers.source_line(title, titles, notice)}"
+    sentence = lead.sentence if lead is not None else None
+    text = (f"{sentence}\n" if sentence else "") + f"{body}\n\n{guide_answers.source_line(title, titles, notice)}"
     facts = turn(
         guide_id=guide_id,
         section=section,
@@ -97,6 +99,8 @@ def answer_with_guide(
         decision=getattr(result, "decision", None) or "answer",
         aspect=aspect,
     )
+    if lead is not None and lead.response:
+        dispatcher.utter_message(response=lead.response)
     dispatcher.utter_message(
         text=text,
         buttons=next_step_buttons(section, alternatives=bool(alternatives)),

@@ -104,14 +104,22 @@ def _on_list(cl: Checklist) -> list[EventType]:
 
 
 def show_checklist(
-    dispatcher: CollectingDispatcher, *, event_id: str, question: str = "", confidence: float | None = None
+    dispatcher: CollectingDispatcher,
+    *,
+    event_id: str,
+    question: str = "",
+    intent: str | None = None,
+    confidence: float | None = None,
 ) -> list[EventType]:
     cl = checklist(event_id)
     if cl is None:
         return []
-    lead = checklist_lead(question)
+    lead = checklist_lead(question, intent=intent)
+    if lead is not None and lead.response:  # a complaint that also asks: its own reply first, as for a guide
+        dispatcher.utter_message(response=lead.response)
+    sentence = lead.sentence if lead is not None else None
     dispatcher.utter_message(
-        text=(f"{lead}\n" if lead else "") + render_checklist(cl),
+        text=(f"{sentence}\n" if sentence else "") + render_checklist(cl),
         buttons=checklist_buttons(cl),
         json_message={
             "turn": turn(decision="checklist", section=CHECKLIST_SECTION, confidence=confidence, life_event=event_id)

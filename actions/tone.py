@@ -8,6 +8,9 @@ by a sentence that fits ("请您节哀"), never the apology for a bad experience
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from knowledge.aspects import QUESTION
 
 _KIN = r"(爸|妈|父亲|母亲|老人|爷爷|奶奶|外公|外婆|姥姥|姥爷|老公|丈夫|妻子|老婆|儿子|女儿|家人|亲人|老伴|婆婆|公公)"
 _GRIEF = re.compile(rf"过世|去世|逝世|离世|病故|身故|过身|丧事|后事|{_KIN}.{{0,6}}(走了|死了|没了)")
@@ -21,14 +24,20 @@ _COMPLAINT = re.compile(
     r"跑了几趟|跑了.{1,2}趟|来回跑|排了.{0,4}(小时|钟头|上午|下午|一天)|排队排|气死|气人|没人接|打不通|难听|恶劣|"
     r"没用|不满意|不合理|太麻烦|还没消息|没人回|拖了|一直拖"
 )
-_QUESTION = re.compile(
-    r"[？?]|吗|怎么|咋|如何|哪|多少|好多|几|啥|什么|能不能|可不可以|要不要|是不是|有没|会不会|可以不|行不|不[，。！!]?$"
-)
 
 CONDOLENCE = "请您节哀，家里的事一件一件办，我先把这件说清楚。"
 SYMPATHY = "遇到这样的事确实着急，别担心，照下面的办法办理就行。"
-APOLOGY = "给您带来不便，非常抱歉。"
 CHECKLIST_CONDOLENCE = "请您节哀。后面的事不用一次想全，照下面的清单一件一件办，能一起申请的一次就办好。"
+# The complaint's own reply (bot/domain/core.yml): the apology, 12345 and the offer of a human, once.
+COMPLAINT_RESPONSE = "utter_complain"
+
+
+@dataclass(frozen=True)
+class Lead:
+    """What comes before an answer: a sentence in the answer itself, or a whole reply of its own sent first."""
+
+    sentence: str | None = None
+    response: str | None = None
 
 
 def complains_about_service(text: str) -> bool:
@@ -37,20 +46,22 @@ def complains_about_service(text: str) -> bool:
 
 def asks_question(text: str) -> bool:
     """Is there a question in it ("排了两个小时，到底要带什么")? A complaint that asks one gets the answer."""
-    return bool(_QUESTION.search(text))
+    return bool(QUESTION.search(text))
 
 
-def checklist_lead(text: str) -> str | None:
+def checklist_lead(text: str, *, intent: str | None) -> Lead | None:
     """``lead`` for a life event's checklist: in grief, the list is several things, to be done one by one."""
-    return CHECKLIST_CONDOLENCE if _GRIEF.search(text) else lead(text)
+    return Lead(sentence=CHECKLIST_CONDOLENCE) if _GRIEF.search(text) else lead(text, intent=intent)
 
 
-def lead(text: str) -> str | None:
-    """The sentence an answer starts with, for a message in grief, hardship or anger; ``None`` for the rest."""
+def lead(text: str, *, intent: str | None) -> Lead | None:
+    """What an answer starts with, for a message in grief, hardship or anger; ``None`` for the rest. A complaint
+    that also asks ("排了两个小时，到底要带什么") gets the complaint's reply first, then the answer; complaint words
+    alone are not enough ("违章拖了一年" tells of the citizen's own delay), NLU must have read a complaint too."""
     if _GRIEF.search(text):
-        return CONDOLENCE
-    if _COMPLAINT.search(text):
-        return APOLOGY
+        return Lead(sentence=CONDOLENCE)
+    if intent == "complain" and _COMPLAINT.search(text):
+        return Lead(response=COMPLAINT_RESPONSE)
     if _HARDSHIP.search(text):
-        return SYMPATHY
+        return Lead(sentence=SYMPATHY)
     return None

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from knowledge.calibration import Calibration, load_calibration
+from knowledge.calibration import Calibration, load_calibration, with_index_weights
 from knowledge.documents import Entry
 from knowledge.life_event_search import LifeEventFinder
 from knowledge.loader import GuideLoadError, load_life_events
@@ -90,6 +90,7 @@ class KnowledgeBase:
             model = model if model is not None else load_embedder(self.embedder)
             model.encode_query(["预热"])  # first call allocates buffers
             self._entries = index.entries
+            self.calibration = with_index_weights(self.calibration, index.path, index.meta.embedder)
             self._event_finder = LifeEventFinder(
                 self.life_events(),
                 lambda texts: model.encode_query(texts, normalize_embeddings=True, convert_to_numpy=True),

@@ -1,18 +1,23 @@
 """Fusion weights, confidence model and decision thresholds: the one place they live.
 
 ``calibration.json`` beside this file is written by ``python -m knowledge eval --fit`` from the development
-set; the defaults below are used until it exists.
+set; the defaults below are used until it exists. An index may hold its own fusion weights (``fusion.json``, written
+by ``python -m knowledge fit-fusion`` for an imported corpus); they replace ``weights`` for that index only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+logger = logging.getLogger(__name__)
+
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
+INDEX_WEIGHTS_FILE = "fusion.json"
 FEATURES = ("dense", "dense_margin", "words", "chars", "alias", "fused_margin", "agreement")
 
 
@@ -77,3 +82,23 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
     if path.exists():
         return Calibration(**json.loads(path.read_text(encoding="utf-8")))
     return Calibration()
+
+
+def save_index_weights(index_path: Path, weights: dict[str, float], *, embedder: str, fitted_on: str) -> Path:
+    path = index_path / INDEX_WEIGHTS_FILE
+    record = {"weights": weights, "embedder": embedder, "fitted_on": fitted_on}
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def with_index_weights(cal: Calibration, index_path: Path, embedder: str) -> Calibration:
+    """``cal`` with the fusion weights fitted for this index, if it has some for this embedder."""
+    path = index_path / INDEX_WEIGHTS_FILE
+    if not path.exists():
+        return cal
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if record.get("embedder") != embedder:
+        logger.warning("%s was fitted for embedder %r, not %r: using the default weights; refit it",
+                       path, record.get("embedder"), embedder)
+        return cal
+    return replace(cal, weights={k: float(v) for k, v in record["weights"].items()})

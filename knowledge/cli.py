@@ -1,4 +1,4 @@
-"""Command line: ``python -m knowledge validate|lint|build|import|search|eval``."""
+"""Command line: ``python -m knowledge validate|lint|build|import|search|eval|fit-fusion``."""
 
 from __future__ import annotations
 
@@ -150,6 +150,31 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fit_fusion(args: argparse.Namespace) -> int:
+    from knowledge import corpus_weights as cw
+    from knowledge.base import KnowledgeBase
+    from knowledge.calibration import load_calibration, save_index_weights
+    from knowledge.evaluation import collect
+
+    kb = KnowledgeBase.open(Path(args.index) if args.index else None)
+    questions = cw.load_questions(Path(args.questions))
+    kb.warm_up()
+    cw.check_targets(kb, questions)
+    index = kb.searcher.index
+    fit = cw.fit_corpus(kb, collect(kb, questions), load_calibration(), folds=args.folds)
+    n_asked = len({q.guide for q in questions})
+    out(f"{len(questions)} questions about {n_asked} of the {len(index.entries)} entries of {kb.index_dir} "
+        f"({len(index.chunks)} chunks); embedder {index.meta.embedder}")
+    out(cw.table(fit))
+    chosen = "e5 alone" if fit.e5_alone_kept else "the fitted weights"
+    if args.no_save:
+        out(f"would store {chosen}: {fit.weights}")
+        return 0
+    path = save_index_weights(index.path, fit.weights, embedder=index.meta.embedder, fitted_on=args.questions)
+    out(f"stored {chosen} in {path}: {fit.weights}")
+    return 0
+
+
 def _settings():  # type: ignore[no-untyped-def]
     from govchat.settings import get_settings
 
@@ -192,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cv", action="store_true", help="add a 3-fold cross-validated row for the hybrid")
     p.add_argument("--no-save", action="store_true", help="with --fit: report, but keep calibration.json")
     p.set_defaults(func=_cmd_eval)
+    p = sub.add_parser("fit-fusion", help="fit an index's own fusion weights on questions about it (grouped k-fold "
+                       "CV against e5 alone) and store them with the index")
+    p.add_argument("--index", help="index of the corpus (default: settings.index_dir)")
+    p.add_argument("--questions", required=True,
+                   help="YAML file of {item, title, questions} records, or a dev-set folder")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--no-save", action="store_true", help="report, but store nothing")
+    p.set_defaults(func=_cmd_fit_fusion)
     return parser
 
 

@@ -107,7 +107,8 @@ def evaluate(kb: KnowledgeBase, scored: list[Scored], method: Method, cal: Calib
     )
 
 
-def _objective(m: Metrics) -> float:
+def ranking_objective(m: Metrics) -> float:
+    """What the weight fit maximises: the first hit most, the top three and the reciprocal rank next."""
     return m.recall1 + 0.5 * m.recall3 + 0.5 * m.mrr
 
 
@@ -118,7 +119,7 @@ def fit_weights(kb: KnowledgeBase, scored: list[Scored], cal: Calibration) -> Ca
     in_scope = [s for s in scored if s.question.guide is not None]
     for w_words, w_chars, w_alias in itertools.product(grid, grid, [0.0, 0.25, 0.5, 1.0]):
         trial = replace(cal, weights={"dense": 1.0, "words": w_words, "chars": w_chars, "alias": w_alias})
-        obj = _objective(evaluate(kb, in_scope, "hybrid", trial))
+        obj = ranking_objective(evaluate(kb, in_scope, "hybrid", trial))
         if obj > best_obj + 1e-9:
             best, best_obj = trial, obj
     return best

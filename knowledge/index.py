@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.cache import EmbeddingCache
+from knowledge.calibration import INDEX_WEIGHTS_FILE
 from knowledge.chunking import Chunk, chunk_entry
 from knowledge.documents import Document, Entry
 from knowledge.embedders import canonical_name, embedding_dimension, load_embedder
@@ -194,6 +195,8 @@ def build_index(
             build_seconds=round(seconds, 3),
         )
         (tmp / META).write_text(json.dumps(meta.__dict__, ensure_ascii=False, indent=1), encoding="utf-8")
+        if (index_dir / INDEX_WEIGHTS_FILE).exists():  # weights fitted for this corpus stay with it
+            shutil.copy2(index_dir / INDEX_WEIGHTS_FILE, tmp / INDEX_WEIGHTS_FILE)
         tmp.rename(target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

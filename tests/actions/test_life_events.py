@@ -160,3 +160,20 @@ def test_a_number_in_a_long_new_question_is_no_pick_from_the_list(
     kb.script(text, SearchResult([hit("id-card-replacement", 0.9, "materials")], "materials", 0.9, "answer"))
     run(dispatcher, text, ON_LIST)
     assert turn_of(dispatcher)["guide_id"] == "id-card-replacement"
+
+
+def test_a_short_question_the_search_is_sure_of_answers_that_service_of_the_list(
+    kb: FakeKnowledgeBase, dispatcher: CollectingDispatcher
+) -> None:
+    kb.script("临时证要好多钱", SearchResult([hit("temp-id-card", 0.9, "fees")], "fees", 0.9, "answer"))
+    run(dispatcher, "临时证要好多钱", ON_LIST)
+    assert (turn_of(dispatcher)["guide_id"], turn_of(dispatcher)["section"]) == ("temp-id-card", "fees")
+
+
+def test_a_short_question_on_the_list_the_search_is_unsure_of_asks_which(
+    kb: FakeKnowledgeBase, dispatcher: CollectingDispatcher
+) -> None:
+    kb.script("要好多钱", SearchResult([hit("temp-id-card", 0.5, "fees")], "fees", 0.4, "clarify"))
+    run(dispatcher, "要好多钱", ON_LIST)
+    assert turn_of(dispatcher)["decision"] == "clarify"
+    assert "请问是哪一个" in dispatcher.messages[0]["text"]

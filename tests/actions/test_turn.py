@@ -7,7 +7,7 @@ import pytest
 from actions.answer_from_guide import ActionAnswerFromGuide, is_follow_up
 from actions.confirmations import ActionAffirm
 from actions.service_request import tracking
-from actions.tone import APOLOGY, CONDOLENCE
+from actions.tone import CONDOLENCE
 from knowledge.calibration import Calibration
 from tests.actions.conftest import SearchResult, hit, make_tracker, slot_events, turn_of
 
@@ -70,11 +70,14 @@ def test_a_complaint_about_the_service_keeps_the_apology_even_when_it_names_the_
     assert responses(dispatcher) == ["utter_complain"]
 
 
-def test_a_complaint_with_a_question_is_answered_with_an_apology_first(kb, dispatcher):
+def test_a_complaint_with_a_question_gets_the_complaint_reply_then_the_answer(kb, dispatcher):
     text = "排了两个小时队，结婚登记到底要带什么材料"
     kb.script(text, SearchResult([hit("marriage-registration", 0.9)], "materials", 0.8, "answer"))
     run(dispatcher, make_tracker(text, intent="complain", confidence=0.9))
-    assert dispatcher.messages[0]["text"].startswith(APOLOGY)
+    apology, answer = dispatcher.messages
+    assert apology["response"] == "utter_complain"  # the apology, 12345 and the offer of a human
+    assert answer["custom"]["source"]["section"] == "materials"
+    assert turn_of(dispatcher)["decision"] == "answer"
 
 
 def test_a_greeting_with_a_question_is_searched(kb, dispatcher):
@@ -155,3 +158,10 @@ def test_a_short_question_before_choosing_asks_again_among_the_same_choices(kb, 
     buttons = [b["title"] for b in dispatcher.messages[0]["buttons"]]
     assert buttons == ["住房公积金租房提取", "住房公积金购房提取", "都不是"]
     assert slot_events(events)["candidate_guide_ids"] == ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]
+
+
+def test_complaint_words_without_a_complaint_get_the_answer_alone(kb, dispatcher):
+    text = "车子有个违章一直拖了一年没处理，会不会有啥子影响"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.9)], "overview", 0.8, "answer"))
+    run(dispatcher, make_tracker(text, intent="ask_service", confidence=0.9))
+    assert responses(dispatcher) == [None]  # one message: the answer, no complaint reply before it

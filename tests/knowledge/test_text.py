@@ -19,6 +19,12 @@ from knowledge.textproc import bigram_tokens, canonical_terms, normalize, word_t
         ("低保是什么", "overview"),
         ("", None),
         ("居民身份证补领", None),
+        # The one clause that asks decides, not the story before it ("钱包" is no fee, "资料" no material list).
+        ("昨天挤公交钱包遭摸了，身份证银行卡全部没得了，现在咋个整嘛", "process"),
+        ("公积金贷款审批要多久，开发商天天催我交资料", "time"),
+        ("身份证用了十几年，照片都花了，想换张新的，观山湖哪点可以办", "place"),
+        # Two clauses ask: read together, as before.
+        ("生完孩子多久可以申请生育金，过了一年还能申请不", "time"),
     ],
 )
 def test_detect_aspect(question: str, aspect: str | None) -> None:

@@ -1,5 +1,6 @@
 """Every table of the gateway, imported in one place so Alembic and tests see the whole schema."""
 
+from api.bundle_requests.models import BundleRequest
 from api.conversations.models import Conversation, Message
 from api.db import Base
 from api.feedback.models import Rating
@@ -11,7 +12,7 @@ from api.service_requests.models import AppointmentSlot, ServiceRequest, StatusC
 from api.staff.models import AuditEvent, StaffSession, StaffUser
 
 __all__ = [
-    "Annotation", "AppointmentSlot", "AuditEvent", "Base", "CalendarDay", "CannedReply", "Conversation",
-    "ConversationNote", "CoveredYear", "Message", "Rating", "ServiceRequest", "StaffSession", "StaffUser",
-    "StatusChange", "SubscribeGrant", "SubscribeMessage",
+    "Annotation", "AppointmentSlot", "AuditEvent", "Base", "BundleRequest", "CalendarDay", "CannedReply",
+    "Conversation", "ConversationNote", "CoveredYear", "Message", "Rating", "ServiceRequest", "StaffSession",
+    "StaffUser", "StatusChange", "SubscribeGrant", "SubscribeMessage",
 ]

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from api import ratelimit
 from api.analytics import router as analytics_router
+from api.bundle_requests import router as bundle_requests_router
 from api.channels.web import router as web_router
 from api.channels.wechat import router as wechat_router
 from api.chat import router as chat_router
@@ -85,6 +86,10 @@ def mount_routes(app: FastAPI) -> None:
     # Called by the action server with GOVCHAT_SERVICE_TOKEN; the citizen never calls it directly.
     v1.include_router(
         service_requests_router.router, prefix="/service-requests", tags=["service requests"], responses=_SERVICE,
+        dependencies=[Depends(require_service_token)],
+    )
+    v1.include_router(
+        bundle_requests_router.router, prefix="/bundle-requests", tags=["service requests"], responses=_SERVICE,
         dependencies=[Depends(require_service_token)],
     )
     app.include_router(health_router.router, tags=["health"], responses=problem_responses(503))

@@ -31,12 +31,14 @@ from actions.service_request.form import (
 from actions.service_request.guides import load_guide
 from govchat.masking import FormOutcome
 
-FORMS = frozenset({"service_request_form", "track_request_form", "cancel_request_form"})
+# The forms that collect an application: the single one and the combined one of a life event.
+APPLICATION_FORMS = frozenset({"service_request_form", dialogue_slots.BUNDLE_FORM})
+FORMS = APPLICATION_FORMS | {"track_request_form", "cancel_request_form"}
 LOOKUP_SLOTS = ("sr_tracking_no", "sr_verifier")
 
 
 def reset_events() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, *LOOKUP_SLOTS)]
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, *LOOKUP_SLOTS, *dialogue_slots.BUNDLE_SLOTS)]
 
 
 class ActionStartServiceRequest(Action):
@@ -70,12 +72,15 @@ class ActionStopServiceRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         active = (tracker.active_loop or {}).get("name")
-        in_request = active in FORMS or any(tracker.get_slot(s) for s in FORM_SLOTS)
+        in_request = active in FORMS or any(tracker.get_slot(s) for s in (*FORM_SLOTS, dialogue_slots.BUNDLE_EVENT))
         if in_request:
             say(dispatcher, texts.STOPPED, form_ended=FormOutcome.ABANDONED)
         else:
             say(dispatcher, texts.NOTHING_TO_STOP)
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(READY, False), *reset_events()]
+        return [
+            ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(READY, False),
+            SlotSet(dialogue_slots.BUNDLE_READY, False), *reset_events(),
+        ]
 
 
 # What a correction clears: the field, everything that depends on it, and the confirmation.
@@ -87,6 +92,7 @@ _DEPENDENTS: dict[str, tuple[str, ...]] = {
     OFFICE: (OFFICE, DATE, PERIOD),
     DATE: (DATE, PERIOD),
     PERIOD: (PERIOD,),
+    dialogue_slots.BUNDLE_FACTS: (dialogue_slots.BUNDLE_FACTS, dialogue_slots.BUNDLE_FACT),
 }
 _LABELS = {
     NAME: "姓名",
@@ -96,6 +102,7 @@ _LABELS = {
     OFFICE: "办理地点",
     DATE: "预约日期和时段",
     PERIOD: "预约时段",
+    dialogue_slots.BUNDLE_FACTS: "各事项的信息",
 }
 # Checked in order: the first keyword found in the message names the field.
 _KEYWORDS: tuple[tuple[str, str], ...] = (
@@ -132,7 +139,8 @@ class ActionCorrectServiceRequestField(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         reopen: list[EventType] = []
-        if (tracker.active_loop or {}).get("name") != "service_request_form":
+        bundle = bool(tracker.get_slot(dialogue_slots.BUNDLE_EVENT))
+        if (tracker.active_loop or {}).get("name") not in APPLICATION_FORMS:
             if tracker.get_slot(CONFIRMED) is not True:  # submitted (its answers were cleared) or never filled in
                 if asks_about_service(question_text(tracker)):  # "身份证过期了要改新的咋弄": a service question
                     return await answer_turn(dispatcher, tracker)
@@ -140,11 +148,15 @@ class ActionCorrectServiceRequestField(Action):
                 return []
             # Confirmed but not stored (the gateway was down): the answers are kept, so the form opens again.
             say(dispatcher, texts.CORRECT_BEFORE_RESUBMIT)
-            reopen = [FollowupAction("service_request_form")]
+            reopen = [FollowupAction(dialogue_slots.BUNDLE_FORM if bundle else "service_request_form")]
         events: list[Any] = [SlotSet(CONFIRMED, None)]
         field = field_to_correct(tracker)
+        if bundle and field in (MODE, OFFICE):  # the one window is fixed: only the time can change
+            field = DATE
         if field is None:
-            say(dispatcher, texts.CORRECT_WHICH, CORRECTION_BUTTONS)
+            # The confirmation's own buttons name what can be corrected; it is asked again at once.
+            if not bundle:
+                say(dispatcher, texts.CORRECT_WHICH, CORRECTION_BUTTONS)
             return events + reopen
         say(dispatcher, texts.CORRECT_AGAIN.format(label=_LABELS[field]))
         return events + [SlotSet(slot, None) for slot in _DEPENDENTS[field]] + reopen

@@ -14,7 +14,8 @@ from govchat.calendar import PERIODS
 _WEEKDAYS = "一二三四五六日"
 _CN_NUMBERS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
-TRACKING_RE = re.compile(r"GZ\s*-?\s*\d{8}\s*-?\s*[2-9A-HJ-NP-Z]{8}", re.IGNORECASE)
+# An item of a bundle request has the bundle's number and two digits (api.bundle_requests.service.item_number).
+TRACKING_RE = re.compile(r"GZ\s*-?\s*\d{8}\s*-?\s*[2-9A-HJ-NP-Z]{8}(?:-?\d{2}(?!\d))?", re.IGNORECASE)
 QUESTION_MARKERS = (
     "吗",
     "？",

@@ -139,9 +139,10 @@ def _yes_or_ask_again(slot: str, value: Any, dispatcher: CollectingDispatcher, *
 
 
 async def _free_slots(tracker: Tracker) -> list[dict[str, Any]] | None:
-    """Free places at the chosen office, or None when the gateway cannot be reached."""
+    """Free places at the chosen office, or None when the gateway cannot be reached. A single request's office is
+    checked against its guide; a bundle's is the life event's one window (no guide)."""
     office, guide_id = tracker.get_slot(OFFICE), tracker.get_slot(GUIDE)
-    if not office or not guide_id:
+    if not office:
         return []
     try:
         return await gateway.available_slots(office=office, guide_id=guide_id)
@@ -162,15 +163,10 @@ async def _why_not_bookable(day: dt.date) -> str:
     return texts.DATE_FULL if booking_day.bookable else texts.DATE_TOO_FAR
 
 
-class ValidateServiceRequestForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_service_request_form"
-
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        window = list(WINDOW_SLOTS) if tracker.get_slot(MODE) == "window" else []
-        return [NAME, ID_NUMBER, PHONE, MODE, *window, MATERIALS, CONSENT, CONFIRMED]
+class SharedFactsValidation:
+    """Extraction and validation of the facts every request form asks (applicant, appointment day and period,
+    materials, consent, confirmation), shared by the single form and the combined form of a life event
+    (actions/bundle_request). A mixin, not an Action: rasa-sdk registers every Action subclass it finds."""
 
     # --- extraction: one per slot, as rasa-sdk looks them up by name ---
 
@@ -184,12 +180,6 @@ class ValidateServiceRequestForm(FormValidationAction):
 
     async def extract_sr_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         return extract_answer(PHONE, tracker)
-
-    async def extract_sr_mode(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        return extract_answer(MODE, tracker)
-
-    async def extract_sr_office(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
-        return extract_answer(OFFICE, tracker)
 
     async def extract_sr_date(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         return extract_answer(DATE, tracker)
@@ -226,43 +216,6 @@ class ValidateServiceRequestForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
         return _identity_checked(PHONE, value, dispatcher, validate_mobile)
-
-    def validate_sr_mode(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict:
-        if value is None:  # a reset, not an answer
-            return {}
-        mode = fields.parse_mode(str(value))
-        guide = load_guide(tracker.get_slot(GUIDE))
-        if mode is None:
-            say(dispatcher, texts.MODE_UNCLEAR)
-            return {MODE: None}
-        if guide is not None and mode == "online" and not guide.online.available:
-            say(dispatcher, texts.NOT_ONLINE.format(title=guide.title))
-            mode = "window"
-        if guide is not None and mode == "window" and not (guide.appointment and guide.locations):
-            say(dispatcher, texts.NO_WINDOW.format(title=guide.title))
-            return {MODE: None}
-        result: dict[str, Any] = {MODE: mode}
-        if mode == "online":
-            result.update({OFFICE: None, DATE: None, PERIOD: None})
-        elif guide is not None and len(guide.locations) == 1:
-            result[OFFICE] = guide.locations[0].name  # nothing to choose
-        return result
-
-    def validate_sr_office(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict:
-        if value is None:  # a reset, not an answer
-            return {}
-        guide = load_guide(tracker.get_slot(GUIDE))
-        names = [location.name for location in guide.locations] if guide else []
-        text = str(value).strip()
-        matches = [n for n in names if n == text] or [n for n in names if text and (text in n or n in text)]
-        if len(matches) == 1:
-            return {OFFICE: matches[0]}
-        say(dispatcher, texts.OFFICE_UNCLEAR)
-        return {OFFICE: None}
 
     async def validate_sr_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -314,6 +267,60 @@ class ValidateServiceRequestForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict:
         return _yes_or_ask_again(CONFIRMED, value, dispatcher, refused=texts.NOT_CONFIRMED)
+
+
+class ValidateServiceRequestForm(SharedFactsValidation, FormValidationAction):
+    def name(self) -> str:
+        return "validate_service_request_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        window = list(WINDOW_SLOTS) if tracker.get_slot(MODE) == "window" else []
+        return [NAME, ID_NUMBER, PHONE, MODE, *window, MATERIALS, CONSENT, CONFIRMED]
+
+    async def extract_sr_mode(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        return extract_answer(MODE, tracker)
+
+    async def extract_sr_office(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        return extract_answer(OFFICE, tracker)
+
+    def validate_sr_mode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
+        mode = fields.parse_mode(str(value))
+        guide = load_guide(tracker.get_slot(GUIDE))
+        if mode is None:
+            say(dispatcher, texts.MODE_UNCLEAR)
+            return {MODE: None}
+        if guide is not None and mode == "online" and not guide.online.available:
+            say(dispatcher, texts.NOT_ONLINE.format(title=guide.title))
+            mode = "window"
+        if guide is not None and mode == "window" and not (guide.appointment and guide.locations):
+            say(dispatcher, texts.NO_WINDOW.format(title=guide.title))
+            return {MODE: None}
+        result: dict[str, Any] = {MODE: mode}
+        if mode == "online":
+            result.update({OFFICE: None, DATE: None, PERIOD: None})
+        elif guide is not None and len(guide.locations) == 1:
+            result[OFFICE] = guide.locations[0].name  # nothing to choose
+        return result
+
+    def validate_sr_office(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict:
+        if value is None:  # a reset, not an answer
+            return {}
+        guide = load_guide(tracker.get_slot(GUIDE))
+        names = [location.name for location in guide.locations] if guide else []
+        text = str(value).strip()
+        matches = [n for n in names if n == text] or [n for n in names if text and (text in n or n in text)]
+        if len(matches) == 1:
+            return {OFFICE: matches[0]}
+        say(dispatcher, texts.OFFICE_UNCLEAR)
+        return {OFFICE: None}
 
 
 # --- questions ----------------------------------------------------------------------------------------------
@@ -391,6 +398,9 @@ class ActionAskSrPeriod(Action):
         return []
 
 
+MATERIALS_BUTTONS = [{"title": "已备齐", "payload": "/affirm"}, {"title": "还没有", "payload": "/deny"}]
+
+
 class ActionAskSrMaterialsOk(Action):
     def name(self) -> str:
         return "action_ask_sr_materials_ok"
@@ -401,7 +411,7 @@ class ActionAskSrMaterialsOk(Action):
         say(
             dispatcher,
             texts.ASK_MATERIALS.format(title=guide.title if guide else "该事项") + "\n" + "\n".join(lines),
-            [{"title": "已备齐", "payload": "/affirm"}, {"title": "还没有", "payload": "/deny"}],
+            MATERIALS_BUTTONS,
         )
         return []
 

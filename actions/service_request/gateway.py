@@ -75,8 +75,10 @@ async def create_request(payload: dict[str, Any], *, idempotency_key: str) -> di
     return await _call("POST", "", json=payload, headers={"Idempotency-Key": idempotency_key})
 
 
-async def available_slots(*, office: str, guide_id: str) -> list[dict[str, Any]]:
-    body = await _call("GET", "/slots", params={"office": office, "guide_id": guide_id})
+async def available_slots(*, office: str, guide_id: str | None) -> list[dict[str, Any]]:
+    """Free places at an office; with a guide, the gateway also checks the office is one of the guide's."""
+    params = {"office": office, **({"guide_id": guide_id} if guide_id else {})}
+    body = await _call("GET", "/slots", params=params)
     slots: list[dict[str, Any]] = body.get("slots", [])
     return slots
 
@@ -86,14 +88,21 @@ async def booking_day(day: dt.date) -> calendar.BookingDay:
 
 
 async def lookup(*, tracking_no: str, verifier: str) -> dict[str, Any]:
+    """A single request, or a bundle (it has ``items``): one lookup knows both kinds of number."""
     return await _call("POST", "/lookup", json={"tracking_no": tracking_no, "verifier": verifier})
 
 
-async def session_requests(*, session_id: str) -> list[dict[str, Any]]:
-    """The requests made in this conversation (the Rasa sender id is the gateway's session id), newest first."""
+async def session_applications(*, session_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The single requests and the bundles made in this conversation (the Rasa sender id is the gateway's session
+    id), newest first."""
     body = await _call("GET", f"/by-session/{session_id}")
-    requests: list[dict[str, Any]] = body.get("requests", [])
-    return requests
+    return list(body.get("requests", [])), list(body.get("bundles", []))
+
+
+async def create_bundle(payload: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+    return await _call(
+        "POST", "", prefix="/api/v1/bundle-requests", json=payload, headers={"Idempotency-Key": idempotency_key}
+    )
 
 
 async def cancel(*, tracking_no: str, verifier: str) -> dict[str, Any]:

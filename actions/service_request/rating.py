@@ -29,12 +29,15 @@ def rating_buttons(tracking_no: str) -> list[dict[str, str]]:
 
 
 async def _ratable_here(tracker: Tracker) -> list[dict[str, Any]]:
-    """The requests this conversation made that can be rated now (none if the gateway cannot say)."""
+    """The requests and bundle items this conversation made that can be rated now (none if the gateway cannot say)."""
     try:
-        requests = await gateway.session_requests(session_id=tracker.sender_id)
+        requests, bundles = await gateway.session_applications(session_id=tracker.sender_id)
     except (gateway.GatewayUnavailable, gateway.GatewayRefused):
         return []
-    return [r for r in requests if r.get("ratable")]
+    # A bundle as a whole is offered under its life event's title.
+    wholes = [{"tracking_no": b["tracking_no"], "service_title": b["event_title"], "ratable": b.get("ratable")}
+              for b in bundles]
+    return [r for r in [*requests, *wholes, *(item for b in bundles for item in b["items"])] if r.get("ratable")]
 
 
 class ActionRateRequest(Action):

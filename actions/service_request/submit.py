@@ -4,8 +4,6 @@ stored the request; a repeated or retried confirmation sends the same idempotenc
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 from typing import Any
 
@@ -14,7 +12,9 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.service_request import fields, gateway, texts
+from actions import slots as dialogue_slots
+from actions.bundle_request.submit import ActionSubmitBundleRequest
+from actions.service_request import applications, fields, gateway, texts
 from actions.service_request.control import reset_events
 from actions.service_request.form import (
     CONFIRMED,
@@ -65,45 +65,19 @@ def build_payload(tracker: Tracker) -> dict[str, Any] | None:
     }
 
 
-def idempotency_key(sender_id: str, payload: dict[str, Any]) -> str:
-    """Same conversation + same contents = same key: a double click, a retry after a timeout or a replayed
-    WeChat message all find the first request instead of creating another."""
-    canonical = json.dumps({"sender": sender_id, **payload}, sort_keys=True, ensure_ascii=False)
-    return "rasa-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
-
-
-# A request the gateway returns for our key in one of these states is an earlier application with the same answers
-# that has ended (the citizen cancelled it, staff rejected or finished it): this confirmation is a new application.
-ENDED = frozenset({"cancelled", "rejected", "completed"})
-MAX_EARLIER = 20
-
-
-async def create(sender_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Store the request, or find the one an earlier try of this same application stored.
-
-    The key of an application made after an ended one is chained on the ended request's number, so it is new
-    but still the same on every retry.
-    """
-    key = idempotency_key(sender_id, payload)
-    for _ in range(MAX_EARLIER):
-        created = await gateway.create_request(payload, idempotency_key=key)
-        if created.get("status") not in ENDED:
-            return created
-        key = idempotency_key(sender_id, {**payload, "after": created["tracking_no"]})
-    raise gateway.GatewayUnavailable("too many earlier requests with the same contents")
-
-
 class ActionSubmitServiceRequest(Action):
     def name(self) -> str:
         return "action_submit_service_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot(dialogue_slots.BUNDLE_EVENT):  # "重新提交" of a combined application
+            return await ActionSubmitBundleRequest().run(dispatcher, tracker, domain)
         payload = build_payload(tracker)
         if payload is None:
             say(dispatcher, texts.NOTHING_TO_SUBMIT)
             return []
         try:
-            created = await create(tracker.sender_id, payload)
+            created = await applications.create(tracker.sender_id, payload)
         except gateway.GatewayUnavailable:
             # Unknown outcome: no number shown; the slots stay so "重新提交" sends the same key.
             say(dispatcher, texts.SUBMIT_UNAVAILABLE, RETRY_BUTTONS)

@@ -119,28 +119,53 @@ def _history_lines(request: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _appointment(application: dict[str, Any]) -> str:
+    if not application.get("day"):
+        return ""
+    day = dt.date.fromisoformat(application["day"])
+    return f"\n预约：{application['office']}，{fields.format_day(day)} {application['period']}"
+
+
 def status_text(request: dict[str, Any]) -> str:
     text = texts.STATUS.format(
         title=request["service_title"], no=request["tracking_no"], status=request["status_label"]
     )
-    if request.get("day"):
-        day = dt.date.fromisoformat(request["day"])
-        text += f"\n预约：{request['office']}，{fields.format_day(day)} {request['period']}"
-    return text + "\n办理记录：\n" + "\n".join(_history_lines(request))
+    return text + _appointment(request) + "\n办理记录：\n" + "\n".join(_history_lines(request))
+
+
+def bundle_status_text(bundle: dict[str, Any]) -> str:
+    """One line per item, with its own number and its latest change: each department moves its own item."""
+    items = bundle["items"]
+    lines = [texts.BUNDLE_STATUS.format(title=bundle["event_title"], no=bundle["tracking_no"], count=len(items))]
+    for n, item in enumerate(items, start=1):
+        latest = _history_lines(item)[-1:] or [""]
+        lines.append(f"{n}. {item['service_title']}（{item['tracking_no']}）：{item['status_label']}")
+        lines.append("   " + latest[0].removeprefix("· "))
+    return "\n".join(lines) + _appointment(bundle)
+
+
+def _ratable_items(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [item for item in bundle["items"] if item.get("ratable")]
 
 
 async def _show_session_requests(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """Shows the status of the requests this conversation made; False when it made none (or the gateway is down)."""
     try:
-        requests = await gateway.session_requests(session_id=tracker.sender_id)
+        requests, bundles = await gateway.session_applications(session_id=tracker.sender_id)
     except (gateway.GatewayUnavailable, gateway.GatewayRefused):
         return False
+    for bundle in bundles:
+        buttons = rating_buttons(bundle["tracking_no"]) if bundle.get("ratable") else None
+        say(dispatcher, bundle_status_text(bundle) + (texts.RATE_BUNDLE if buttons else ""), buttons)
+        for item in _ratable_items(bundle):
+            say(dispatcher, texts.RATE_CHOOSE.format(title=item["service_title"], no=item["tracking_no"]),
+                rating_buttons(item["tracking_no"]))
     for request in requests:
         buttons = rating_buttons(request["tracking_no"]) if request.get("ratable") else None
         say(dispatcher, status_text(request), buttons)
-    if requests:
+    if requests or bundles:
         say(dispatcher, texts.OTHER_REQUEST_HINT)
-    return bool(requests)
+    return bool(requests or bundles)
 
 
 def _clear() -> list[EventType]:
@@ -161,6 +186,9 @@ class ActionTrackRequest(Action):
             return _clear()
         except gateway.GatewayRefused as refused:
             say(dispatcher, refused.detail, form_ended=FormOutcome.VERIFIED)
+            return _clear()
+        if "items" in request:
+            say(dispatcher, bundle_status_text(request), form_ended=FormOutcome.VERIFIED)
             return _clear()
         text = status_text(request)
         buttons = []

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.analytics.cache import GapCache
 from api.analytics.life_events import life_event_charts
 from api.analytics.schemas import GapCluster, Gaps, Overview, Series
+from api.bundle_requests import service as bundles_service
 from api.conversations.models import Conversation, Message, Role
 from api.db import utcnow
 from api.feedback.models import Rating, RatingLevel
@@ -108,6 +109,10 @@ def overview(*, session: Session, date_from: date, date_to: date, tz: ZoneInfo) 
     charts += _satisfaction(session=session, start=start, end=end, tz=tz, labels=labels)
     request_charts, request_totals = _requests(session=session, start=start, end=end)
     charts += request_charts
+    bundles = bundles_service.count_by_event(session=session, start=start, end=end)
+    charts.append(Series(key="bundles_by_event", title="“一件事”一次申请（按事项）", labels=[t for t, _ in bundles],
+                         series={"申请数": [n for _, n in bundles]}))
+    request_totals["bundle_requests"] = sum(n for _, n in bundles)
     event_charts, event_totals = life_event_charts(session=session, start=start, end=end)
     charts += event_charts
     totals = {"conversations": len(conversations), "messages": len(messages), "questions": questions,

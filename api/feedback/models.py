@@ -23,16 +23,20 @@ SCORES: dict[RatingLevel, int] = {
     RatingLevel.VERY_DISSATISFIED: 1,
 }
 FOLLOW_UP_LEVELS = frozenset({RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED})
+# Exactly one target, in SQL both SQLite and PostgreSQL accept (PostgreSQL adds no booleans).
+ONE_TARGET = (
+    "(CASE WHEN conversation_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN request_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN bundle_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
 
 
 class Rating(Base):
-    """One rating, of one conversation or of one request: the unique columns make a second one impossible."""
+    """One rating, of one conversation, one request or one bundle request (the whole of a life event's application;
+    its items are rated as requests): the unique columns make a second one impossible."""
 
     __tablename__ = "ratings"
     __table_args__ = (
-        CheckConstraint(
-            "(conversation_id IS NULL) <> (request_id IS NULL)", name="ck_ratings_one_target"
-        ),
+        CheckConstraint(ONE_TARGET, name="ck_ratings_one_target"),
         CheckConstraint("score BETWEEN 1 AND 5", name="ck_ratings_score"),
     )
 
@@ -42,6 +46,9 @@ class Rating(Base):
     )
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_requests.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    bundle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bundle_requests.id", ondelete="CASCADE"), unique=True, default=None
     )
     level: Mapped[RatingLevel] = mapped_column(String(8))
     score: Mapped[int] = mapped_column()

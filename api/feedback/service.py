@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.bundle_requests import service as bundles_service
+from api.bundle_requests.models import BundleRequest
 from api.conversations import service as conversations
 from api.conversations.models import Conversation
 from api.db import utcnow
@@ -15,12 +17,20 @@ from api.feedback.exceptions import AlreadyRated, InvalidRating, NotRatable, Rat
 from api.feedback.models import FOLLOW_UP_LEVELS, SCORES, Rating, RatingLevel
 from api.feedback.schemas import ChatRatingCreate, RatingCreate
 from api.service_requests import service as requests_service
-from api.service_requests.models import RequestStatus
+from api.service_requests.models import RequestStatus, ServiceRequest
 
 logger = logging.getLogger(__name__)
 
 # A request can be rated once staff have finished with it.
 RATABLE_STATUSES = frozenset({RequestStatus.COMPLETED, RequestStatus.REJECTED})
+NOT_RATABLE_TEXT = "办件办结后才能评价，届时欢迎您对我们的服务提出意见。"
+BUNDLE_NOT_RATABLE_TEXT = "这次一次申请的各事项都办结后才能整体评价；已办结的事项可以先单独评价。"
+
+
+def bundle_ratable(bundle: BundleRequest) -> bool:
+    """A bundle is rated as a whole once every item has ended and staff finished at least one of them."""
+    statuses = {RequestStatus(item.status) for item in bundle.items}
+    return statuses <= requests_service.FINAL_STATUSES and bool(statuses & RATABLE_STATUSES)
 ALREADY_RATED_TEXT = "您已经评价过了，感谢您的反馈！"
 
 
@@ -47,11 +57,18 @@ def create(*, session: Session, data: RatingCreate) -> Rating:
     else:
         if not data.tracking_no or not data.verifier:
             raise InvalidRating("评价办件需要受理编号和申请人的出生日期。")
-        request = requests_service.lookup(session=session, tracking_no=data.tracking_no, verifier=data.verifier)
-        if request.status not in RATABLE_STATUSES:
-            raise NotRatable("办件办结后才能评价，届时欢迎您对我们的服务提出意见。")
-        rating.request_id = request.id
-        target = f"request {request.tracking_no}"
+        if bundles_service.get_by_tracking_no(session=session, tracking_no=data.tracking_no) is not None:
+            bundle = bundles_service.lookup(session=session, tracking_no=data.tracking_no, verifier=data.verifier)
+            if not bundle_ratable(bundle):
+                raise NotRatable(BUNDLE_NOT_RATABLE_TEXT)
+            rating.bundle_id = bundle.id
+            target = f"bundle {bundle.tracking_no}"
+        else:
+            request = requests_service.lookup(session=session, tracking_no=data.tracking_no, verifier=data.verifier)
+            if request.status not in RATABLE_STATUSES:
+                raise NotRatable(NOT_RATABLE_TEXT)
+            rating.request_id = request.id
+            target = f"request {request.tracking_no}"
 
     return _store(session=session, rating=rating, target=target)
 
@@ -68,20 +85,29 @@ def _store(*, session: Session, rating: Rating, target: str) -> Rating:
 
 
 def create_from_chat(*, session: Session, data: ChatRatingCreate) -> Rating:
-    """A rating button under a request's "已办结" notice: the conversation that made the request is the proof."""
-    request = requests_service.get_by_tracking_no(session=session, tracking_no=data.tracking_no)
-    if request is None or request.session_id is None or not hmac.compare_digest(
-        request.session_id.encode(), data.session_id.encode()
-    ):
-        raise RatingTargetNotFound("没有找到这个对话中的办件，请通过受理编号和验证信息评价。")
-    if request.status not in RATABLE_STATUSES:
-        raise NotRatable("办件办结后才能评价，届时欢迎您对我们的服务提出意见。")
+    """A rating button under a request's "已办结" notice, or under a bundle's status in the chat: the conversation that
+    made the request or the bundle is the proof."""
     level = RatingLevel(data.level)
     rating = Rating(
-        request_id=request.id, level=level, score=SCORES[level], comment=(data.comment or "").strip() or None,
+        level=level, score=SCORES[level], comment=(data.comment or "").strip() or None,
         needs_follow_up=level in FOLLOW_UP_LEVELS,
     )
-    return _store(session=session, rating=rating, target=f"request {request.tracking_no} (chat)")
+    bundle = bundles_service.get_by_tracking_no(session=session, tracking_no=data.tracking_no)
+    target = bundle or requests_service.get_by_tracking_no(session=session, tracking_no=data.tracking_no)
+    if target is None or target.session_id is None or not hmac.compare_digest(
+        target.session_id.encode(), data.session_id.encode()
+    ):
+        raise RatingTargetNotFound("没有找到这个对话中的办件，请通过受理编号和验证信息评价。")
+    if bundle is not None:
+        if not bundle_ratable(bundle):
+            raise NotRatable(BUNDLE_NOT_RATABLE_TEXT)
+        rating.bundle_id = bundle.id
+        return _store(session=session, rating=rating, target=f"bundle {bundle.tracking_no} (chat)")
+    assert isinstance(target, ServiceRequest)
+    if target.status not in RATABLE_STATUSES:
+        raise NotRatable(NOT_RATABLE_TEXT)
+    rating.request_id = target.id
+    return _store(session=session, rating=rating, target=f"request {target.tracking_no} (chat)")
 
 
 def asks_for_contact(*, session: Session, rating: Rating) -> bool:

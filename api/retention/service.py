@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from api.bundle_requests import service as bundles_service
 from api.conversations import service as conversations
 from api.conversations.models import Conversation, ConversationState, Message
 from api.db import utcnow
@@ -179,8 +180,12 @@ def _anonymise(session: Session, conversation_id: int) -> None:
 
 def _anonymise_request(session: Session, request_id: int, now: datetime) -> None:
     request = session.get_one(ServiceRequest, request_id)
-    _mask_ratings(session, Rating.request_id == request_id, requests_service.personal_text_masker(request))
+    bundle_id, mask = request.bundle_id, requests_service.personal_text_masker(request)
+    _mask_ratings(session, Rating.request_id == request_id, mask)
     requests_service.anonymise(session=session, request=request, at=now)
+    if bundle_id is not None:  # the rating of the whole bundle may name the applicant too
+        _mask_ratings(session, Rating.bundle_id == bundle_id, mask)
+        bundles_service.anonymise_when_done(session=session, bundle_id=bundle_id)
 
 
 def _mask_ratings(session: Session, which: ColumnElement[bool], mask: Callable[[str], str]) -> None:

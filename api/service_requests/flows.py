@@ -7,15 +7,25 @@ marked as delivered only if the reply carrying it is stored too.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from api.bundle_requests import service as bundles_service
+from api.bundle_requests.models import BundleRequest
+from api.bundle_requests.schemas import (
+    BundleRequestRead,
+    SessionApplicationsPage,
+    SessionBundleItemRead,
+    SessionBundleRead,
+)
 from api.db import utcnow
 from api.feedback import service as feedback_service
 from api.feedback.models import Rating
 from api.service_requests import service as requests_service
+from api.service_requests.exceptions import CannotCancel
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
 from api.service_requests.schemas import ServiceRequestRead, SessionRequestRead
 
@@ -91,17 +101,65 @@ def take_status_notices(*, session: Session, session_id: str) -> list[Notice]:
     ]
 
 
-def session_requests(*, session: Session, session_id: str) -> list[SessionRequestRead]:
-    """This conversation's requests, newest first, each with whether it can be rated now (finished, no rating yet):
-    the citizen who applied here asks "办到哪了" and rates without a tracking number or verifier."""
-    requests = requests_service.of_session(session=session, session_id=session_id)
+def _ratable(*, session: Session, requests: Sequence[ServiceRequest]) -> set[int]:
+    """Ids of the requests that can be rated now: finished, and no rating yet."""
     rated = set(session.scalars(
         select(Rating.request_id).where(Rating.request_id.in_([r.id for r in requests]))
     ))
-    return [
-        SessionRequestRead(
-            **ServiceRequestRead.from_model(r).model_dump(),
-            ratable=r.status in feedback_service.RATABLE_STATUSES and r.id not in rated,
-        )
-        for r in requests
+    return {r.id for r in requests if r.status in feedback_service.RATABLE_STATUSES and r.id not in rated}
+
+
+def session_requests(*, session: Session, session_id: str) -> SessionApplicationsPage:
+    """This conversation's requests and bundles, newest first, each request and item with whether it can be rated
+    now: the citizen who applied here asks "办到哪了" and rates without a tracking number or verifier."""
+    requests = requests_service.of_session(session=session, session_id=session_id)
+    bundles = bundles_service.of_session(session=session, session_id=session_id)
+    ratable = _ratable(session=session, requests=[*requests, *(item for b in bundles for item in b.items)])
+    rated_bundles = set(session.scalars(
+        select(Rating.bundle_id).where(Rating.bundle_id.in_([b.id for b in bundles]))
+    ))
+    return SessionApplicationsPage(
+        session_id=session_id,
+        requests=[
+            SessionRequestRead(**ServiceRequestRead.from_model(r).model_dump(), ratable=r.id in ratable)
+            for r in requests
+        ],
+        bundles=[
+            _session_bundle(b, ratable, whole=feedback_service.bundle_ratable(b) and b.id not in rated_bundles)
+            for b in bundles
+        ],
+    )
+
+
+def _session_bundle(bundle: BundleRequest, ratable: set[int], *, whole: bool) -> SessionBundleRead:
+    read = BundleRequestRead.from_model(bundle)
+    items = [
+        SessionBundleItemRead(**item.model_dump(), ratable=model.id in ratable)
+        for item, model in zip(read.items, bundle.items, strict=True)
     ]
+    return SessionBundleRead(**{**read.model_dump(), "items": items}, ratable=whole)
+
+
+def lookup(*, session: Session, tracking_no: str, verifier: str) -> ServiceRequestRead | BundleRequestRead:
+    """A single request or a bundle, by its tracking number and the applicant's birth date: the one lookup of
+    both kinds of number, so the chat asks once and the guessing limit counts both."""
+    if bundles_service.get_by_tracking_no(session=session, tracking_no=tracking_no) is not None:
+        return BundleRequestRead.from_model(
+            bundles_service.lookup(session=session, tracking_no=tracking_no, verifier=verifier)
+        )
+    return ServiceRequestRead.from_model(
+        requests_service.lookup(session=session, tracking_no=tracking_no, verifier=verifier)
+    )
+
+
+BUNDLE_CANNOT_CANCEL_TEXT = (
+    "一次申请的各事项由各部门分别受理，不能在线整体取消；如需撤回，请联系“一件事”综合窗口或拨打 12345 政务服务热线。"
+)
+
+
+def cancel(*, session: Session, tracking_no: str, verifier: str, reason: str | None) -> ServiceRequest:
+    """Cancel a single request; a bundle's number (once its applicant is verified) is told why it cannot be."""
+    if bundles_service.get_by_tracking_no(session=session, tracking_no=tracking_no) is not None:
+        bundles_service.lookup(session=session, tracking_no=tracking_no, verifier=verifier)
+        raise CannotCancel(BUNDLE_CANNOT_CANCEL_TEXT)
+    return requests_service.cancel(session=session, tracking_no=tracking_no, verifier=verifier, reason=reason)

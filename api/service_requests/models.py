@@ -1,6 +1,7 @@
 import datetime as dt
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -43,6 +44,15 @@ class ServiceRequest(Base):
     session_id: Mapped[str | None] = mapped_column(String(128), index=True, default=None)
     guide_id: Mapped[str] = mapped_column(String(64))
     service_title: Mapped[str] = mapped_column(String(200))
+    # The guide's department, which handles the request (each item of a bundle has its own).
+    department: Mapped[str | None] = mapped_column(String(50), default=None)
+    # Set for the items of a bundle request (one application for a life event, api/bundle_requests): they share its
+    # applicant, consent and appointment and are handled and tracked one by one.
+    bundle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bundle_requests.id"), default=None, index=True
+    )
+    # The facts the life event asks of this service alone (knowledge.schema.OwnFact): key -> {question, value}.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     applicant_name: Mapped[str] = mapped_column(String(50))
     id_number: Mapped[str] = mapped_column(String(18))
     phone: Mapped[str] = mapped_column(String(11))

@@ -4,6 +4,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from api.bundle_requests.schemas import BundleRequestRead, SessionApplicationsPage
 from api.db import SessionDep
 from api.dependencies import SettingsDep
 from api.ratelimit import LimiterDep
@@ -14,7 +15,6 @@ from api.service_requests.schemas import (
     CancelRequest,
     ServiceRequestCreate,
     ServiceRequestRead,
-    SessionRequestPage,
     SlotPage,
     SlotRead,
     Verification,
@@ -63,25 +63,28 @@ def booking_day(day: dt.date, session: SessionDep) -> calendar.BookingDay:
     return service.booking_day(session=session, day=day, at=calendar.now())
 
 
-@router.post("/lookup", response_model=ServiceRequestRead, summary="凭受理编号和申请人出生日期查询进度")
-def lookup_request(body: Verification, session: SessionDep, limiter: LimiterDep) -> ServiceRequestRead:
+@router.post(
+    "/lookup", response_model=ServiceRequestRead | BundleRequestRead,
+    summary="凭受理编号和申请人出生日期查询进度（单项申请或“一件事”一次申请）",
+)
+def lookup_request(
+    body: Verification, session: SessionDep, limiter: LimiterDep
+) -> ServiceRequestRead | BundleRequestRead:
     with limited_verification(limiter=limiter, tracking_no=body.tracking_no):
-        request = service.lookup(session=session, tracking_no=body.tracking_no, verifier=body.verifier)
-    return ServiceRequestRead.from_model(request)
+        return flows.lookup(session=session, tracking_no=body.tracking_no, verifier=body.verifier)
 
 
 @router.get(
-    "/by-session/{session_id}", response_model=SessionRequestPage, summary="本会话提交的办件（无需受理编号和验证信息）"
+    "/by-session/{session_id}", response_model=SessionApplicationsPage,
+    summary="本会话提交的办件和“一件事”一次申请（无需受理编号和验证信息）",
 )
 def session_requests(
     session: SessionDep,
     session_id: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$"),
-) -> SessionRequestPage:
+) -> SessionApplicationsPage:
     # The action server passes the Rasa sender id, which is the gateway's own session id: only the conversation that
     # made a request gets it back this way.
-    return SessionRequestPage(
-        session_id=session_id, requests=flows.session_requests(session=session, session_id=session_id)
-    )
+    return flows.session_requests(session=session, session_id=session_id)
 
 
 @router.post("/{tracking_no}/cancel", response_model=ServiceRequestRead, summary="受理前取消申请")
@@ -89,7 +92,5 @@ def cancel_request(
     tracking_no: str, body: CancelRequest, session: SessionDep, limiter: LimiterDep
 ) -> ServiceRequestRead:
     with limited_verification(limiter=limiter, tracking_no=tracking_no):
-        request = service.cancel(
-            session=session, tracking_no=tracking_no, verifier=body.verifier, reason=body.reason
-        )
+        request = flows.cancel(session=session, tracking_no=tracking_no, verifier=body.verifier, reason=body.reason)
     return ServiceRequestRead.from_model(request)

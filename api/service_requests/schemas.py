@@ -72,6 +72,7 @@ class ServiceRequestRead(BaseModel):
     status_label: str
     guide_id: str
     service_title: str
+    department: str | None = None  # the guide's department, which handles it
     applicant_name: str
     id_number: str
     phone: str
@@ -94,6 +95,7 @@ class ServiceRequestRead(BaseModel):
             status_label=STATUS_LABELS[request.status],
             guide_id=request.guide_id,
             service_title=request.service_title,
+            department=request.department,
             applicant_name=mask_name(request.applicant_name),
             id_number=mask_id_number(request.id_number),
             phone=mask_phone(request.phone),

@@ -13,7 +13,9 @@ import re
 import secrets
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
+from typing import Protocol
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -112,7 +114,29 @@ def _identity(field: str, check: object, value: str) -> str:
         raise InvalidField(field, str(exc)) from None
 
 
-def fingerprint(data: ServiceRequestCreate) -> str:
+class Applicant(Protocol):
+    """What a single request and a bundle request both collect about the applicant."""
+
+    applicant_name: str
+    id_number: str
+    phone: str
+    consent: bool
+    materials_confirmed: bool
+
+
+def checked_applicant(data: Applicant) -> tuple[str, str, str]:
+    """Normalised name, ID number and mobile, once consent and materials are confirmed; InvalidField otherwise."""
+    name = _identity("applicant_name", validate_person_name, data.applicant_name)
+    id_number = _identity("id_number", validate_id_number, data.id_number)
+    phone = _identity("phone", validate_mobile, data.phone)
+    if not data.consent:
+        raise InvalidField("consent", "需要您同意个人信息使用告知后才能提交申请。")
+    if not data.materials_confirmed:
+        raise InvalidField("materials_confirmed", "请先确认已备齐所需材料，再提交申请。")
+    return name, id_number, phone
+
+
+def fingerprint(data: BaseModel) -> str:
     canonical = json.dumps(data.model_dump(mode="json", exclude={"session_id"}), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -257,13 +281,7 @@ def create(
         return _replay(existing, fp), False
 
     guide = load_guide(guides_dir=guides_dir, guide_id=data.guide_id)
-    name = _identity("applicant_name", validate_person_name, data.applicant_name)
-    id_number = _identity("id_number", validate_id_number, data.id_number)
-    phone = _identity("phone", validate_mobile, data.phone)
-    if not data.consent:
-        raise InvalidField("consent", "需要您同意个人信息使用告知后才能提交申请。")
-    if not data.materials_confirmed:
-        raise InvalidField("materials_confirmed", "请先确认已备齐所需材料，再提交申请。")
+    name, id_number, phone = checked_applicant(data)
     mode = HandlingMode(data.mode)
     if mode == HandlingMode.ONLINE and not guide.online.available:
         raise InvalidField("mode", f"“{guide.title}”暂不支持网上办理，请选择窗口办理。")
@@ -289,6 +307,7 @@ def create(
                 session_id=data.session_id,
                 guide_id=guide.id,
                 service_title=guide.title,
+                department=guide.department,
                 applicant_name=name,
                 id_number=id_number,
                 phone=phone,
@@ -329,7 +348,8 @@ def of_session(*, session: Session, session_id: str) -> Sequence[ServiceRequest]
     the citizen who applied here needs no tracking number or verifier (anonymised requests have no session)."""
     return session.scalars(
         select(ServiceRequest)
-        .where(ServiceRequest.session_id == session_id)
+        # The items of a bundle are shown with their bundle (api.bundle_requests.service.of_session).
+        .where(ServiceRequest.session_id == session_id, ServiceRequest.bundle_id.is_(None))
         .options(selectinload(ServiceRequest.history))
         .order_by(ServiceRequest.id.desc())
         .limit(SESSION_REQUESTS_LIMIT)
@@ -384,7 +404,8 @@ def change_status(
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidTransition("这个办件的状态刚刚被其他人更新了，请刷新后再操作。")
-    if to in _RELEASES_SLOT and request.slot_id is not None:
+    still_needed = _slot_still_needed(session=session, request=request)
+    if to in _RELEASES_SLOT and request.slot_id is not None and not still_needed:
         release_slot(session=session, slot_id=request.slot_id)
     session.add(
         StatusChange(
@@ -396,6 +417,20 @@ def change_status(
     session.refresh(request)
     logger.info("service request %s: %s -> %s by %s", request.tracking_no, current.value, to.value, actor)
     return request
+
+
+def _slot_still_needed(*, session: Session, request: ServiceRequest) -> bool:
+    """The items of a bundle share one appointment: it is given back only when the last of them that needs it
+    ends without being done (the status of ``request`` itself is already updated in the database)."""
+    if request.bundle_id is None:
+        return False
+    return session.scalar(
+        select(ServiceRequest.id).where(
+            ServiceRequest.bundle_id == request.bundle_id,
+            ServiceRequest.slot_id == request.slot_id,
+            ServiceRequest.status.not_in(_RELEASES_SLOT),
+        ).limit(1)
+    ) is not None
 
 
 def cancel(*, session: Session, tracking_no: str, verifier: str, reason: str | None = None) -> ServiceRequest:
@@ -506,8 +541,9 @@ def anonymise(*, session: Session, request: ServiceRequest, at: dt.datetime) -> 
 
     Kept for statistics and the record: tracking number, service, mode, appointment, status, every date and the
     history (its reasons masked). Gone: name (surname kept, as govchat.masking.mask_name), ID number, phone, the chat
-    session, and the idempotency key and fingerprint, which are hashes of those very contents and would let anyone
-    holding a guess confirm it. updated_at is left as it was: it is the time of the last status change.
+    session, a bundle item's own facts (a child's name, an address), and the idempotency key and fingerprint, which
+    are hashes of those very contents and would let anyone holding a guess confirm it. updated_at is left as it was:
+    it is the time of the last status change.
     """
     if request.status not in FINAL_STATUSES:
         raise ValueError(f"request {request.tracking_no} is still open")
@@ -526,6 +562,7 @@ def anonymise(*, session: Session, request: ServiceRequest, at: dt.datetime) -> 
             id_number=anonymised_id_number(request.id_number),
             phone=anonymised_phone(request.phone),
             session_id=None,
+            facts=None,
             idempotency_key=f"{ANONYMISED_KEY_PREFIX}{request.id}",
             fingerprint="",
             anonymised_at=at,

@@ -5,6 +5,8 @@ from datetime import datetime
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from api.bundle_requests import service as bundles_service
+from api.bundle_requests.schemas import BundleRequestRead
 from api.db import SessionDep
 from api.feedback.models import Rating
 from api.service_requests.exceptions import InvalidTransition
@@ -25,6 +27,11 @@ class RequestPage(BaseModel):
     total: int
 
 
+class BundlePage(BaseModel):
+    items: list[BundleRequestRead]
+    total: int
+
+
 class StatusChangeRequest(BaseModel):
     to: RequestStatus
     reason: str | None = Field(default=None, max_length=500)
@@ -36,6 +43,7 @@ class FollowUpRead(BaseModel):
     comment: str | None
     conversation_id: int | None
     request_id: int | None
+    bundle_id: int | None = None
     created_at: datetime
     followed_up_at: datetime | None
     followed_up_by: str | None
@@ -49,7 +57,8 @@ class FollowUpDone(BaseModel):
 def _follow_up(rating: Rating) -> FollowUpRead:
     return FollowUpRead(
         id=rating.id, level=rating.level, comment=mask_message(rating.comment) if rating.comment else None,
-        conversation_id=rating.conversation_id, request_id=rating.request_id, created_at=rating.created_at,
+        conversation_id=rating.conversation_id, request_id=rating.request_id, bundle_id=rating.bundle_id,
+        created_at=rating.created_at,
         followed_up_at=rating.followed_up_at, followed_up_by=rating.followed_up_by,
         follow_up_note=rating.follow_up_note,
     )
@@ -76,6 +85,15 @@ def change_status(tracking_no: str, body: StatusChangeRequest, staff: CurrentSta
     request = flows.change_request_status(session=session, staff=staff.user, tracking_no=tracking_no, to=body.to,
                                           reason=body.reason, ip=staff.ip)
     return ServiceRequestRead.from_model(request)
+
+
+@router.get("/bundles", response_model=BundlePage, summary="“一件事”一次申请列表（已脱敏，各事项分别办理）")
+def list_bundles(session: SessionDep, life_event_id: str | None = Query(default=None, max_length=64),
+                 limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0)) -> BundlePage:
+    # Each item is an ordinary request: staff change its status with POST /staff/requests/{item number}/status.
+    bundles, total = bundles_service.list_bundles(session=session, life_event_id=life_event_id, limit=limit,
+                                                  offset=offset)
+    return BundlePage(items=[BundleRequestRead.from_model(b) for b in bundles], total=total)
 
 
 @router.get("/follow-ups", response_model=list[FollowUpRead], summary="差评回访任务")

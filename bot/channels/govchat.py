@@ -26,7 +26,8 @@ DEFAULT_TOKEN = "dev-rasa-token"
 MAX_SENDER_CHARS = 200
 MAX_MESSAGE_CHARS = 5000  # the gateway enforces the real, smaller limit
 # Rasa reads, replays and serialises every event of the current session on each message, so latency grows with
-# the conversation (docs/performance.md). Past this many events, with no form in progress, a new session starts;
+# the conversation (docs/performance.md). Past this many events, with no form in progress (or application confirmed
+# but not stored), a new session starts;
 # carry_over_slots_to_new_session keeps the context (current guide) in the new one.
 MAX_SESSION_EVENTS = int(os.environ.get("GOVCHAT_MAX_SESSION_EVENTS", "200"))
 
@@ -56,6 +57,12 @@ class GovchatOutput(CollectingOutputChannel):
                 "custom": custom or None,
             }
         )
+
+
+def _holds_work(tracker: DialogueStateTracker) -> bool:
+    """A form in progress, or an application confirmed but not stored (the action server or the gateway failed):
+    a new session would lose its answers, since carrying slots over needs the action server too."""
+    return bool(tracker.active_loop_name) or tracker.get_slot("sr_confirmed") is True
 
 
 class GovchatInput(InputChannel):
@@ -109,7 +116,7 @@ class GovchatInput(InputChannel):
             )
             tracker = await self._tracker(request, sender)
             nlu = self._parse_of_this_message(tracker)
-            if tracker is not None and len(tracker.events) > MAX_SESSION_EVENTS and not tracker.active_loop_name:
+            if tracker is not None and len(tracker.events) > MAX_SESSION_EVENTS and not _holds_work(tracker):
                 await on_new_message(
                     UserMessage("/session_start", GovchatOutput(), sender, input_channel=self.name(), metadata=metadata)
                 )

@@ -40,3 +40,33 @@ CHECK = textwrap.dedent(
 
 def test_output_keeps_each_utterance_together_and_input_checks_the_token() -> None:
     run_in_rasa_env(CHECK, GOVCHAT_RASA_TOKEN="chan-token")
+
+
+HOLDS_WORK = textwrap.dedent(
+    """
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActiveLoop, SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from channels.govchat import _holds_work
+
+    domain = Domain.from_yaml('''
+    version: "3.1"
+    slots:
+      sr_confirmed: {type: any, mappings: [{type: custom}]}
+    forms:
+      bundle_request_form: {required_slots: []}
+    ''')
+    def tracker(*events):
+        return DialogueStateTracker.from_events("c1", list(events), slots=domain.slots)
+    assert not _holds_work(tracker())
+    assert _holds_work(tracker(ActiveLoop("bundle_request_form")))
+    # Confirmed, but the submission failed: a new session now would lose the answers.
+    assert _holds_work(tracker(SlotSet("sr_confirmed", True)))
+    assert not _holds_work(tracker(SlotSet("sr_confirmed", None)))
+    print("ok")
+    """
+)
+
+
+def test_no_new_session_while_an_application_waits_to_be_stored() -> None:
+    run_in_rasa_env(HOLDS_WORK)

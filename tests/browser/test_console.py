@@ -28,8 +28,9 @@ pytestmark = pytest.mark.browser
 PASSWORD = "Console-2026!"
 DESKTOP = {"width": 1366, "height": 900}
 NAV = {
-    "admin": {"conversations", "inbox", "canned", "requests", "analytics", "staff", "audit", "retention", "holidays"},
-    "agent": {"conversations", "inbox", "requests"},
+    "admin": {"conversations", "inbox", "canned", "requests", "bundles", "analytics", "staff", "audit", "retention",
+              "holidays"},
+    "agent": {"conversations", "inbox", "requests", "bundles"},
     "analyst": {"conversations", "analytics"},
 }
 

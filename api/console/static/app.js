@@ -9,6 +9,7 @@ const PAGES = [
   {hash: "#/inbox", title: "人工接管", roles: ["admin", "agent"]},
   {hash: "#/canned", title: "快捷回复", roles: ["admin"]},
   {hash: "#/requests", title: "办件管理", roles: ["admin", "agent"]},
+  {hash: "#/bundles", title: "一件事申请", roles: ["admin", "agent"]},  // bundles.js
   {hash: "#/analytics", title: "数据分析", roles: ["admin", "analyst"]},
   {hash: "#/staff", title: "账号管理", roles: ["admin"]},
   {hash: "#/audit", title: "审计日志", roles: ["admin"]},
@@ -111,6 +112,7 @@ async function route() {
     else if (parts[0] === "canned") await cannedPage();
     else if (parts[0] === "requests" && parts[1]) await requestPage(decodeURIComponent(parts[1]));
     else if (parts[0] === "requests") await requestsPage();
+    else if (parts[0].startsWith("bundles")) await bundlesPage();
     else if (parts[0] === "analytics") await analyticsPage();
     else if (parts[0] === "staff") await staffPage();
     else if (parts[0] === "audit") await auditPage();
@@ -389,7 +391,7 @@ async function requestsPage() {
     el("h3", {}, `差评回访任务（${follow.length}）`),
     el("table", {"data-testid": "follow-ups"}, el("tr", {}, ...["评价", "内容", "会话/办件", "时间", ""].map((t) => el("th", {}, t))),
       ...follow.map((f) => el("tr", {}, el("td", {}, f.level), el("td", {}, f.comment || ""),
-        el("td", {}, f.conversation_id ? el("a", {href: "#/conversations/" + f.conversation_id}, "会话 #" + f.conversation_id) : "办件 " + f.request_id),
+        el("td", {}, f.conversation_id ? el("a", {href: "#/conversations/" + f.conversation_id}, "会话 #" + f.conversation_id) : f.request_id ? "办件 " + f.request_id : "一件事申请 " + f.bundle_id),
         el("td", {}, fmtTime(f.created_at)), el("td", {}, el("button", {type: "button", onclick: async () => {
           const note = prompt("回访记录："); if (note === null) return;
           await api("POST", `/api/v1/staff/follow-ups/${f.id}/done`, {note}); requestsPage();

@@ -38,6 +38,8 @@ class FakeGateway:
     lookup_reply: tuple[int, dict[str, Any]] = (404, {"code": "request_not_found", "detail": "没有找到"})
     # Session id -> the requests /by-session/{id} answers with.
     session_requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Session id -> the bundles /by-session/{id} answers with.
+    session_bundles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def slots(self) -> list[dict[str, Any]]:
         return [
@@ -77,10 +79,24 @@ class FakeGateway:
                 **body,
             }
             return httpx.Response(201, json=self.created[key])
+        if path == "/api/v1/bundle-requests":
+            key = request.headers["idempotency-key"]
+            if key not in self.created:
+                body = json.loads(request.content)
+                no = f"GZ20261126BCDE{len(self.created) + 2:04d}"
+                items = [
+                    {"tracking_no": f"{no}{n:02d}", "status": "submitted", "status_label": "已提交，等待受理",
+                     "service_title": item["guide_id"], "mode_label": "网上办理", "history": [], **item}
+                    for n, item in enumerate(body["items"], start=1)
+                ]
+                self.created[key] = {"tracking_no": no, "event_title": "新生儿出生“一件事”", **body, "items": items}
+                return httpx.Response(201, json=self.created[key])
+            return httpx.Response(200, json=self.created[key])
         if "/by-session/" in path:
             session_id = path.rsplit("/", 1)[1]
             return httpx.Response(200, json={"session_id": session_id,
-                                             "requests": self.session_requests.get(session_id, [])})
+                                             "requests": self.session_requests.get(session_id, []),
+                                             "bundles": self.session_bundles.get(session_id, [])})
         if path.endswith(("/lookup", "/cancel", "/from-chat")):
             status, body = self.lookup_reply
             return httpx.Response(status, json=body)

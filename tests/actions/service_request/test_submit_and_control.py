@@ -11,7 +11,7 @@ import pytest
 from rasa_sdk import Action
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.service_request import control, rating, submit, tracking
+from actions.service_request import applications, control, rating, submit, tracking
 from tests.actions.service_request.conftest import FILLED, OFFICE, FakeGateway, bookable, slot_values, texts, tracker
 
 
@@ -128,7 +128,7 @@ def test_repeated_confirmation_sends_the_same_key(dispatcher: CollectingDispatch
     assert len(keys) == 1 and len(fake_gateway.created) == 1
     assert texts(dispatcher)[0] == texts(dispatcher)[1]
     # Another conversation or other contents make another key.
-    other = submit.idempotency_key("web-citizen-2", submit.build_payload(tracker(slots=FILLED)) or {})
+    other = applications.idempotency_key("web-citizen-2", submit.build_payload(tracker(slots=FILLED)) or {})
     assert other not in keys
 
 

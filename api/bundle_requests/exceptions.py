@@ -1,0 +1,5 @@
+from api.service_requests.exceptions import InvalidField
+
+
+class UnknownLifeEvent(InvalidField):
+    code = "unknown_life_event"

@@ -217,6 +217,14 @@ def list_bundles(
     return rows, total
 
 
+def applied_events(*, session: Session) -> list[tuple[str, str]]:
+    """(event id, title) of every life event with an application, by title."""
+    rows = session.execute(
+        select(BundleRequest.life_event_id, BundleRequest.event_title).distinct().order_by(BundleRequest.event_title)
+    ).all()
+    return [(event_id, title) for event_id, title in rows]
+
+
 def count_by_event(*, session: Session, start: dt.datetime, end: dt.datetime) -> list[tuple[str, int]]:
     """(event title, bundle requests) submitted in [start, end), most first: for the analytics page."""
     rows = session.execute(

@@ -27,9 +27,15 @@ class RequestPage(BaseModel):
     total: int
 
 
+class EventChoice(BaseModel):
+    id: str
+    title: str
+
+
 class BundlePage(BaseModel):
     items: list[BundleRequestRead]
     total: int
+    events: list[EventChoice]  # the life events that have applications, for the page's filter
 
 
 class StatusChangeRequest(BaseModel):
@@ -93,7 +99,8 @@ def list_bundles(session: SessionDep, life_event_id: str | None = Query(default=
     # Each item is an ordinary request: staff change its status with POST /staff/requests/{item number}/status.
     bundles, total = bundles_service.list_bundles(session=session, life_event_id=life_event_id, limit=limit,
                                                   offset=offset)
-    return BundlePage(items=[BundleRequestRead.from_model(b) for b in bundles], total=total)
+    events = [EventChoice(id=i, title=t) for i, t in bundles_service.applied_events(session=session)]
+    return BundlePage(items=[BundleRequestRead.from_model(b) for b in bundles], total=total, events=events)
 
 
 @router.get("/follow-ups", response_model=list[FollowUpRead], summary="差评回访任务")

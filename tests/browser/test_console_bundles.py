@@ -48,6 +48,7 @@ def test_agent_sees_a_bundle_and_accepts_one_item(open_console: Any, gateway: Ga
     head = agent.locator("[data-testid=bundle-row]", has_text=bundle)
     head.wait_for()
     assert "开办餐饮小店" in head.inner_text() and "张**" in head.inner_text() and PHONE not in head.inner_text()
+    assert "开办餐饮小店" in agent.get_by_test_id("event-filter").inner_text()  # filtered by title, not by id
     items = agent.locator("[data-testid=bundle-item]")
     assert items.count() == 3
     assert "市场监管" in items.nth(0).inner_text() and "李记牛肉粉" in items.nth(0).inner_text()

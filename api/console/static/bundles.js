@@ -37,9 +37,11 @@ function bundleRows(b) {
 async function bundlesPage() {
   const event = new URLSearchParams(location.hash.split("?")[1] || "").get("life_event_id") || "";
   const data = await api("GET", "/api/v1/staff/bundles?" + query({life_event_id: event}));
-  const input = el("input", {name: "life_event_id", value: event, placeholder: "一件事编号，如 newborn", "data-testid": "event-filter"});
-  const filter = el("form", {class: "row"}, "一件事：", input, el("button", {type: "submit"}, "筛选"), `共 ${data.total} 件`);
-  filter.onsubmit = (e) => { e.preventDefault(); location.hash = "#/bundles?" + query({life_event_id: input.value.trim()}); };
+  const options = [{id: "", title: "全部"}, ...data.events].map((ev) =>
+    el("option", {value: ev.id, selected: ev.id === event}, ev.title));
+  const select = el("select", {name: "life_event_id", "aria-label": "一件事", "data-testid": "event-filter"}, ...options);
+  const filter = el("form", {class: "row"}, "一件事：", select, el("button", {type: "submit"}, "筛选"), `共 ${data.total} 件`);
+  filter.onsubmit = (e) => { e.preventDefault(); location.hash = "#/bundles?" + query({life_event_id: select.value}); };
   view.replaceChildren(el("h2", {}, "一件事申请"), filter,
     el("table", {"data-testid": "bundles"},
       el("tr", {}, ...["受理编号", "事项", "部门", "办理方式", "状态", "事项信息", "变更状态"].map((t) => el("th", {}, t))),

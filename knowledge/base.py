@@ -163,13 +163,12 @@ class KnowledgeBase:
         finder = self._event_finder
         if finder is None or not finder.events or not ranking:
             return None
-        top = ranking[0][0]
         return finder.find(
             sig.query,
             self.searcher.embed_query(sig.query),
             guide_dense=max(sig.guide_scores["dense"].values(), default=0.0),
             ranked_guides=[self.searcher.index.entries[pos].id for pos, _ in ranking[:20]],
-            guide_named=sig.alias.get(top, 0.0) >= 1.0,
+            named_guides={self.searcher.index.entries[pos].id for pos, a in sig.alias.items() if a >= 1.0},
             aspect=sig.aspect,
             cal=self.calibration,
         )

@@ -9,6 +9,7 @@ thing of it (where, what to bring, how long), which is that guide's question.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -21,6 +22,18 @@ from knowledge.textproc import expand, normalize
 _ONE_THING: frozenset[Aspect | None] = frozenset(
     {"materials", "fees", "benefits", "time", "place", "conditions", "online", "phone"}
 )
+
+
+# "要办哪些手续", "要办些啥子", "该干啥": the question asks what a whole situation needs, not one thing of one service.
+_ASKS_MANY = re.compile(
+    r"(哪些|哪几|啥子|什么|些啥|些什么|哪样|好多|几样)(手续|事情|事项|证件|部门)|"
+    r"(办|弄|搞|跑)(哪些|些啥|些什么|啥子|什么)(?!材料|资料|东西|证明)|"
+    r"都要办|都得办|要办的事|一套手续|全部手续|所有手续|(该|要)(干|做)(啥|什么|哪些)"
+)
+
+
+def asks_many(query: str) -> bool:
+    return bool(_ASKS_MANY.search(query))
 
 
 class LifeEventFinder:
@@ -41,6 +54,12 @@ class LifeEventFinder:
         text = expand(query)
         found = [(len(n), eid) for eid, names in self.names.items() for n in names if n in text]
         return max(found)[1] if found else None
+
+    def several_named(self, named_guides: set[str]) -> str | None:
+        """The one event two or more of whose services the question names."""
+        counts = {e.id: len(named_guides & {s.guide for s in e.services}) for e in self.events.values()}
+        several = [e for e, n in counts.items() if n >= 2]
+        return several[0] if len(several) == 1 else None
 
     def closest(
         self, query_vector: np.ndarray, ranked_guides: Sequence[str], margin: float
@@ -73,21 +92,29 @@ class LifeEventFinder:
         *,
         guide_dense: float,
         ranked_guides: Sequence[str],
-        guide_named: bool,
+        named_guides: set[str],
         aspect: Aspect | None,
         cal: Calibration,
     ) -> str | None:
         """The event the question is about, or ``None`` for a guide's question.
 
         ``guide_dense`` is the best guide's dense similarity, ``ranked_guides`` the guide ids best first,
-        ``guide_named`` whether the question contains a guide's title or alias.
+        ``named_guides`` the guides whose title or alias the question contains.
         """
         named = self.named(query)
         if named is not None:
             return named
+        # Two services of one event in one message, asking how ("出生证、上户口、医保这些咋个弄"), ask for its list;
+        # asking one thing ("生育津贴要带啥，出生证明要原件不") names the other as a document.
+        if aspect not in _ONE_THING and (several := self.several_named(named_guides)) is not None:
+            return several
         event_id, similarity = self.closest(query_vector, ranked_guides, cal.life_event_margin)
-        if event_id is None or similarity < cal.life_event_at or similarity - guide_dense < cal.life_event_margin:
+        guide_named = bool(ranked_guides) and ranked_guides[0] in named_guides
+        if event_id is None or (guide_named and aspect in _ONE_THING):
             return None
-        if guide_named and aspect in _ONE_THING:
+        # A question that asks what a situation needs is the nearest event's, however near one guide is.
+        if asks_many(query) and similarity >= cal.life_event_asks_many_at:
+            return event_id
+        if similarity < cal.life_event_at or similarity - guide_dense < cal.life_event_margin:
             return None
         return event_id

@@ -24,25 +24,25 @@ def near(similarity: float) -> np.ndarray:
 
 
 def test_a_question_naming_the_event_finds_it() -> None:
-    assert finder().find("出生一件事咋个办", near(0.0), guide_dense=0.99, guide_named=True, aspect="process",
-                         ranked_guides=[], cal=CAL) == "newborn"
+    assert finder().find("出生一件事咋个办", near(0.0), guide_dense=0.99, named_guides={"first-thing"},
+                         aspect="process", ranked_guides=["first-thing"], cal=CAL) == "newborn"
 
 
 def test_closer_to_the_event_than_to_any_guide_by_the_margin() -> None:
     f = finder()
-    assert f.find("娃娃生了要办些啥", near(0.95), guide_dense=0.92, guide_named=False, aspect="process",
+    assert f.find("娃娃生了咋个弄", near(0.95), guide_dense=0.92, named_guides=set(), aspect="process",
                   ranked_guides=[], cal=CAL) == "newborn"
-    assert f.find("娃娃生了要办些啥", near(0.93), guide_dense=0.92, guide_named=False, aspect="process",
+    assert f.find("娃娃生了咋个弄", near(0.93), guide_dense=0.92, named_guides=set(), aspect="process",
                   ranked_guides=[], cal=CAL) is None
 
 
 def test_one_thing_asked_of_a_named_guide_stays_with_the_guide() -> None:
     f = finder()
-    assert f.find("给娃娃上户口要带啥子", near(0.95), guide_dense=0.90, guide_named=True, aspect="materials",
-                  ranked_guides=[], cal=CAL) is None
+    assert f.find("给娃娃上户口要带啥子", near(0.95), guide_dense=0.90, named_guides={"first-thing"},
+                  aspect="materials", ranked_guides=["first-thing"], cal=CAL) is None
     # "how do I" of a named guide may still be the whole event ("二手房交易一整套手续有哪些")
-    assert f.find("上户口这些一整套手续", near(0.95), guide_dense=0.90, guide_named=True, aspect="process",
-                  ranked_guides=[], cal=CAL) == "newborn"
+    assert f.find("上户口这些一整套手续", near(0.95), guide_dense=0.90, named_guides={"first-thing"},
+                  aspect="process", ranked_guides=["first-thing"], cal=CAL) == "newborn"
 
 
 def test_events_as_near_by_name_are_told_apart_by_the_guides_the_search_ranks() -> None:
@@ -55,11 +55,32 @@ def test_events_as_near_by_name_are_told_apart_by_the_guides_the_search_ranks() 
     # Every name of both events is as near the question; the search ranks third-thing (school-start's) first.
     f = LifeEventFinder([newborn, school], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
     assert f.find("娃娃上小学要办哪些手续", near(0.96), guide_dense=0.90, ranked_guides=["third-thing", "second-thing"],
-                  guide_named=False, aspect="process", cal=CAL) == "school-start"
+                  named_guides=set(), aspect="process", cal=CAL) == "school-start"
     assert f.find("娃娃上小学要办哪些手续", near(0.96), guide_dense=0.90, ranked_guides=["second-thing"],
-                  guide_named=False, aspect="process", cal=CAL) == "newborn"
+                  named_guides=set(), aspect="process", cal=CAL) == "newborn"
 
 
 def test_off_topic_chat_far_from_every_name_is_no_event() -> None:
-    assert finder().find("王者荣耀玩哪个英雄好上分", near(0.86), guide_dense=0.83, guide_named=False, aspect=None,
+    assert finder().find("王者荣耀玩哪个英雄好上分", near(0.86), guide_dense=0.83, named_guides=set(), aspect=None,
                          ranked_guides=[], cal=CAL) is None
+
+
+def test_a_question_asking_what_a_situation_needs_takes_the_nearest_event_though_a_guide_is_nearer() -> None:
+    f = finder()
+    # "要办哪些手续" asks for several things; "要带啥子" asks one thing of one service.
+    assert f.find("娃娃生了要办哪些手续", near(0.90), guide_dense=0.93, named_guides=set(), aspect="process",
+                  ranked_guides=[], cal=CAL) == "newborn"
+    assert f.find("娃娃生了要带些啥子东西", near(0.90), guide_dense=0.93, named_guides=set(), aspect="materials",
+                  ranked_guides=[], cal=CAL) is None
+
+
+def test_two_services_of_one_event_asked_how_find_the_event() -> None:
+    births = [{"guide": "first-thing", "line": "先办。"}, {"guide": "second-thing", "line": "再办。"}]
+    event = LifeEvent.model_validate(event_data(id="newborn", services=births))
+    f = LifeEventFinder([event], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
+    both = {"first-thing", "second-thing"}
+    assert f.find("出生证上户口这些咋个弄", near(0.5), guide_dense=0.95, named_guides=both, aspect="process",
+                  ranked_guides=["first-thing"], cal=CAL) == "newborn"
+    # Asking one thing names the other as a document ("生育津贴要带啥，出生证明要原件不").
+    assert f.find("这个要带啥，那个要原件不", near(0.5), guide_dense=0.95, named_guides=both, aspect="materials",
+                  ranked_guides=["first-thing"], cal=CAL) is None

@@ -208,6 +208,7 @@ def judge_follow_up(expect: Expect, previous: Expect, reply: Reply) -> str:
 class Outcomes:
     singles: Counter[str] = field(default_factory=Counter)
     singles_by_kind: dict[str, Counter[str]] = field(default_factory=dict)
+    by_event: dict[str, Counter[str]] = field(default_factory=dict)  # life_event singles, per event (issue 15's goal)
     follow_ups: Counter[str] = field(default_factory=Counter)
     switches: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str, str, Reply]] = field(default_factory=list)
@@ -217,6 +218,8 @@ class Outcomes:
         self._latency(reply)
         outcome = judge_single(turn.expect, reply)
         self.singles_by_kind.setdefault(turn.expect.kind, Counter())[outcome] += 1
+        if turn.expect.kind == "life_event" and turn.expect.event:
+            self.by_event.setdefault(turn.expect.event, Counter())[outcome] += 1
         if outcome not in ("right_section", "refused", "apologised", "control", "event_found"):
             self.failures.append((case.id, turn.text, outcome, reply))
 
@@ -344,6 +347,10 @@ def report(outcomes: Outcomes, *, title: str, show_failures: int, out: Callable[
     rows.append(["switches", sum(outcomes.switches.values()),
                  ", ".join(f"{k} {v}" for k, v in outcomes.switches.most_common())])
     table("Outcomes by kind", ["kind", "n", "outcomes"], rows)
+    if outcomes.by_event:
+        table("Life events found, per event", ["event", "n", "found", "share"],
+              [[event, sum(c.values()), c["event_found"], round(c["event_found"] / sum(c.values()), 2)]
+               for event, c in sorted(outcomes.by_event.items())])
     for case_id, text, outcome, reply in outcomes.failures[:show_failures]:
         out(f"{case_id}\t{outcome}\t{text}\t-> {reply.guide_id}/{reply.section} {reply.decision} "
             f"intent={reply.intent} offered={','.join(reply.offered)} event={reply.life_event}")

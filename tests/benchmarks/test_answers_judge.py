@@ -1,11 +1,16 @@
 """How the whole-turn benchmark judges a reply (benchmarks/answers.py), and that its sets load."""
 
+from collections import Counter
+
 import pytest
 
 from benchmarks.answers import (
     NAMED_SETS,
+    Case,
     Expect,
+    Outcomes,
     Reply,
+    Turn,
     judge_follow_up,
     judge_single,
     load_named,
@@ -82,3 +87,12 @@ def test_a_life_event_set_loads_and_an_item_without_event_is_refused(tmp_path):
     path.write_text("singles:\n  - {id: a, text: 生娃娃了, kind: life_event}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="has no event"):
         load_set(path)
+
+
+def test_life_events_are_counted_per_event():
+    outcomes = Outcomes()
+    found = Reply(None, None, "checklist", False, False, None, (), "", life_event="newborn")
+    for text, event in (("生娃娃了要办哪些手续", "newborn"), ("老人走了要办啥", "after-death")):
+        expect = Expect("life_event", event=event)
+        outcomes.add_first(Case(id=text, turns=(Turn(text, expect),)), Turn(text, expect), found)
+    assert outcomes.by_event == {"newborn": Counter(event_found=1), "after-death": Counter(other_event=1)}

@@ -62,16 +62,21 @@ def parse_guide(data: Any, path: Path) -> tuple[Guide | None, list[GuideError]]:
     return guide, []
 
 
-def read_guide_file(path: Path) -> tuple[Guide | None, list[GuideError]]:
+def _read_yaml(path: Path) -> tuple[Any, list[GuideError]]:
+    """A file's YAML document, or the error that names the file (and the line) when it cannot be read."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8")), []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         return None, [GuideError(path, where, f"invalid YAML: {exc}")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [GuideError(path, "", f"cannot read: {exc}")]
-    return parse_guide(data, path)
+
+
+def read_guide_file(path: Path) -> tuple[Guide | None, list[GuideError]]:
+    data, errors = _read_yaml(path)
+    return (None, errors) if errors else parse_guide(data, path)
 
 
 def guide_files(guides_dir: Path) -> list[Path]:
@@ -131,14 +136,9 @@ def check_corpus(guides: list[Guide], catalogue: dict[str, str] | None = None) -
 
 def read_life_event_file(path: Path) -> tuple[LifeEvent | None, list[GuideError]]:
     """One life event file, validated like a guide: every error names the file and the field."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        return None, [GuideError(path, where, f"invalid YAML: {exc}")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [GuideError(path, "", f"cannot read: {exc}")]
+    data, errors = _read_yaml(path)
+    if errors:
+        return None, errors
     if not isinstance(data, dict):
         return None, [GuideError(path, "", "a life event file must hold one mapping (key: value), not a list")]
     try:

@@ -55,6 +55,11 @@ class LifeEventFinder:
         found = [(len(n), eid) for eid, names in self.names.items() for n in names if n in text]
         return max(found)[1] if found else None
 
+    def by_signs(self, query: str) -> str | None:
+        """The event whose situation word comes first in the question ("父亲去世，他名下的房子…" is after-death)."""
+        found = [(i, e.id) for e in self.events.values() for sign in e.signs if (i := query.find(sign)) >= 0]
+        return min(found)[1] if found else None
+
     def several_named(self, named_guides: set[str]) -> str | None:
         """The one event two or more of whose services the question names."""
         counts = {e.id: len(named_guides & {s.guide for s in e.services}) for e in self.events.values()}
@@ -112,9 +117,10 @@ class LifeEventFinder:
         guide_named = bool(ranked_guides) and ranked_guides[0] in named_guides
         if event_id is None or (guide_named and aspect in _ONE_THING):
             return None
-        # A question that asks what a situation needs is the nearest event's, however near one guide is.
+        # A question that asks what a situation needs is its event's (the one whose situation it names, else the
+        # nearest), however near one guide is.
         if asks_many(query) and similarity >= cal.life_event_asks_many_at:
-            return event_id
+            return self.by_signs(query) or event_id
         if similarity < cal.life_event_at or similarity - guide_dense < cal.life_event_margin:
             return None
-        return event_id
+        return self.by_signs(query) or event_id

@@ -175,6 +175,9 @@ class LifeEvent(_Model):
     title: Text  # e.g. 新生儿出生“一件事”
     summary: Text
     aliases: list[Text] = Field(min_length=3)  # how citizens name the event; the search indexes them
+    # Words of the situation itself (去世, 瘫, 门面): which event a "what must I do" question is about, when its
+    # wording is as near another event's names (knowledge/life_event_search.py).
+    signs: list[Text] = Field(default_factory=list)
     services: list[EventService] = Field(min_length=2)
     window: OneWindow
     visits: int = Field(ge=0)  # visits in all when the services are applied for together

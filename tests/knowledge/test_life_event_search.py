@@ -84,3 +84,13 @@ def test_two_services_of_one_event_asked_how_find_the_event() -> None:
     # Asking one thing names the other as a document ("生育津贴要带啥，出生证明要原件不").
     assert f.find("这个要带啥，那个要原件不", near(0.5), guide_dense=0.95, named_guides=both, aspect="materials",
                   ranked_guides=["first-thing"], cal=CAL) is None
+
+
+def test_the_situation_named_first_decides_between_events() -> None:
+    death = LifeEvent.model_validate(event_data(id="after-death", aliases=["身后事", "家人去世", "老人走了"],
+                                                signs=["去世", "走了"]))
+    names = ["买二手房", "二手房一件事", "买房"]
+    house = LifeEvent.model_validate(event_data(id="buy-second-hand-house", aliases=names, signs=["二手房", "房子"]))
+    f = LifeEventFinder([house, death], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
+    assert f.find("父亲去世，他名下的房子要办哪些手续", near(0.9), guide_dense=0.93, named_guides=set(),
+                  aspect="process", ranked_guides=[], cal=CAL) == "after-death"

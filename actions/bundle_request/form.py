@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slots
+from actions.answer_from_guide import answer_turn, question_text
 from actions.bundle_request import texts
 from actions.bundle_request.events import Bundle, answered, load_bundle, pending_facts
 from actions.service_request import fields
@@ -38,6 +39,7 @@ from actions.service_request.form import (
 from actions.service_request.guides import material_lines
 from govchat.masking import mask_id_number, mask_phone
 from knowledge import bundle as bundle_rules
+from knowledge.aspects import detect_aspect
 from knowledge.schema import OwnFact
 
 # Name, ID number and phone: the single form's buttons (its last one, mode or time, has no place here).
@@ -52,6 +54,9 @@ class ActionStartBundleRequest(Action):
         return "action_start_bundle_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        # NLU hears "一次" in "一次能给好多", "一起" in "这几个能一起办吗": a typed question is answered, not applied.
+        if (text := question_text(tracker)) and detect_aspect(text) is not None:
+            return [*await answer_turn(dispatcher, tracker), SlotSet(slots.BUNDLE_READY, False)]
         entities = (tracker.latest_message or {}).get("entities") or []
         event_id = next((e.get("value") for e in entities if e.get("entity") == slots.LIFE_EVENT), None)
         bundle = load_bundle(event_id or tracker.get_slot(slots.LIFE_EVENT))

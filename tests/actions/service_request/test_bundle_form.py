@@ -17,6 +17,7 @@ from actions.bundle_request import form as bundle_form
 from actions.bundle_request import submit as bundle_submit
 from actions.service_request import control, form, submit
 from govchat.settings import ROOT, get_settings
+from tests.actions.conftest import FakeKnowledgeBase, SearchResult, hit
 from tests.actions.service_request.conftest import FakeGateway, bookable, slot_values, texts, tracker
 from tests.bundle_events import WINDOW, write_events
 
@@ -206,6 +207,18 @@ def test_without_a_life_event_it_asks_which_one(dispatcher: CollectingDispatcher
         dispatcher, tracker("一起办", intent="start_bundle_request", form=None), {}
     ))
     assert slot_values(events) == {slots.BUNDLE_READY: False} and "哪件事" in texts(dispatcher)[0]
+
+
+def test_a_typed_question_nlu_took_for_one_application_is_answered(
+    dispatcher: CollectingDispatcher, kb: FakeKnowledgeBase
+) -> None:
+    text = "一次能取好多"  # "一次" reads like 一次申请 to NLU; it asks how much can be withdrawn at once
+    kb.script(text, SearchResult([hit("hpf-retirement-withdrawal", 0.9)], "benefits", 0.8, "answer"))
+    events = asyncio.run(bundle_form.ActionStartBundleRequest().run(
+        dispatcher, tracker(text, intent="start_bundle_request", slots={slots.LIFE_EVENT: "retirement"}, form=None), {}
+    ))
+    assert slot_values(events)[slots.BUNDLE_READY] is False
+    assert dispatcher.messages[-1]["custom"]["source"]["guide_id"] == "hpf-retirement-withdrawal"
 
 
 SHIPPED = sorted(p.stem for p in (ROOT / "knowledge" / "life_events").glob("*.yaml"))

@@ -43,7 +43,7 @@ NAMED_SETS = {
     "test": SETS / "answers-test.yaml",
     "dev": SETS / "answers-dev.yaml",
     "life-events-dev": SETS / "life-events-dev.yaml",
-    "life-events-test": SETS / "life-events-test.yaml",  # written blind, added later: never tune on it
+    "life-events-test": SETS / "life-events-test.yaml",  # written blind (docs/evaluation.md): never tune on it
 }
 # life_event: a question about a life event, found when the first reply's turn facts name the item's ``event``.
 KINDS = ("service", "out_of_scope", "complaint", "control", "life_event")

@@ -23,6 +23,12 @@ def idempotency_key(sender_id: str, payload: dict[str, Any]) -> str:
 ENDED = frozenset({"cancelled", "rejected", "completed"})
 MAX_EARLIER = 20
 
+# Offered when the gateway could not confirm a submission: the same confirmation again, with the same key.
+RETRY_BUTTONS = [
+    {"title": "重新提交", "payload": "/submit_service_request"},
+    {"title": "不办了", "payload": "/stop"},
+]
+
 
 Send = Callable[..., Awaitable[dict[str, Any]]]
 

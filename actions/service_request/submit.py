@@ -36,12 +36,6 @@ from govchat.masking import FormOutcome
 
 logger = logging.getLogger(__name__)
 
-RETRY_BUTTONS = [
-    {"title": "重新提交", "payload": "/submit_service_request"},
-    {"title": "不办了", "payload": "/stop"},
-]
-
-
 def build_payload(tracker: Tracker) -> dict[str, Any] | None:
     """The request body, or None when the form is not complete and confirmed."""
     required = (GUIDE, NAME, ID_NUMBER, PHONE, MODE)
@@ -80,7 +74,7 @@ class ActionSubmitServiceRequest(Action):
             created = await applications.create(tracker.sender_id, payload)
         except gateway.GatewayUnavailable:
             # Unknown outcome: no number shown; the slots stay so "重新提交" sends the same key.
-            say(dispatcher, texts.SUBMIT_UNAVAILABLE, RETRY_BUTTONS)
+            say(dispatcher, texts.SUBMIT_UNAVAILABLE, applications.RETRY_BUTTONS)
             return []
         except gateway.GatewayRefused as refused:
             if refused.code in {"slot_full", "slot_unavailable"}:

@@ -1,7 +1,7 @@
 """The whole turn, judged: citizen questions through the real gateway, Rasa and action server, one table.
 
     python -m benchmarks.answers                      the blind test set (benchmarks/sets/answers-test.yaml)
-    python -m benchmarks.answers --set dev            the development set (tune on this one only)
+    python -m benchmarks.answers --set dev            the development set (tune on dev and dev2 only)
     python -m benchmarks.answers --set dev --show-failures 40
     python -m benchmarks.answers --set life-events-dev  life events (docs/life-events.md); life-events-test: blind
 
@@ -42,7 +42,9 @@ SETS = Path(__file__).with_name("sets")
 NAMED_SETS = {
     "test": SETS / "answers-test.yaml",
     "dev": SETS / "answers-dev.yaml",
+    "dev2": SETS / "answers-dev2.yaml",
     "life-events-dev": SETS / "life-events-dev.yaml",
+    "life-events-dev3": SETS / "life-events-dev3.yaml",
     "life-events-test": SETS / "life-events-test.yaml",  # written blind (docs/evaluation.md): never tune on it
 }
 # life_event: a question about a life event, found when the first reply's turn facts name the item's ``event``.

@@ -2,17 +2,20 @@
 still the one guide (docs/life-events.md, "Search").
 
 Each event is known by its title, aliases and summary, embedded once with the search's model. A question is the
-event's when it contains one of the event's names, or when it is close to the event (``life_event_at``) and closer
-to it than to any guide by the calibration's ``life_event_margin`` — unless it names one guide exactly and asks one
-thing of it (where, what to bring, how long), which is that guide's question.
+event's when it contains one of the event's names; when it tells of the event's situation and names two of its
+services or asks what the situation needs; or when it is close to the event (``life_event_at``) and closer to it
+than to any guide by the calibration's ``life_event_margin`` — unless it names one guide exactly and asks one thing
+of it (where, what to bring, how long), which is that guide's question.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
+from pypinyin import lazy_pinyin
 
 from knowledge.calibration import Calibration
 from knowledge.schema import Aspect, LifeEvent
@@ -24,16 +27,58 @@ _ONE_THING: frozenset[Aspect | None] = frozenset(
 )
 
 
-# "要办哪些手续", "要办些啥子", "该干啥": the question asks what a whole situation needs, not one thing of one service.
+# "要办哪些手续", "要办些啥子", "该干啥", "还能申请什么", "这些手续", "一次办完": the question asks what a whole
+# situation needs, or for all of it at once, not one thing of one service.
 _ASKS_MANY = re.compile(
     r"(哪些|哪几|啥子|什么|些啥|些什么|哪样|好多|几样)(手续|事情|事项|证件|部门)|"
-    r"(办|弄|搞|跑)(哪些|些啥|些什么|啥子|什么)(?!材料|资料|东西|证明)|"
+    r"(手续|事情|事项)(有|是)(哪些|啥子|什么|些啥)|"
+    r"(办|弄|搞|跑)(哪些|些啥|些什么|啥子|什么|啥|些哪样|哪样)(?!材料|资料|东西|证明)|"
+    r"还(有|要|得)(其他|别的|哪些|啥子|什么|些啥)(要)?(办|弄)|"
+    r"(这些|那些|其他|别的|全套|这一套|整套)(手续|事情|事)|全套|这一套|该办的|"
+    r"一次(性)?(办|弄|搞|跑)|一起(办|申请|弄)|一次(性)?把|"
     r"都要办|都得办|要办的事|一套手续|全部手续|所有手续|(该|要)(干|做)(啥|什么|哪些)"
 )
+
+# A message typed partly in pinyin ("kai个小chi店", "canji证 butie") is matched on its sound too.
+_LATIN = re.compile(r"[a-z]{2,}")
+# Shorter pinyin strings match by accident inside longer ones ("fu", "an").
+_PINYIN_AT_LEAST = 4
 
 
 def asks_many(query: str) -> bool:
     return bool(_ASKS_MANY.search(query))
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(text: str) -> str:
+    return "".join(lazy_pinyin(normalize(text))).replace(" ", "")
+
+
+class _Text:
+    """A question as the finder reads it: its words as typed (a synonym the search adds is no service named) and,
+    when it has pinyin in it, its sound."""
+
+    def __init__(self, query: str) -> None:
+        self.text = normalize(query)
+        self.sound = _pinyin(query) if _LATIN.search(normalize(query)) else ""
+
+    def span(self, word: str) -> tuple[int, int] | None:
+        """Where ``word`` is in the question, written or (a long enough word) as pinyin; ``None`` when absent.
+
+        Spans in the sound come after every span in the text, so the two never overlap."""
+        w = normalize(word)
+        if (at := self.text.find(w)) >= 0:
+            return at, at + len(w)
+        sound = _pinyin(word) if self.sound else ""
+        if len(sound) >= _PINYIN_AT_LEAST and (at := self.sound.find(sound)) >= 0:
+            start = len(self.text) + 1 + at
+            return start, start + len(sound)
+        return None
+
+    def find(self, word: str) -> int:
+        """Where ``word`` starts in the question; -1 when absent."""
+        found = self.span(word)
+        return found[0] if found else -1
 
 
 class LifeEventFinder:
@@ -55,10 +100,35 @@ class LifeEventFinder:
         found = [(len(n), eid) for eid, names in self.names.items() for n in names if n in text]
         return max(found)[1] if found else None
 
-    def by_signs(self, query: str) -> str | None:
+    def by_signs(self, text: _Text, among: set[str] | None = None) -> str | None:
         """The event whose situation word comes first in the question ("父亲去世，他名下的房子…" is after-death)."""
-        found = [(i, e.id) for e in self.events.values() for sign in e.signs if (i := query.find(sign)) >= 0]
+        found = [
+            (i, e.id)
+            for e in self.events.values()
+            if among is None or e.id in among
+            for sign in e.signs
+            if (i := text.find(sign)) >= 0
+        ]
         return min(found)[1] if found else None
+
+    def mentioned(self, text: _Text, named_guides: set[str]) -> dict[str, set[str]]:
+        """Per event, the services the question names, by a guide's own name or a word of the event's file.
+
+        A word inside a longer one found is not a second service: "养老金资格认证" is one service, not 养老金 too."""
+        found: dict[str, set[str]] = {}
+        for event in self.events.values():
+            spans = sorted(
+                ((span, s.guide) for s in event.services for m in s.mentions if (span := text.span(m)) is not None),
+                key=lambda item: item[0][0] - item[0][1],  # longest first
+            )
+            taken: list[tuple[int, int]] = []
+            services = {s.guide for s in event.services if s.guide in named_guides}
+            for (start, end), guide in spans:
+                if all(end <= a or start >= b for a, b in taken):
+                    taken.append((start, end))
+                    services.add(guide)
+            found[event.id] = services
+        return found
 
     def several_named(self, named_guides: set[str]) -> str | None:
         """The one event two or more of whose services the question names."""
@@ -113,14 +183,27 @@ class LifeEventFinder:
         # asking one thing ("生育津贴要带啥，出生证明要原件不") names the other as a document.
         if aspect not in _ONE_THING and (several := self.several_named(named_guides)) is not None:
             return several
+        text = _Text(query)
         event_id, similarity = self.closest(query_vector, ranked_guides, cal.life_event_margin)
+        # The situations the question tells of, by their signs.
+        situated = {e.id for e in self.events.values() if any(text.find(sign) >= 0 for sign in e.signs)}
+        # Telling of the situation and naming two of its services ("奶奶去世了，户口要销不，丧葬费哪点领") or asking
+        # what it needs ("满50了单位让我去办退休，我要弄些啥子") asks for the whole list, whatever one thing it asks.
+        several = {e for e, services in self.mentioned(text, named_guides).items() if len(services) >= 2}
+        if situated & several:
+            return self.by_signs(text, situated & several)
+        if situated and asks_many(text.text) and similarity >= cal.life_event_asks_many_at:
+            return self.by_signs(text, situated)
         guide_named = bool(ranked_guides) and ranked_guides[0] in named_guides
-        if event_id is None or (guide_named and aspect in _ONE_THING):
+        if event_id is None:
             return None
-        # A question that asks what a situation needs is its event's (the one whose situation it names, else the
-        # nearest), however near one guide is.
-        if asks_many(query) and similarity >= cal.life_event_asks_many_at:
-            return self.by_signs(query) or event_id
-        if similarity < cal.life_event_at or similarity - guide_dense < cal.life_event_margin:
+        # A question that asks what a situation needs is its event's (the nearest), however near one guide is —
+        # unless it names the guide and asks one thing of it.
+        if asks_many(text.text) and similarity >= cal.life_event_asks_many_at and not (
+            guide_named and aspect in _ONE_THING
+        ):
+            return event_id
+        # Otherwise a question naming a guide is that guide's ("残疾证怎么申请", "娃娃生了咋个上户口").
+        if guide_named or similarity < cal.life_event_at or similarity - guide_dense < cal.life_event_margin:
             return None
-        return self.by_signs(query) or event_id
+        return self.by_signs(text) or event_id

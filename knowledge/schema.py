@@ -158,6 +158,9 @@ class EventService(_Model):
     line: Text  # the one line the checklist shows for it (when and why, not the guide's facts)
     after: list[Annotated[str, Field(pattern=GUIDE_ID_PATTERN)]] = Field(default_factory=list)  # needs these first
     together: bool = False  # may be applied for in the one application (一表申请)
+    # What citizens call it while telling of the event (上户口, 医保, 丧葬费): two of an event's services named
+    # beside its situation ask for the event's list (knowledge/life_event_search.py).
+    mentions: list[Text] = Field(default_factory=list)
     own_facts: list[OwnFact] = Field(default_factory=list)
 
 

@@ -94,3 +94,42 @@ def test_the_situation_named_first_decides_between_events() -> None:
     f = LifeEventFinder([house, death], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
     assert f.find("父亲去世，他名下的房子要办哪些手续", near(0.9), guide_dense=0.93, named_guides=set(),
                   aspect="process", ranked_guides=[], cal=CAL) == "after-death"
+
+
+def death_event() -> LifeEventFinder:
+    services = [{"guide": "first-thing", "line": "先销户。", "mentions": ["销户", "户口"]},
+                {"guide": "second-thing", "line": "再领钱。", "mentions": ["丧葬", "养老金"]},
+                {"guide": "third-thing", "line": "年年认证。", "mentions": ["养老金资格认证", "资格认证"]}]
+    event = LifeEvent.model_validate(event_data(id="after-death", aliases=["身后事", "家人去世", "老人走了"],
+                                                signs=["去世", "走了"], services=services))
+    return LifeEventFinder([event], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
+
+
+def test_the_situation_and_two_of_its_services_find_the_event_whatever_one_thing_is_asked() -> None:
+    f = death_event()
+    assert f.find("奶奶去世了，户口要销不，丧葬费哪点领", near(0.5), guide_dense=0.95, ranked_guides=["second-thing"],
+                  named_guides={"second-thing"}, aspect="place", cal=CAL) == "after-death"
+    # Without the situation the two words are two guides' question; with one service it is that service's.
+    assert f.find("户口要销不，丧葬费哪点领", near(0.5), guide_dense=0.95, ranked_guides=["second-thing"],
+                  named_guides={"second-thing"}, aspect="place", cal=CAL) is None
+    assert f.find("奶奶去世了，丧葬费哪点领", near(0.5), guide_dense=0.95, ranked_guides=["second-thing"],
+                  named_guides={"second-thing"}, aspect="place", cal=CAL) is None
+
+
+def test_a_word_inside_a_longer_one_found_is_not_a_second_service() -> None:
+    assert death_event().find("家里老人去世了，养老金资格认证还要做不", near(0.5), guide_dense=0.95, named_guides=set(),
+                              ranked_guides=["third-thing"], aspect="conditions", cal=CAL) is None
+
+
+def test_services_and_situation_typed_in_pinyin_are_read_by_their_sound() -> None:
+    assert death_event().find("laoren qushi le hukou he sangzang fei zenme ban", near(0.5), guide_dense=0.95,
+                              named_guides=set(), ranked_guides=[], aspect="process", cal=CAL) == "after-death"
+
+
+def test_the_situation_told_with_what_it_needs_beats_a_named_guide_asked_one_thing() -> None:
+    f = death_event()
+    # "还要办啥" asks for the rest of the list, though the guide is named and "要带啥" is one thing.
+    assert f.find("老人去世了户口销了，还要办啥", near(0.88), guide_dense=0.93, named_guides={"first-thing"},
+                  ranked_guides=["first-thing"], aspect="materials", cal=CAL) == "after-death"
+    assert f.find("老人去世了户口销户要带啥", near(0.88), guide_dense=0.93, named_guides={"first-thing"},
+                  ranked_guides=["first-thing"], aspect="materials", cal=CAL) is None

@@ -189,9 +189,9 @@ class LifeEventFinder:
         situated = {e.id for e in self.events.values() if any(text.find(sign) >= 0 for sign in e.signs)}
         # Telling of the situation and naming two of its services ("奶奶去世了，户口要销不，丧葬费哪点领") or asking
         # what it needs ("满50了单位让我去办退休，我要弄些啥子") asks for the whole list, whatever one thing it asks.
-        several = {e for e, services in self.mentioned(text, named_guides).items() if len(services) >= 2}
-        if situated & several:
-            return self.by_signs(text, situated & several)
+        two_named = {e for e, services in self.mentioned(text, named_guides).items() if len(services) >= 2}
+        if situated & two_named:
+            return self.by_signs(text, situated & two_named)
         if situated and asks_many(text.text) and similarity >= cal.life_event_asks_many_at:
             return self.by_signs(text, situated)
         guide_named = bool(ranked_guides) and ranked_guides[0] in named_guides

@@ -22,7 +22,7 @@ from actions.guide_replies import answer_with_guide, ask_which, clarify
 from actions.knowledge_base import find_guide
 from actions.low_confidence import not_understood
 from actions.service_names import named_guides
-from actions.tone import asks_question, complains_about_service, lead
+from actions.tone import COMPLAINT_RESPONSE, asks_question, complains_about_service, lead
 from actions.turn_facts import turn
 from knowledge.aspects import detect_aspect
 from knowledge.calibration import Calibration, load_calibration
@@ -152,7 +152,13 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         return answer_with_guide(dispatcher, guide_id=current, aspect=button_aspect, alternatives=candidates)
     if not text:
         return control_reply(dispatcher, intent) if intent in CONTROL_REPLIES else not_understood(dispatcher, tracker)
-    if is_control(text, intent, nlu_confidence, cal):
+    # A complaint about the service itself, even one naming the service or asking for a human ("问东答西，有没有人工"),
+    # gets the apology, 12345 and the handover offer; one that asks something else gets them before the answer.
+    complaint = complains_about_service(text, intent=intent)
+    control = is_control(text, intent, nlu_confidence, cal)
+    if complaint and (control or not asks_question(text)):
+        return control_reply(dispatcher, "complain")
+    if control:
         return control_reply(dispatcher, str(intent))
 
     try:
@@ -170,10 +176,6 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         intent, nlu_confidence, result.decision, result.confidence, top.guide_id if top else None, aspect,
         ",".join(sorted(named)),
     )
-
-    # A complaint about the service itself, even one that names the service, gets the apology and 12345.
-    if intent == "complain" and complains_about_service(text) and not asks_question(text):
-        return control_reply(dispatcher, "complain")
 
     # A life event's question gets its checklist; a short message on a guide, a list or a pending choice ("要带啥子"
     # after "户口要咋个销") continues it instead.
@@ -240,10 +242,11 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         if not (unnamed_chat and result.confidence < cal.overrule_at):
             return answer_top_hit(dispatcher, result=result, question=text, intent=intent)
     elif result.decision == "clarify" and len(result.hits) > 1 and not unnamed_chat:
+        if complaint:  # "窗口喊我网上办，网上又说去窗口，到底咋个整": the apology first, then which service
+            dispatcher.utter_message(response=COMPLAINT_RESPONSE)
         return clarify(dispatcher, result=result, aspect=aspect)
-    if intent == "complain":  # nothing found: the apology for a complaint, what the assistant can do for a question
-        complaint = complains_about_service(text) or not asks_question(text)
-        return control_reply(dispatcher, "complain" if complaint else "out_of_scope")
+    if complaint or intent == "complain":  # nothing found: the apology for a complaint, what it can do for a question
+        return control_reply(dispatcher, "complain" if complaint or not asks_question(text) else "out_of_scope")
     if intent in CONTROL_REPLIES:
         return control_reply(dispatcher, str(intent))
     return not_understood(dispatcher, tracker, result=result, aspect=aspect)

@@ -165,3 +165,31 @@ def test_complaint_words_without_a_complaint_get_the_answer_alone(kb, dispatcher
     kb.script(text, SearchResult([hit("marriage-registration", 0.9)], "overview", 0.8, "answer"))
     run(dispatcher, make_tracker(text, intent="ask_service", confidence=0.9))
     assert responses(dispatcher) == [None]  # one message: the answer, no complaint reply before it
+
+
+def test_being_sent_back_and_forth_is_a_complaint_whatever_nlu_read(kb, dispatcher):
+    text = "公积金中心说要去社保局开证明，社保局又说要去公积金中心，把我们踢来踢去的"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.9)], None, 0.8, "answer"))
+    run(dispatcher, make_tracker(text, intent="ask_service", confidence=0.9))
+    assert responses(dispatcher) == ["utter_complain"]
+
+
+def test_a_complaint_about_the_bot_that_asks_for_a_human_gets_the_apology_and_the_handover_offer(kb, dispatcher):
+    run(dispatcher, make_tracker("你这个机器人问东答西，有没有人工客服", intent="bot_challenge", confidence=0.95))
+    assert responses(dispatcher) == ["utter_complain"]
+
+
+def test_a_broken_site_nlu_read_as_a_complaint_is_apologised_for_when_nothing_is_found(kb, dispatcher):
+    text = "网上办事大厅一直登录不上，一直转圈圈，你们这个网站到底能不能用"
+    kb.script(text, SearchResult([], None, 0.1, "fallback"))
+    run(dispatcher, make_tracker(text, intent="complain", confidence=0.9))
+    assert responses(dispatcher) == ["utter_complain"]
+
+
+def test_a_complaint_that_asks_which_way_gets_the_apology_before_the_choice(kb, dispatcher):
+    text = "办个营业执照，窗口喊我网上办，网上又说要去窗口，到底要我咋个整"
+    hits = [hit("marriage-registration", 0.6), hit("temp-id-card", 0.58)]
+    kb.script(text, SearchResult(hits, "process", 0.5, "clarify"))
+    run(dispatcher, make_tracker(text, intent="complain", confidence=0.9))
+    assert responses(dispatcher)[0] == "utter_complain"
+    assert dispatcher.messages[-1]["buttons"]  # then the choice of service

@@ -3,7 +3,8 @@
 Citizens pick the wrong character of the right sound all day. A window of the question that sounds like a word
 of a guide's title or alias (same syllables, tones ignored) and already shares a character with it is read as that
 piece: "社包卡丢了" is searched as "社保卡丢了". Requiring a shared character keeps ordinary words that merely
-sound alike ("公鸡") from turning into service names.
+sound alike ("公鸡") from turning into service names. Names typed as pinyin ("canji证 butie", "ershoufang guohu") are
+written as the names they spell.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from pypinyin import lazy_pinyin
 from knowledge.textproc import is_common_word, words
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LETTERS = re.compile(r"[A-Za-z]+(?:\s+[A-Za-z]+)*")
+# A name spelled in fewer letters is found by accident inside ordinary pinyin.
+SHORTEST_SPELLING = 4
 LONGEST = 4  # pieces of names up to this many characters
 # A two-character piece must be this rare among the guides' names to stand for a service.
 MAX_GUIDES_SHARING = 5
@@ -56,6 +60,31 @@ class Homophones:
             if len(piece) == 2 and guides[piece] > MAX_GUIDES_SHARING:
                 continue
             self.by_sound.setdefault(_sound(piece), piece)
+        self.by_spelling = {
+            spelling: piece
+            for sound, piece in self.by_sound.items()
+            if len(spelling := "".join(sound)) >= SHORTEST_SPELLING
+        }
+
+    def _spelled(self, letters: str) -> str:
+        """A run of pinyin with every name it spells written in characters, longest first; other letters stay."""
+        text = re.sub(r"\s+", "", letters).lower()
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            piece = next(
+                (self.by_spelling[text[i:j]] for j in range(len(text), i + SHORTEST_SPELLING - 1, -1)
+                 if text[i:j] in self.by_spelling),
+                None,
+            )
+            if piece is None:
+                out.append(text[i])
+                i += 1
+            else:
+                out.append(piece)
+                i += len("".join(_sound(piece)))
+        spelled = "".join(out)
+        return letters if spelled == text else spelled
 
     def correct(self, text: str) -> str:
         """``text`` with every sound-alike word of a name written as the name writes it, longest words first.
@@ -63,7 +92,7 @@ class Homophones:
         A correctly spelled word protects its characters from shorter ones: "老年人优待证" keeps 待 although "代证"
         sounds alike, and "装个水表" keeps its 水表 although "个税" sounds like "个水".
         """
-        chars = list(text)
+        chars = list(_LETTERS.sub(lambda m: self._spelled(m.group()), text))
         protected = [False] * len(chars)
         for n in range(LONGEST, 1, -1):
             # At each length, a name's own words first ("水表"), then what sounds like one ("个水" -> "个税")

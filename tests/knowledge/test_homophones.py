@@ -23,3 +23,14 @@ def test_real_words_that_sound_alike_are_left_alone():
     assert NAMES.correct("装个水表要好多钱") == "装个水表要好多钱"  # not 个税
     assert NAMES.correct("我想问下公鸡怎么养") == "我想问下公鸡怎么养"  # 公鸡 is a word, not a slip of 公积
     assert NAMES.correct("今天天气好") == "今天天气好"
+
+
+def test_a_name_typed_in_pinyin_is_written_as_the_name():
+    assert NAMES.correct("shebaoka丢了咋个补") == "社保卡丢了咋个补"
+    assert NAMES.correct("gong ji jin zu fang ti qu 要带啥") == "公积金租房提取 要带啥"
+    assert NAMES.correct("huzhao zenme ban") == "护照zenmeban"  # the name; the rest of the pinyin is left as letters
+
+
+def test_letters_that_spell_no_name_are_left_as_typed():
+    assert NAMES.correct("APP上传照片失败") == "APP上传照片失败"
+    assert NAMES.correct("I want a passport") == "I want a passport"

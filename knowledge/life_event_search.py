@@ -33,7 +33,8 @@ _ASKS_MANY = re.compile(
     r"(哪些|哪几|啥子|什么|些啥|些什么|哪样|好多|几样)(手续|事情|事项|证件|部门)|"
     r"(手续|事情|事项)(有|是)(哪些|啥子|什么|些啥)|"
     r"(办|弄|搞|跑)(哪些|些啥|些什么|啥子|什么|啥|些哪样|哪样)(?!材料|资料|东西|证明)|"
-    r"还(有|要|得)(其他|别的|哪些|啥子|什么|些啥)(要)?(办|弄)|"
+    r"还(有|要|得)(其他|别的|哪些|啥子|什么|些啥)(要)?(办|弄)|还(能|可以)(申请|办|领)(什么|啥|哪些|些啥)|"
+    r"其他(的)?(咋个|怎么)(整|办|弄)|"
     r"(这些|那些|其他|别的|全套|这一套|整套)(手续|事情|事)|全套|这一套|该办的|"
     r"一次(性)?(办|弄|搞|跑)|一起(办|申请|弄)|一次(性)?把|"
     r"都要办|都得办|要办的事|一套手续|全部手续|所有手续|(该|要)(干|做)(啥|什么|哪些)"
@@ -189,9 +190,14 @@ class LifeEventFinder:
         situated = {e.id for e in self.events.values() if any(text.find(sign) >= 0 for sign in e.signs)}
         # Telling of the situation and naming two of its services ("奶奶去世了，户口要销不，丧葬费哪点领") or asking
         # what it needs ("满50了单位让我去办退休，我要弄些啥子") asks for the whole list, whatever one thing it asks.
-        two_named = {e for e, services in self.mentioned(text, named_guides).items() if len(services) >= 2}
+        mentioned = self.mentioned(text, named_guides)
+        two_named = {e for e, services in mentioned.items() if len(services) >= 2}
         if situated & two_named:
             return self.by_signs(text, situated & two_named)
+        # Three of its services in one message ("过户完了水电气他不管…还有公积金能取不") are the event without its word.
+        three_named = [e for e, services in mentioned.items() if len(services) >= 3]
+        if len(three_named) == 1:
+            return three_named[0]
         if situated and asks_many(text.text) and similarity >= cal.life_event_asks_many_at:
             return self.by_signs(text, situated)
         guide_named = bool(ranked_guides) and ranked_guides[0] in named_guides

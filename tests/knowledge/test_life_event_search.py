@@ -133,3 +133,9 @@ def test_the_situation_told_with_what_it_needs_beats_a_named_guide_asked_one_thi
                   ranked_guides=["first-thing"], aspect="materials", cal=CAL) == "after-death"
     assert f.find("老人去世了户口销户要带啥", near(0.88), guide_dense=0.93, named_guides={"first-thing"},
                   ranked_guides=["first-thing"], aspect="materials", cal=CAL) is None
+
+
+def test_three_of_an_events_services_in_one_message_find_it_without_the_situation() -> None:
+    f = death_event()
+    assert f.find("户口销了，丧葬费领了，资格认证还要做不", near(0.5), guide_dense=0.95, named_guides=set(),
+                  ranked_guides=["first-thing"], aspect="conditions", cal=CAL) == "after-death"

@@ -22,7 +22,7 @@ _HARDSHIP = re.compile(
 # an answer that missed): the complaint's reply whatever NLU read.
 _SERVICE_COMPLAINT = re.compile(
     r"态度(差|不好|恶劣|太差)|服务差|差评|不理人|刁难|推诿|推脱|敷衍|踢皮球|踢来踢去|推来推去|推过来推过去|磨洋工|骂人|"
-    r"甩脸|给脸色|冷漠|不耐烦|破网站|坑人|不作为|乱收费|白跑|来回跑|跑了好几趟|问东答西|答非所问|牛头不对马嘴|"
+    r"甩脸|给脸色|冷漠|不耐烦|破网站|坑人|不作为|乱收费|白跑|来回跑|跑了好几趟|问东答西|答非所问|牛头不对马嘴|一点用都没|"
     r"(喊|叫|让)我.{0,12}又(说|喊|叫|让)|登录不上|登不上去|一直转圈|闪退|(上传|提交|支付).{0,6}(失败|不了)|一直失败"
 )
 # Words a complaint shares with other stories ("违章拖了一年" is the citizen's own delay, "我要投诉老板" a labour

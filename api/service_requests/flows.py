@@ -42,6 +42,11 @@ _NOTICES: dict[str, str] = {
 }
 
 
+# Under the notice that ends a bundle's last item: the bundle is rated as a whole too.
+_BUNDLE_DONE = (
+    "【办件进度】您的一次申请（编号 {no}）各事项都已办结。欢迎您点击下方按钮对这次一次申请整体评价（好差评）。"
+)
+
 RATING_LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 
 
@@ -78,8 +83,21 @@ def notice_for(change: StatusChange, request: ServiceRequest, *, newest: bool = 
     return Notice(notice_text(change, request), rating_buttons(request.tracking_no) if ratable else None)
 
 
+def bundle_done_notice(*, session: Session, request: ServiceRequest) -> Notice | None:
+    """For an item of a bundle whose every item has now ended: the notice asking to rate the bundle, until it is."""
+    if request.bundle_id is None:
+        return None
+    bundle = session.get(BundleRequest, request.bundle_id)
+    if bundle is None or not feedback_service.bundle_ratable(bundle):
+        return None
+    if session.scalar(select(Rating.id).where(Rating.bundle_id == bundle.id).limit(1)) is not None:
+        return None
+    return Notice(_BUNDLE_DONE.format(no=bundle.tracking_no), rating_buttons(bundle.tracking_no))
+
+
 def take_status_notices(*, session: Session, session_id: str) -> list[Notice]:
-    """Notices for status changes not yet shown in this conversation, oldest first; marks them shown."""
+    """Notices for status changes not yet shown in this conversation, oldest first, then the rating of each bundle
+    they ended; marks them shown."""
     rows = session.execute(
         select(StatusChange, ServiceRequest)
         .join(ServiceRequest, StatusChange.request_id == ServiceRequest.id)
@@ -95,10 +113,12 @@ def take_status_notices(*, session: Session, session_id: str) -> list[Notice]:
         .values(notified_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return [
+    notices = [
         notice_for(change, request, newest=not any(r.id == request.id for _, r in rows[n + 1 :]))
         for n, (change, request) in enumerate(rows)
     ]
+    ended = {request.bundle_id: request for _, request in rows if request.bundle_id is not None}
+    return notices + [n for request in ended.values() if (n := bundle_done_notice(session=session, request=request))]
 
 
 def _ratable(*, session: Session, requests: Sequence[ServiceRequest]) -> set[int]:

@@ -58,9 +58,12 @@ def change_request_status(
         conversations.get_by_session_id(session=session, session_id=request.session_id) if request.session_id else None
     )
     if conversation is not None and change is not None:
-        notice = service_request_flows.notice_for(change, request)
-        conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM, text=notice.text,
-                                  buttons=notice.buttons)
+        notices = [service_request_flows.notice_for(change, request)]
+        if (bundle_done := service_request_flows.bundle_done_notice(session=session, request=request)) is not None:
+            notices.append(bundle_done)
+        for notice in notices:
+            conversations.add_message(session=session, conversation=conversation, role=Role.SYSTEM,
+                                      text=notice.text, buttons=notice.buttons)
         change.notified_at = utcnow()
     staff_service.record(
         session=session, actor=staff, action="request_status", target_type="service_request",

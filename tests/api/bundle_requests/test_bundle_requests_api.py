@@ -162,3 +162,27 @@ def test_a_bundle_is_not_cancelled_online_as_a_whole(api: TestClient) -> None:
     refused = api.post(f"/api/v1/service-requests/{no}/cancel", json={"verifier": "19900101"})
     assert refused.status_code == 409 and refused.json()["code"] == "cannot_cancel"
     assert "综合窗口" in refused.json()["detail"]
+
+
+def test_the_notice_that_ends_the_last_item_asks_to_rate_the_bundle_once(
+    api: TestClient, migrated_settings: Settings
+) -> None:
+    sid = new_session(api)
+    created = api.post(URL, json=bundle_body(session_id=sid), headers={"Idempotency-Key": "bundle-0009"}).json()
+    sessions = make_sessionmaker(make_engine(migrated_settings.database_url))
+    *first, last = [item["tracking_no"] for item in created["items"]]
+    with session_scope(sessions) as session:
+        for no in first:
+            for status in ("accepted", "completed"):
+                requests_service.change_status(session=session, tracking_no=no, to=status, actor="staff:5")
+    before = api.post("/api/v1/chat", json={"session_id": sid, "text": "在吗"}).json()["messages"]
+    assert not any("整体评价" in m["text"] for m in before)  # one item is still open
+    with session_scope(sessions) as session:
+        requests_service.change_status(session=session, tracking_no=last, to="rejected", actor="staff:5",
+                                       reason="材料不全")
+    after = api.post("/api/v1/chat", json={"session_id": sid, "text": "好的"}).json()["messages"]
+    rate = [m for m in after if "整体评价" in m["text"]]
+    assert len(rate) == 1 and created["tracking_no"] in rate[0]["text"]
+    assert all(created["tracking_no"] + '"' in b["payload"] for b in rate[0]["buttons"])
+    again = api.post("/api/v1/chat", json={"session_id": sid, "text": "谢谢"}).json()["messages"]
+    assert not any("整体评价" in m["text"] for m in again)

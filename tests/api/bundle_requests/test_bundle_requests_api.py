@@ -14,6 +14,7 @@ from api.service_requests.models import AppointmentSlot, ServiceRequest
 from govchat.settings import Settings
 from tests.api.bundle_requests.conftest import NEWBORN_ITEMS, URL, bundle_body
 from tests.api.service_requests.conftest import ID_NUMBER, PHONE
+from tests.api.staff.factories import staff_client
 from tests.conftest import new_session
 
 
@@ -186,3 +187,16 @@ def test_the_notice_that_ends_the_last_item_asks_to_rate_the_bundle_once(
     assert all(created["tracking_no"] + '"' in b["payload"] for b in rate[0]["buttons"])
     again = api.post("/api/v1/chat", json={"session_id": sid, "text": "谢谢"}).json()["messages"]
     assert not any("整体评价" in m["text"] for m in again)
+
+
+def test_staff_ending_the_last_item_posts_the_bundles_rating_to_the_chat(api: TestClient) -> None:
+    sid = new_session(api)
+    created = api.post(URL, json=bundle_body(session_id=sid), headers={"Idempotency-Key": "bundle-0010"}).json()
+    api.post("/api/v1/chat", json={"session_id": sid, "text": "在吗"})  # the conversation the notices go to
+    agent = staff_client(api, "agent")
+    for n, item in enumerate(created["items"]):
+        for status in ("accepted", "completed"):
+            changed = agent.post(f"/api/v1/staff/requests/{item['tracking_no']}/status", json={"to": status})
+            assert changed.status_code == 200, changed.text
+        texts = [m["text"] for m in api.get(f"/api/v1/chat/{sid}/messages").json()["messages"]]
+        assert any("整体评价" in t for t in texts) == (n == len(created["items"]) - 1)

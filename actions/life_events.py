@@ -69,10 +69,10 @@ def render_checklist(cl: Checklist) -> str:
         lines.append(f"{item.number}. {item.guide.title}{mark}：{item.service.line}")
     required = [m for m in cl.materials if m.required]
     lines.append("")
-    lines.append("要带的材料（每样带一份就行，括号里是要用它的事项）：")
+    lines.append("要带的材料（每样带一份就行，冒号后是要用它的事项）：")
     for m in required:
         numbers = "、".join(str(i.number) for g in m.guide_ids if (i := cl.item(g)) is not None)
-        lines.append(f"· {m.name}（{numbers}）")
+        lines.append(f"· {m.label}：{numbers}")
     if len(required) < len(cl.materials):
         lines.append("另有视情况提供的材料，点下面的事项查看。")
     lines.append("")
@@ -159,8 +159,8 @@ def _materials(cl: Checklist) -> str:
     lines = []
     for m in cl.materials:
         numbers = "、".join(str(i.number) for g in m.guide_ids if (i := cl.item(g)) is not None)
-        lines.append(f"· {m.name}（{numbers}）" + ("" if m.required else "，视情况提供"))
-    return "全部事项要带的材料（每样一份，括号里是要用它的事项）：\n" + "\n".join(lines)
+        lines.append(f"· {m.label}：{numbers}" + ("" if m.required else "，视情况提供"))
+    return "全部事项要带的材料（每样一份，冒号后是要用它的事项）：\n" + "\n".join(lines)
 
 
 def numbered_service(event_id: str, text: str) -> str | None:

@@ -58,7 +58,7 @@ def test_a_life_event_question_gets_the_checklist(kb: FakeKnowledgeBase, dispatc
     assert text.startswith("证件丢失“一件事”共3件，标★的2件可以一次申请，按顺序办：")
     assert text.index("1. 居民身份证补领★：先补身份证。") < text.index("2. 临时居民身份证申领★")
     assert "3. 补领婚姻登记证：结婚证也丢了的补领。" in text
-    assert "· 居民身份证（1、2、3）" in text  # the guides' shared material, once, with every service needing it
+    assert "· 居民身份证：1、2、3" in text  # the guides' shared material, once, with every service needing it
     assert "视情况提供的材料" in text  # the optional 委托书 is left to the guides
     assert "共跑现场2次，标★的2件一起申请只算一趟" in text
     assert "一窗办理：综合窗口（政务服务中心），咨询电话12345" in text
@@ -118,7 +118,7 @@ def test_second_one_after_opening_the_first_still_means_the_list(
                                    "2. 临时居民身份证申领：不能网上办，要到现场1次"]),
         ("要跑几趟", None, ["全部办完一般共跑现场2次", "3. 补领婚姻登记证：到现场1次"]),
         ("先办哪个", None, ["1. 居民身份证补领（随时可以办）"]),
-        ("都要带啥子", "materials", ["· 居民身份证（1、2、3）", "· 委托书（1、2、3），视情况提供"]),
+        ("都要带啥子", "materials", ["· 居民身份证：1、2、3", "· 委托书：1、2、3，视情况提供"]),
     ],
 )
 def test_questions_on_the_whole_list(

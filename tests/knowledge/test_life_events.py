@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from govchat.settings import get_settings
-from knowledge.checklists import build_checklist, material_key
+from knowledge.checklists import build_checklist, document_and_holder, material_key
 from knowledge.cli import main
 from knowledge.lint import lint_folder
 from knowledge.loader import GuideLoadError, load_guides, load_life_events
@@ -148,3 +148,19 @@ def test_checklist_merges_materials_by_normalised_name(tmp_path: Path) -> None:
 def test_material_key_ignores_spacing_and_brackets() -> None:
     assert material_key("落户方父（母）的居民户口簿") == material_key("落户方父(母)的居民户口簿 ")
     assert material_key("居民身份证") != material_key("监护人居民身份证")
+
+
+def test_one_document_held_by_different_people_is_listed_once_with_whose() -> None:
+    assert document_and_holder("父母双方居民身份证") == ("居民身份证", "父母双方")
+    assert document_and_holder("监护人的居民身份证") == ("居民身份证", "监护人")
+    assert document_and_holder("居民户口簿") == ("户口簿", None)
+    assert document_and_holder("监护人") == ("监护人", None)  # a holder alone is no document
+
+
+def test_the_checklist_says_whose_documents_to_bring() -> None:
+    guides, events = shipped()
+    newborn = next(e for e in events if e.id == "newborn")
+    labels = [m.label for m in build_checklist(newborn, {g.id: g for g in guides}).materials]
+    ids = [label for label in labels if label.startswith("居民身份证（")]
+    assert len(ids) == 1 and "父母双方" in ids[0] and "监护人" in ids[0]
+    assert not any(label in ("父母双方居民身份证", "监护人居民身份证") for label in labels)

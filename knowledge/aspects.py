@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from knowledge.schema import Aspect
+from knowledge.textproc import words
 
 SECTION_TITLES: dict[str, str] = {
     "overview": "事项概述",
@@ -424,3 +426,25 @@ def _aspect_of(text: str) -> Aspect | None:
     if best is None and (_HOW.search(t) or _WANT_TO_DO.search(t)):
         return "process"
     return best
+
+
+class NamedAspects:
+    """The aspect a question asks, read beside the service names it holds: "养老金资格认证要咋个弄" asks how (资格 is
+    the name's, not a question of eligibility), "我要补办结婚证" asks nothing of time (办结 is no deadline there).
+
+    Names that read as an aspect and ask nothing are set aside, whole or by their words of three characters or more
+    ("资格认证" of "领取养老金资格认证"); an alias such as "护照多少钱" is a question and stays."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        plain = [n for n in names if n and not QUESTION.search(n)]
+        pieces = {w for n in plain for w in words(n) if len(w) >= 3 and _CJK_ONLY.fullmatch(w)}
+        self.names = sorted({n for n in (*plain, *pieces) if detect_aspect(n) is not None}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> Aspect | None:
+        for name in self.names:
+            text = text.replace(name, _A_SERVICE)
+        return detect_aspect(text)
+
+
+_A_SERVICE = "办这件事"  # what a name set aside reads as: doing a service, of no aspect ("我要补办结婚证" asks how)
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from knowledge.aspects import detect_aspect
+from knowledge.aspects import NamedAspects
 from knowledge.calibration import Calibration
 from knowledge.chunking import entry_aliases
 from knowledge.homophones import Homophones
@@ -90,6 +90,7 @@ class Searcher:
         self.model = model
         self.aliases = AliasMatcher(index)
         self.homophones = Homophones((e.title, entry_aliases(e)) for e in index.entries)
+        self.aspect_of = NamedAspects(name for e in index.entries for name in (e.title, *entry_aliases(e)))
         self.rows_by_entry: dict[int, list[int]] = defaultdict(list)
         for row, pos in enumerate(index.chunk_guide.tolist()):
             self.rows_by_entry[pos].append(row)
@@ -129,7 +130,7 @@ class Searcher:
             words = {r: float(w_all[r]) for r in rows}
             chars = {r: float(c_all[r]) for r in rows}
             alias = {only: self.aliases.scores(query).get(only, 0.0)}
-        sig = Signals(query, detect_aspect(query), {"dense": dense, "words": words, "chars": chars}, alias)
+        sig = Signals(query, self.aspect_of(query), {"dense": dense, "words": words, "chars": chars}, alias)
         owner = self.index.chunk_guide
         for name, per_chunk in sig.chunk_scores.items():
             per_guide: dict[int, float] = {}

@@ -1,6 +1,6 @@
 import pytest
 
-from knowledge.aspects import detect_aspect
+from knowledge.aspects import NamedAspects, detect_aspect
 from knowledge.textproc import bigram_tokens, canonical_terms, normalize, word_tokens
 
 
@@ -42,3 +42,12 @@ def test_stopwords_dropped_and_bigrams() -> None:
     assert "的" not in word_tokens("我的身份证")
     assert bigram_tokens("补办") == ["补办", "补领"] or "补办" in bigram_tokens("补办")
     assert normalize("Ａ，b！ c") == "abc"
+
+
+def test_a_service_name_that_reads_as_an_aspect_does_not_decide_it() -> None:
+    aspect_of = NamedAspects(["领取养老金资格认证", "领取资格认证", "补办结婚证", "护照多少钱"])
+    assert aspect_of("今年的养老金资格认证要咋个弄") == "process"  # 资格认证 is the name's, not eligibility
+    assert aspect_of("我要补办结婚证") == "process"  # 办结 is no deadline here
+    assert aspect_of("领取养老金资格认证在哪做") == "place"
+    assert aspect_of("有没有资格领低保") == "conditions"  # no name: eligibility asked
+    assert aspect_of("护照多少钱") == "fees"  # an alias that is a question keeps what it asks

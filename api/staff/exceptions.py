@@ -42,3 +42,14 @@ class WeakPassword(AppError):
 class LastAdmin(Conflict):
     code = "last_admin"
     title = "不能移除最后一名管理员"
+
+
+class OtherDepartment(Forbidden):
+    code = "other_department"
+    title = "不属于本部门"
+
+
+class UnknownDepartment(AppError):
+    status = 422
+    code = "unknown_department"
+    title = "部门不存在"

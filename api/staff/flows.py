@@ -15,7 +15,8 @@ from api.service_requests import service as requests_service
 from api.service_requests.exceptions import RequestNotFound
 from api.service_requests.models import RequestStatus, ServiceRequest, StatusChange
 from api.staff import service as staff_service
-from api.staff.models import StaffUser
+from api.staff.exceptions import OtherDepartment
+from api.staff.models import StaffRole, StaffUser
 
 
 def list_requests(
@@ -45,8 +46,13 @@ def get_request(*, session: Session, tracking_no: str) -> ServiceRequest:
 def change_request_status(
     *, session: Session, staff: StaffUser, tracking_no: str, to: RequestStatus, reason: str | None, ip: str | None
 ) -> ServiceRequest:
-    """Change the status, tell the citizen in the chat that created the request, and audit it, in one transaction."""
+    """Change the status, tell the citizen in the chat that created the request, and audit it, in one transaction.
+
+    An agent of a department changes only its department's requests (each item of a bundle has its own); an agent
+    without one (the one window) and admins change any."""
     request = get_request(session=session, tracking_no=tracking_no)
+    if staff.department and staff.role != StaffRole.ADMIN and request.department not in (None, staff.department):
+        raise OtherDepartment(f"这件由{request.department}办理，请由{request.department}的工作人员变更状态。")
     before = request.status
     request = requests_service.change_status(
         session=session, tracking_no=request.tracking_no, to=to, actor=f"staff:{staff.id}", reason=reason

@@ -23,6 +23,9 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64), default="")
     role: Mapped[StaffRole] = mapped_column(String(16))
+    # The department whose requests an agent handles (a guide's `department`: 公安, 医保…); none: every department,
+    # as at the one window (一窗受理) and for admins.
+    department: Mapped[str | None] = mapped_column(String(50), default=None)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)

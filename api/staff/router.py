@@ -68,24 +68,37 @@ def list_accounts(session: SessionDep) -> list[StaffRead]:
     return [StaffRead.model_validate(u) for u in service.list_staff(session=session)]
 
 
+@admin_router.get("/departments", response_model=list[str], summary="可选的部门（办事指南的实施部门）")
+def list_departments(settings: SettingsDep) -> list[str]:
+    return service.departments(settings.guides_dir)
+
+
 @admin_router.post("/accounts", response_model=StaffRead, status_code=201, summary="新建工作人员账号")
-def create_account(body: StaffCreate, staff: CurrentStaff, session: SessionDep) -> StaffRead:
+def create_account(body: StaffCreate, staff: CurrentStaff, session: SessionDep, settings: SettingsDep) -> StaffRead:
+    department = service.check_department(body.department, service.departments(settings.guides_dir))
     user = service.create(session=session, username=body.username, password=body.password, role=body.role,
-                          display_name=body.display_name)
+                          display_name=body.display_name, department=department)
     service.record(session=session, actor=staff.user, action="staff_create", target_type="staff",
-                   target_id=user.id, detail={"username": user.username, "role": user.role}, ip=staff.ip)
+                   target_id=user.id, detail={"username": user.username, "role": user.role,
+                                              "department": user.department}, ip=staff.ip)
     return StaffRead.model_validate(user)
 
 
 @admin_router.patch("/accounts/{staff_id}", response_model=StaffRead, summary="修改工作人员账号")
-def update_account(staff_id: int, body: StaffUpdate, staff: CurrentStaff, session: SessionDep) -> StaffRead:
+def update_account(staff_id: int, body: StaffUpdate, staff: CurrentStaff, session: SessionDep,
+                   settings: SettingsDep) -> StaffRead:
     user = service.get(session=session, staff_id=staff_id)
+    if body.department:
+        service.check_department(body.department, service.departments(settings.guides_dir))
     changed = service.update(session=session, user=user, display_name=body.display_name, role=body.role,
-                             active=body.active, password=body.password, unlock=body.unlock)
+                             department=body.department, active=body.active, password=body.password,
+                             unlock=body.unlock)
     if changed:
         detail: dict[str, object] = {"fields": changed}
         if "role" in changed:
             detail["role"] = user.role
+        if "department" in changed:
+            detail["department"] = user.department
         service.record(session=session, actor=staff.user, action="staff_update", target_type="staff",
                        target_id=user.id, detail=detail, ip=staff.ip)
     return StaffRead.model_validate(user)

@@ -19,6 +19,7 @@ class StaffRead(BaseModel):
     username: str
     display_name: str
     role: StaffRole
+    department: str | None = None
     active: bool
     locked_until: datetime | None = None
     last_login_at: datetime | None = None
@@ -35,12 +36,14 @@ class StaffCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     display_name: str = Field(default="", max_length=64)
     role: StaffRole
+    department: str | None = Field(default=None, max_length=50)  # none: every department
     password: str = Field(min_length=1, max_length=256)
 
 
 class StaffUpdate(BaseModel):
     display_name: str | None = Field(default=None, max_length=64)
     role: StaffRole | None = None
+    department: str | None = Field(default=None, max_length=50)  # "" : every department
     active: bool | None = None
     password: str | None = Field(default=None, max_length=256)
     unlock: bool = False

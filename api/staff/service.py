@@ -5,6 +5,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,8 +15,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
-from api.staff.exceptions import LastAdmin, LoginFailed, StaffNotFound, UsernameTaken, WeakPassword
+from api.staff.exceptions import (
+    LastAdmin,
+    LoginFailed,
+    StaffNotFound,
+    UnknownDepartment,
+    UsernameTaken,
+    WeakPassword,
+)
 from api.staff.models import AuditEvent, StaffRole, StaffSession, StaffUser
+from knowledge.loader import load_guides
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +71,30 @@ def list_staff(*, session: Session) -> Sequence[StaffUser]:
     return session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
 
 
+def departments(guides_dir: Path) -> list[str]:
+    """The departments that handle requests: every guide's ``department``."""
+    return sorted({g.department for g in load_guides(guides_dir) if g.department})
+
+
+def check_department(department: str | None, known: list[str]) -> str | None:
+    """The department as stored: ``None`` (or "") for every department, else one of ``known``."""
+    if not department:
+        return None
+    if department not in known:
+        raise UnknownDepartment(f"没有“{department}”这个部门，可选：{'、'.join(known)}；不填表示全部部门。")
+    return department
+
+
 def create(
-    *, session: Session, username: str, password: str, role: StaffRole, display_name: str = ""
+    *, session: Session, username: str, password: str, role: StaffRole, display_name: str = "",
+    department: str | None = None,
 ) -> StaffUser:
     if get_by_username(session=session, username=username) is not None:
         raise UsernameTaken(f"用户名 {username} 已存在。")
     check_password_policy(password)
     user = StaffUser(
-        username=username, display_name=display_name or username, role=role, password_hash=hash_password(password)
+        username=username, display_name=display_name or username, role=role, department=department,
+        password_hash=hash_password(password),
     )
     session.add(user)
     session.flush()
@@ -82,6 +107,7 @@ def update(
     user: StaffUser,
     display_name: str | None = None,
     role: StaffRole | None = None,
+    department: str | None = None,  # "" for every department, None to leave it
     active: bool | None = None,
     password: str | None = None,
     unlock: bool = False,
@@ -97,6 +123,9 @@ def update(
     if role is not None and role != user.role:
         user.role = role
         changed.append("role")
+    if department is not None and (department or None) != user.department:
+        user.department = department or None
+        changed.append("department")
     if active is not None and active != user.active:
         user.active = active
         changed.append("active")

@@ -322,6 +322,21 @@ def test_admin_sees_what_retention_will_do_to_conversations_and_requests(open_co
     shoot(admin, "console-10-retention")
 
 
+def test_admin_gives_an_agent_a_department(open_console: Any, gateway: Gateway, shoot: Any) -> None:
+    admin = open_console("admin")
+    admin.goto(f"{gateway.url}/console/#/staff")
+    form = admin.locator("form.filters")
+    form.get_by_label("用户名").fill("gongan1")
+    form.get_by_label("角色").select_option("agent")
+    form.get_by_label("部门").select_option("公安")
+    form.get_by_label("初始密码").fill("Gui-zhou-2026!")
+    form.get_by_role("button", name="新建账号").click()
+    row = admin.get_by_test_id("accounts").locator("tr", has_text="gongan1")
+    row.wait_for()
+    assert row.get_by_label("部门").input_value() == "公安"
+    shoot(admin, "console-14-accounts-department")
+
+
 # --- holiday table (节假日) ---
 
 

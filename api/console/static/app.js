@@ -466,16 +466,21 @@ async function analyticsPage() {
 
 /* ---- admin ---- */
 async function staffPage() {
-  const users = await api("GET", "/api/v1/staff/accounts");
+  const [users, departments] = await Promise.all([api("GET", "/api/v1/staff/accounts"), api("GET", "/api/v1/staff/departments")]);
+  // An agent of a department changes only its requests; "全部部门" is the one window's staff and admins.
+  const departmentOptions = (chosen) => [el("option", {value: ""}, "全部部门"),
+    ...departments.map((d) => el("option", {value: d, selected: d === chosen ? true : null}, d))];
   const form = el("form", {class: "filters"}, el("label", {}, "用户名", el("input", {name: "username", required: true})),
     el("label", {}, "姓名或工号（群众可见）", el("input", {name: "display_name"})),
     el("label", {}, "角色", el("select", {name: "role"}, ...Object.entries(ROLE_NAMES).map(([v, t]) => el("option", {value: v}, t)))),
+    el("label", {}, "部门", el("select", {name: "department"}, ...departmentOptions(""))),
     el("label", {}, "初始密码", el("input", {name: "password", type: "password", required: true})), el("button", {type: "submit"}, "新建账号"));
   form.onsubmit = async (e) => { e.preventDefault(); try { await api("POST", "/api/v1/staff/accounts", Object.fromEntries(new FormData(form))); staffPage(); } catch (err) { showError(err); } };
   const patch = (id, body) => async () => { try { await api("PATCH", "/api/v1/staff/accounts/" + id, body); staffPage(); } catch (err) { showError(err); } };
   view.replaceChildren(el("h2", {}, "账号管理"), form,
-    el("table", {"data-testid": "accounts"}, el("tr", {}, ...["用户名", "姓名", "角色", "状态", "最近登录", "操作"].map((t) => el("th", {}, t))),
+    el("table", {"data-testid": "accounts"}, el("tr", {}, ...["用户名", "姓名", "角色", "部门", "状态", "最近登录", "操作"].map((t) => el("th", {}, t))),
       ...users.map((u) => el("tr", {}, el("td", {}, u.username), el("td", {}, u.display_name), el("td", {}, ROLE_NAMES[u.role]),
+        el("td", {}, el("select", {"aria-label": "部门", onchange: (e) => patch(u.id, {department: e.target.value})()}, ...departmentOptions(u.department))),
         el("td", {}, u.active ? (u.locked_until && new Date(u.locked_until) > new Date() ? "已锁定" : "正常") : "已停用"), el("td", {}, fmtTime(u.last_login_at)),
         el("td", {}, el("select", {onchange: (e) => patch(u.id, {role: e.target.value})()}, ...Object.entries(ROLE_NAMES).map(([v, t]) => el("option", {value: v, selected: v === u.role ? true : null}, t))),
           el("button", {type: "button", onclick: patch(u.id, {unlock: true})}, "解锁"),

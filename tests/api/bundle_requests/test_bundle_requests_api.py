@@ -14,7 +14,7 @@ from api.service_requests.models import AppointmentSlot, ServiceRequest
 from govchat.settings import Settings
 from tests.api.bundle_requests.conftest import NEWBORN_ITEMS, URL, bundle_body
 from tests.api.service_requests.conftest import ID_NUMBER, PHONE
-from tests.api.staff.factories import staff_client
+from tests.api.staff.factories import PASSWORD, StaffClient, staff_client
 from tests.conftest import new_session
 
 
@@ -200,3 +200,27 @@ def test_staff_ending_the_last_item_posts_the_bundles_rating_to_the_chat(api: Te
             assert changed.status_code == 200, changed.text
         texts = [m["text"] for m in api.get(f"/api/v1/chat/{sid}/messages").json()["messages"]]
         assert any("整体评价" in t for t in texts) == (n == len(created["items"]) - 1)
+
+
+def test_an_agent_of_a_department_changes_only_its_departments_items(api: TestClient) -> None:
+    created = api.post(URL, json=bundle_body(), headers={"Idempotency-Key": "bundle-0011"}).json()
+    police_item, insurance_item, _ = [item["tracking_no"] for item in created["items"]]  # 公安, 医保, 人社
+    admin = staff_client(api, "admin")
+    assert "医保" in admin.get("/api/v1/staff/departments").json()
+    wrong = admin.post("/api/v1/staff/accounts", json={"username": "yb1", "role": "agent", "department": "医保局局",
+                                                       "password": PASSWORD})
+    assert wrong.status_code == 422 and "没有“医保局局”这个部门" in wrong.json()["detail"]
+    made = admin.post("/api/v1/staff/accounts", json={"username": "yb1", "role": "agent", "department": "医保",
+                                                      "password": PASSWORD})
+    assert made.status_code == 201 and made.json()["department"] == "医保"
+    insurance_agent = StaffClient(api, "yb1")
+    refused = insurance_agent.post(f"/api/v1/staff/requests/{police_item}/status", json={"to": "accepted"})
+    assert refused.status_code == 403 and "公安" in refused.json()["detail"]
+    assert insurance_agent.post(f"/api/v1/staff/requests/{insurance_item}/status",
+                                json={"to": "accepted"}).status_code == 200
+    # The one window's agents (no department) and admins change any item.
+    assert staff_client(api, "agent").post(f"/api/v1/staff/requests/{police_item}/status",
+                                           json={"to": "accepted"}).status_code == 200
+    account = next(u for u in admin.get("/api/v1/staff/accounts").json() if u["username"] == "yb1")
+    cleared = admin.patch(f"/api/v1/staff/accounts/{account['id']}", json={"department": ""})
+    assert cleared.status_code == 200 and cleared.json()["department"] is None

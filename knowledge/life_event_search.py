@@ -88,6 +88,7 @@ class LifeEventFinder:
         self.owner: list[str] = []
         texts: list[str] = []
         self.names: dict[str, list[str]] = {}
+        self.services = {e.id: {s.guide for s in e.services} for e in events}
         for event in events:
             self.names[event.id] = [n for n in (normalize(t) for t in (event.title, *event.aliases)) if len(n) >= 3]
             for text in (event.title, *event.aliases, event.summary):
@@ -212,4 +213,9 @@ class LifeEventFinder:
         # Otherwise a question naming a guide is that guide's ("残疾证怎么申请", "娃娃生了咋个上户口").
         if guide_named or similarity < cal.life_event_at or similarity - guide_dense < cal.life_event_margin:
             return None
-        return self.by_signs(text) or event_id
+        # Near an event by its names alone, the question is its only when the search's best guide is one of its
+        # services or it tells of its situation ("买了个二手车，要过户" is near 买二手房 and about a car).
+        signed = self.by_signs(text)
+        if signed is None and ranked_guides and ranked_guides[0] not in self.services[event_id]:
+            return None
+        return signed or event_id

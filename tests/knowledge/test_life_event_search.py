@@ -139,3 +139,12 @@ def test_three_of_an_events_services_in_one_message_find_it_without_the_situatio
     f = death_event()
     assert f.find("户口销了，丧葬费领了，资格认证还要做不", near(0.5), guide_dense=0.95, named_guides=set(),
                   ranked_guides=["first-thing"], aspect="conditions", cal=CAL) == "after-death"
+
+
+def test_near_an_event_by_name_alone_the_search_best_guide_must_be_one_of_its_services() -> None:
+    f = death_event()
+    # As near as any event wording, but the search's best guide is another event's and no situation is told.
+    assert f.find("家里那辆车要过户", near(0.96), guide_dense=0.90, named_guides=set(),
+                  ranked_guides=["car-transfer", "first-thing"], aspect="process", cal=CAL) is None
+    assert f.find("家里的事要咋个弄", near(0.96), guide_dense=0.90, named_guides=set(),
+                  ranked_guides=["first-thing"], aspect="process", cal=CAL) == "after-death"

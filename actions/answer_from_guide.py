@@ -24,7 +24,7 @@ from actions.low_confidence import not_understood
 from actions.service_names import named_guides
 from actions.tone import asks_question, complains_about_service, lead
 from actions.turn_facts import turn
-from knowledge.aspects import detect_aspect
+from knowledge.aspects import detect_aspect, done_by_someone_else
 from knowledge.calibration import Calibration, load_calibration
 from knowledge.schema import ASPECTS
 
@@ -74,6 +74,17 @@ def _top(result: Any) -> Any:
 def asks_about_service(text: str) -> bool:
     """Does the message name a service or ask about an aspect of one ("好的，利率是好多")?"""
     return bool(named_guides(text)) or detect_aspect(text) is not None
+
+
+def asks_about_aspect(text: str) -> bool:
+    """A typed question about one aspect of a service ("网上登记得不", "我老公可以帮我去办吗"), never a command that
+    NLU's control intents were trained on ("我要网上申请这个", "可以帮我办理吗", "算了不办了")."""
+    if not asks_question(text):
+        return False
+    aspect = detect_aspect(text)
+    if aspect == "conditions":
+        return done_by_someone_else(text)
+    return aspect is not None and aspect != "process"
 
 
 def is_control(text: str, intent: str | None, confidence: float, cal: Calibration) -> bool:

@@ -419,6 +419,12 @@ _ASKS_WHEN = re.compile(r"多久|好久|多长|几时")
 _CLAUSES = re.compile(r"[，。,.；;！!？?\s]+")
 
 
+def done_by_someone_else(text: str) -> bool:
+    """Does the question ask whether another person may do it for the citizen ("我老公可以帮我去办吗")? A
+    request in the first person ("可以帮我办理吗") does not."""
+    return bool(_PROXY.search(re.sub(r"\s+", "", text)))
+
+
 def asked_words() -> tuple[str, ...]:
     """Every cue of every aspect: words that say what is asked, never which service."""
     return tuple(c for cues in _CUES.values() for c in cues)

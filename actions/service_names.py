@@ -25,6 +25,13 @@ _NOT_NAMES = frozenset(
     "政务服务网 全程网办 办理地点 办理流程 受理条件 咨询电话 承诺时限 办结时限 工本费 不做了 关门".split()
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# Words that contain a service's name without naming the service: where someone is registered ("户口在四川",
+# "户口所在地的派出所") and a document to bring ("要带户口本不", "拿身份证去", "身份证复印件"). They are read out
+# before names are looked for; "户口迁到贵阳" and "身份证掉了" still name their services.
+_NOT_NAMING = re.compile(
+    r"(户口|户籍)(所在地|不在|在)|(带|拿|复印|提供)(上|个|着|好)?[\u4e00-\u9fff]{1,4}?(证明|本|簿|证|卡|照)"
+    r"|[\u4e00-\u9fff]{1,4}?(本|簿|证|卡)的?(复印件|原件)"
+)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -54,6 +61,9 @@ class NameIndex:
 
     def strength(self, text: str, guide_id: str) -> int:
         """How many of the guide's terms ``text`` contains."""
+        return self._strength(_NOT_NAMING.sub("，", text), guide_id)
+
+    def _strength(self, text: str, guide_id: str) -> int:
         return sum(1 for t in self.terms.get(guide_id, ()) if t in text)
 
     def names(self, text: str, guide_id: str) -> bool:
@@ -72,7 +82,8 @@ class NameIndex:
     def named(self, text: str) -> set[str]:
         """The guides ``text`` names most specifically: those sharing the most terms with it ("身份证换领" names
         居民身份证换领 by two terms, 居民身份证补领 by one)."""
-        counts = {gid: self.strength(text, gid) for gid in self.terms}
+        text = _NOT_NAMING.sub("，", text)
+        counts = {gid: self._strength(text, gid) for gid in self.terms}
         best = max(counts.values(), default=0)
         return {gid for gid, n in counts.items() if n == best} if best else set()
 

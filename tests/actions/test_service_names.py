@@ -29,3 +29,18 @@ def test_a_reply_to_a_choice_names_one_candidate_by_a_piece_only_it_has():
     candidates = ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]
     assert INDEX.among("租房那个", candidates) == ["hpf-rent-withdrawal"]
     assert INDEX.among("公积金那个", candidates) == []
+
+
+def test_a_document_to_bring_names_no_service():
+    for text in ("要带身份证不", "拿结婚证去就行了吗", "身份证复印件要带不"):
+        assert INDEX.named(text) == set(), text
+    # ... but a document that is lost, or a service done with it, is named.
+    assert INDEX.named("身份证丢了咋个补") == {"id-card-replacement"}
+    assert INDEX.named("拿身份证去办结婚登记要带啥") == {"marriage-registration"}
+
+
+def test_where_someone_is_registered_names_no_service():
+    index = NameIndex({"hukou-transfer": ["户口迁移", "迁户口"]}, ["户口", "迁移"])
+    for text in ("男方户口在外省能办不", "户口所在地能办吗", "户口不在这边得不得"):
+        assert index.named(text) == set(), text
+    assert index.named("户口迁到贵阳咋个办") == {"hukou-transfer"}

@@ -115,6 +115,29 @@ def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Cal
     )
 
 
+def earlier_questions(tracker: Tracker, count: int = 2) -> list[str]:
+    """The citizen's typed messages before this one, the latest last (button payloads are no words)."""
+    texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    return [t for t in texts[:-1] if t and not t.startswith("/")][-count:]
+
+
+async def pick_in_context(tracker: Tracker, text: str, candidates: list[str]) -> str | None:
+    """The offered guide that the question before the choice and this one, read together, are about.
+
+    A citizen who asks on ("一个月能领好多") instead of choosing is not asked the same choice again: the search of
+    both messages picks the one they mean, and "不是这个" still moves to the next. ``None`` when it finds none of
+    the offered guides first.
+    """
+    earlier = earlier_questions(tracker)
+    if not earlier:
+        return None
+    found = await knowledge_base.search(" ".join([*earlier, text]))
+    top = _top(found)
+    if top is None or top.guide_id not in candidates or found.decision == "fallback":
+        return None
+    return str(top.guide_id)
+
+
 def alternatives(result: Any, chosen: str) -> list[str]:
     """Other guides the search found, for "不是这个"."""
     return [h.guide_id for h in result.hits if h.guide_id != chosen][:3] if result is not None else []
@@ -224,7 +247,18 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 alternatives=[c for c in candidates if c != chosen],
                 lead=lead(text, intent=intent),
             )
-        if not named and is_short(text):  # "要带啥子" before choosing
+        # Asking on instead of choosing ("一个月能领好多", "他77了"): the earlier question and this one tell which.
+        asks_on = not named and (is_short(text) or result.decision != "answer")
+        if asks_on and not on_list and (picked := await pick_in_context(tracker, text, candidates)) is not None:
+            return answer_with_guide(
+                dispatcher,
+                guide_id=picked,
+                aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT),
+                question=text,
+                alternatives=[c for c in candidates if c != picked],
+                lead=lead(text, intent=intent),
+            )
+        if not named and is_short(text):  # "要带啥子" before choosing, with nothing said before
             choices = [(c, g.title) for c in candidates if (g := find_guide(c)) is not None]
             if choices:
                 return ask_which(dispatcher, choices=choices, aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT))
@@ -239,6 +273,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 question=text,
                 hit=usable_hit(_top(mine), mine, aspect),
                 result=mine,
+                decision="answer",  # the restricted search's decision tells guides apart; here there is one
                 alternatives=candidates,
                 lead=lead(text, intent=intent),
             )

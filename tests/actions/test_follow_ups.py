@@ -5,10 +5,10 @@ import asyncio
 
 import pytest
 
-from actions.answer_from_guide import asks_about_aspect
+from actions.answer_from_guide import ActionAnswerFromGuide, asks_about_aspect
 from actions.confirmations import ActionDeny
 from actions.service_request import control
-from tests.actions.conftest import SearchResult, hit, make_tracker, slot_events
+from tests.actions.conftest import SearchResult, hit, make_tracker, slot_events, turn_of
 
 ON_GUIDE = {"current_guide_id": "marriage-registration"}
 
@@ -81,3 +81,33 @@ def test_no_with_a_question_about_the_guide_is_answered(kb, dispatcher):
 )
 def test_asks_about_aspect(text, asks):
     assert asks_about_aspect(text) is asks
+
+
+CHOICE = {"candidate_guide_ids": ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]}
+
+
+def test_asking_on_instead_of_choosing_answers_the_guide_both_messages_are_about(kb, dispatcher):
+    kb.script("要带啥子", SearchResult([hit("temp-id-card", 0.5)], "materials", 0.3, "clarify"))
+    both = SearchResult([hit("hpf-purchase-withdrawal", 0.8), hit("hpf-rent-withdrawal", 0.7)], None, 0.6, "clarify")
+    kb.script("买房了公积金咋个取 要带啥子", both)
+    tracker = make_tracker("要带啥子", slots=CHOICE, earlier=["买房了公积金咋个取"])
+    events = run(ActionAnswerFromGuide(), dispatcher, tracker)
+    assert dispatcher.messages[0]["custom"]["source"] == {
+        "guide_id": "hpf-purchase-withdrawal", "title": "住房公积金购房提取", "section": "materials",
+        "url": "https://zwfw.guizhou.gov.cn/",
+    }
+    assert slot_events(events)["candidate_guide_ids"] == ["hpf-rent-withdrawal"]  # "不是这个" moves on
+    assert turn_of(dispatcher)["decision"] == "answer"
+
+
+def test_asking_on_asks_again_when_both_messages_find_none_of_the_choices(kb, dispatcher):
+    kb.script("要带啥子", SearchResult([], "materials"))
+    kb.script("公积金咋个取 要带啥子", SearchResult([hit("temp-id-card", 0.8)], None, 0.6, "clarify"))
+    run(ActionAnswerFromGuide(), dispatcher, make_tracker("要带啥子", slots=CHOICE, earlier=["公积金咋个取"]))
+    assert turn_of(dispatcher)["decision"] == "clarify"
+
+
+def test_a_follow_up_answered_from_the_current_guide_is_an_answer(kb, dispatcher):
+    script_follow_up(kb, "周末开门不", "place")  # the restricted search itself decides "fallback"
+    run(ActionAnswerFromGuide(), dispatcher, make_tracker("周末开门不", slots=ON_GUIDE))
+    assert (turn_of(dispatcher)["guide_id"], turn_of(dispatcher)["decision"]) == ("marriage-registration", "answer")

@@ -121,21 +121,33 @@ def earlier_questions(tracker: Tracker, count: int = 2) -> list[str]:
     return [t for t in texts[:-1] if t and not t.startswith("/")][-count:]
 
 
-async def pick_in_context(tracker: Tracker, text: str, candidates: list[str]) -> str | None:
-    """The offered guide that the question before the choice and this one, read together, are about.
+def named_before(tracker: Tracker, candidates: list[str]) -> str | None:
+    """The one offered guide the citizen's previous message named, if it named exactly one."""
+    earlier = earlier_questions(tracker, 1)
+    named = named_guides(earlier[-1]) & set(candidates) if earlier else set()
+    return next(iter(named)) if len(named) == 1 else None
 
-    A citizen who asks on ("一个月能领好多") instead of choosing is not asked the same choice again: the search of
-    both messages picks the one they mean, and "不是这个" still moves to the next. ``None`` when it finds none of
-    the offered guides first.
+
+async def pick_in_context(tracker: Tracker, text: str, result: Any, candidates: list[str]) -> str | None:
+    """The offered guide a citizen means who asks on instead of choosing ("一个月能领好多", "他77了").
+
+    They are not asked the same choice again: the guide the search is sure of, from this message alone or read
+    with the question before the choice, else the best of the offered ones; "不是这个" still moves to the next.
+    ``None`` with nothing asked before, or for a longer message that finds none of the offered guides first (a new
+    question).
     """
     earlier = earlier_questions(tracker)
-    if not earlier:
+    top = _top(result)
+    mine = top is not None and top.guide_id in candidates
+    if not earlier or not (is_short(text) or mine):
         return None
+    if mine and result.decision == "answer":
+        return str(top.guide_id)
     found = await knowledge_base.search(" ".join([*earlier, text]))
-    top = _top(found)
-    if top is None or top.guide_id not in candidates or found.decision == "fallback":
-        return None
-    return str(top.guide_id)
+    best = _top(found)
+    if best is not None and best.guide_id in candidates and found.decision == "answer":
+        return str(best.guide_id)
+    return candidates[0]
 
 
 def alternatives(result: Any, chosen: str) -> list[str]:
@@ -212,7 +224,12 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     # A life event's question gets its checklist; a short message on a guide, a list or a pending choice ("要带啥子"
     # after "户口要咋个销") continues it instead.
     on_list = tracker.get_slot(slots.LIFE_EVENT)
-    if result.life_event and current not in named and not (is_short(text) and (current or on_list or candidates)):
+    # A message naming a service that is not on the event's list ("买了个二手车 要过户") is that service's question.
+    elsewhere = bool(named) and not named & life_events.services(result.life_event) if result.life_event else False
+    if (
+        result.life_event and current not in named and not elsewhere
+        and not (is_short(text) and (current or on_list or candidates))
+    ):
         return life_events.show_checklist(
             dispatcher, event_id=result.life_event, question=text, intent=intent, confidence=result.confidence
         )
@@ -231,6 +248,9 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     if not current and candidates:
         # A checklist's services wait as candidates; a long message on it is a new question, searched openly.
         chosen = pick_candidate(query, candidates, result) if not (on_list and not is_short(text)) else None
+        # "娃娃生了咋个上户口" brought the list: "要带啥子" after it asks about 上户口, the one service it named.
+        if on_list and chosen is None and not named and is_short(text) and not life_events.asks_about_whole_list(text):
+            chosen = named_before(tracker, candidates)
         if on_list and chosen is None and not named:  # "都能网上办不", "要跑几趟", "先办哪个" on the whole list
             on_whole_list = life_events.follow_up(dispatcher, event_id=on_list, text=text, aspect=aspect)
             if on_whole_list is not None:
@@ -247,9 +267,8 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 alternatives=[c for c in candidates if c != chosen],
                 lead=lead(text, intent=intent),
             )
-        # Asking on instead of choosing ("一个月能领好多", "他77了"): the earlier question and this one tell which.
-        asks_on = not named and (is_short(text) or result.decision != "answer")
-        if asks_on and not on_list and (picked := await pick_in_context(tracker, text, candidates)) is not None:
+        # Asking on instead of choosing ("一个月能领好多", "他77了") answers one of the offered guides.
+        if not named and not on_list and (picked := await pick_in_context(tracker, text, result, candidates)):
             return answer_with_guide(
                 dispatcher,
                 guide_id=picked,

@@ -88,7 +88,7 @@ CHOICE = {"candidate_guide_ids": ["hpf-rent-withdrawal", "hpf-purchase-withdrawa
 
 def test_asking_on_instead_of_choosing_answers_the_guide_both_messages_are_about(kb, dispatcher):
     kb.script("要带啥子", SearchResult([hit("temp-id-card", 0.5)], "materials", 0.3, "clarify"))
-    both = SearchResult([hit("hpf-purchase-withdrawal", 0.8), hit("hpf-rent-withdrawal", 0.7)], None, 0.6, "clarify")
+    both = SearchResult([hit("hpf-purchase-withdrawal", 0.8), hit("hpf-rent-withdrawal", 0.7)], None, 0.8, "answer")
     kb.script("买房了公积金咋个取 要带啥子", both)
     tracker = make_tracker("要带啥子", slots=CHOICE, earlier=["买房了公积金咋个取"])
     events = run(ActionAnswerFromGuide(), dispatcher, tracker)
@@ -100,11 +100,19 @@ def test_asking_on_instead_of_choosing_answers_the_guide_both_messages_are_about
     assert turn_of(dispatcher)["decision"] == "answer"
 
 
-def test_asking_on_asks_again_when_both_messages_find_none_of_the_choices(kb, dispatcher):
+def test_asking_on_when_nothing_is_sure_answers_the_best_offered_guide(kb, dispatcher):
     kb.script("要带啥子", SearchResult([], "materials"))
-    kb.script("公积金咋个取 要带啥子", SearchResult([hit("temp-id-card", 0.8)], None, 0.6, "clarify"))
+    kb.script("公积金咋个取 要带啥子", SearchResult([hit("hpf-purchase-withdrawal", 0.6)], None, 0.5, "clarify"))
     run(ActionAnswerFromGuide(), dispatcher, make_tracker("要带啥子", slots=CHOICE, earlier=["公积金咋个取"]))
-    assert turn_of(dispatcher)["decision"] == "clarify"
+    assert (turn_of(dispatcher)["guide_id"], turn_of(dispatcher)["section"]) == ("hpf-rent-withdrawal", "materials")
+
+
+def test_a_longer_message_finding_none_of_the_choices_is_a_new_question(kb, dispatcher):
+    text = "另外问一下明天要坐火车了临时的证件咋个弄"
+    kb.script(text, SearchResult([hit("temp-id-card", 0.9)], "process", 0.9, "answer"))
+    run(ActionAnswerFromGuide(), dispatcher, make_tracker(text, slots=CHOICE, earlier=["公积金咋个取"]))
+    assert turn_of(dispatcher)["guide_id"] == "temp-id-card"
+    assert ("公积金咋个取 " + text, None) not in kb.calls
 
 
 def test_a_follow_up_answered_from_the_current_guide_is_an_answer(kb, dispatcher):

@@ -21,7 +21,7 @@ from actions.clarify_guide import pick_candidate
 from actions.guide_replies import answer_with_guide, ask_which, clarify
 from actions.knowledge_base import find_guide
 from actions.low_confidence import not_understood
-from actions.service_names import named_guides
+from actions.service_names import mentioned_guides, named_guides
 from actions.tone import asks_question, complains_about_service, lead
 from actions.turn_facts import turn
 from knowledge.aspects import detect_aspect, done_by_someone_else
@@ -106,7 +106,9 @@ def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Cal
         return True
     if named:
         return False  # names another service ("那医保异地备案咋个弄")
-    if is_short(text):
+    # Short and about nothing but what is asked, or about the current guide's topic: a follow-up. A short one on
+    # another topic ("娃娃的医保也要参保 咋个弄" after 上户口) is read like a longer one.
+    if is_short(text) and (not (mentioned := mentioned_guides(text)) or current in mentioned):
         return True
     top = _top(result)
     return not (
@@ -141,7 +143,7 @@ async def pick_in_context(tracker: Tracker, text: str, result: Any, candidates: 
     mine = top is not None and top.guide_id in candidates
     if not earlier or not (is_short(text) or mine):
         return None
-    if mine and result.decision == "answer":
+    if mine and result.decision == "answer" and not is_short(text):  # a longer message tells on its own
         return str(top.guide_id)
     found = await knowledge_base.search(" ".join([*earlier, text]))
     best = _top(found)

@@ -53,6 +53,8 @@ class NameIndex:
             gid: {t for t in vocabulary if any(t in n for n in ns)} | {n for n in ns if len(n) >= 2}
             for gid, ns in listed.items()
         }
+        # Every term of a guide's names, shared or not: "医保" names no one guide, but tells the topic.
+        self.topics = {gid: {t for t in ts if not _is_generic(t)} for gid, ts in per_guide.items()}
         sharing = Counter(t for ts in per_guide.values() for t in ts)
         self.terms = {
             gid: {t for t in ts if sharing[t] <= MAX_GUIDES_SHARING and not _is_generic(t)}
@@ -78,6 +80,12 @@ class NameIndex:
             if found & (self.bigrams.get(c, set()) - set().union(*(self.bigrams.get(o, set()) for o in candidates
                                                                    if o != c)))
         ]
+
+    def mentioned(self, text: str) -> set[str]:
+        """The guides whose names share a term with ``text``, however many share it ("娃娃的医保也要参保" mentions
+        every guide with 医保 in its names): what the message is about, too broad to pick one guide."""
+        text = _NOT_NAMING.sub("，", text)
+        return {gid for gid, ts in self.topics.items() if any(t in text for t in ts)}
 
     def named(self, text: str) -> set[str]:
         """The guides ``text`` names most specifically: those sharing the most terms with it ("身份证换领" names
@@ -113,6 +121,10 @@ def names_guide(text: str, guide_id: str) -> bool:
 
 def named_guides(text: str) -> set[str]:
     return name_index().named(text)
+
+
+def mentioned_guides(text: str) -> set[str]:
+    return name_index().mentioned(text)
 
 
 def named_among(text: str, candidates: list[str]) -> list[str]:

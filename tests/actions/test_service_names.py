@@ -44,3 +44,9 @@ def test_where_someone_is_registered_names_no_service():
     for text in ("男方户口在外省能办不", "户口所在地能办吗", "户口不在这边得不得"):
         assert index.named(text) == set(), text
     assert index.named("户口迁到贵阳咋个办") == {"hukou-transfer"}
+
+
+def test_a_term_too_broad_to_name_a_guide_still_tells_the_topic():
+    assert INDEX.named("补办也要去 咋个弄") == set()  # 补办 is in more guides' names than names one
+    assert INDEX.mentioned("补办也要去 咋个弄") == {"id-card-replacement", *(f"other-{i}" for i in range(6))}
+    assert INDEX.mentioned("要带啥子") == set()

@@ -130,26 +130,19 @@ def named_before(tracker: Tracker, candidates: list[str]) -> str | None:
     return next(iter(named)) if len(named) == 1 else None
 
 
-async def pick_in_context(tracker: Tracker, text: str, result: Any, candidates: list[str]) -> str | None:
-    """The offered guide a citizen means who asks on instead of choosing ("一个月能领好多", "他77了").
+def pick_asked_on(text: str, result: Any, candidates: list[str]) -> str | None:
+    """The offered guide a citizen means who asks on instead of choosing ("一个月能领好多", "在手机上咋个交").
 
-    They are not asked the same choice again: the guide the search is sure of, from this message alone or read
-    with the question before the choice, else the best of the offered ones; "不是这个" still moves to the next.
-    ``None`` with nothing asked before, or for a longer message that finds none of the offered guides first (a new
-    question).
+    They are not asked the same choice again: a short question asks about the service of the question before, for
+    which the offered guides are ranked, so the first of them answers it ("不是这个" moves to the next; read
+    together with the question before, the short one's aspect words pulled the search to other guides). A longer
+    message answers from the offered guide its own search puts first, and is a new question when that is none of
+    them.
     """
-    earlier = earlier_questions(tracker)
+    if is_short(text):
+        return candidates[0]
     top = _top(result)
-    mine = top is not None and top.guide_id in candidates
-    if not earlier or not (is_short(text) or mine):
-        return None
-    if mine and result.decision == "answer" and not is_short(text):  # a longer message tells on its own
-        return str(top.guide_id)
-    found = await knowledge_base.search(" ".join([*earlier, text]))
-    best = _top(found)
-    if best is not None and best.guide_id in candidates and found.decision == "answer":
-        return str(best.guide_id)
-    return candidates[0]
+    return str(top.guide_id) if top is not None and top.guide_id in candidates else None
 
 
 def alternatives(result: Any, chosen: str) -> list[str]:
@@ -270,7 +263,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 lead=lead(text, intent=intent),
             )
         # Asking on instead of choosing ("一个月能领好多", "他77了") answers one of the offered guides.
-        if not named and not on_list and (picked := await pick_in_context(tracker, text, result, candidates)):
+        if not named and not on_list and (picked := pick_asked_on(text, result, candidates)):
             return answer_with_guide(
                 dispatcher,
                 guide_id=picked,
@@ -279,7 +272,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 alternatives=[c for c in candidates if c != picked],
                 lead=lead(text, intent=intent),
             )
-        if not named and is_short(text):  # "要带啥子" before choosing, with nothing said before
+        if not named and is_short(text):  # "要带啥子" on a checklist, about none of its services
             choices = [(c, g.title) for c in candidates if (g := find_guide(c)) is not None]
             if choices:
                 return ask_which(dispatcher, choices=choices, aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT))

@@ -86,33 +86,30 @@ def test_asks_about_aspect(text, asks):
 CHOICE = {"candidate_guide_ids": ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]}
 
 
-def test_asking_on_instead_of_choosing_answers_the_guide_both_messages_are_about(kb, dispatcher):
-    kb.script("要带啥子", SearchResult([hit("temp-id-card", 0.5)], "materials", 0.3, "clarify"))
-    both = SearchResult([hit("hpf-purchase-withdrawal", 0.8), hit("hpf-rent-withdrawal", 0.7)], None, 0.8, "answer")
-    kb.script("买房了公积金咋个取 要带啥子", both)
-    tracker = make_tracker("要带啥子", slots=CHOICE, earlier=["买房了公积金咋个取"])
-    events = run(ActionAnswerFromGuide(), dispatcher, tracker)
+def test_asking_on_instead_of_choosing_answers_the_first_offered_guide(kb, dispatcher):
+    # The short question's own words pull the search elsewhere: they ask the aspect, not which service.
+    kb.script("在手机上咋个弄", SearchResult([hit("hpf-purchase-withdrawal", 0.8)], "online", 0.8, "answer"))
+    events = run(ActionAnswerFromGuide(), dispatcher, make_tracker("在手机上咋个弄", slots=CHOICE))
     assert dispatcher.messages[0]["custom"]["source"] == {
-        "guide_id": "hpf-purchase-withdrawal", "title": "住房公积金购房提取", "section": "materials",
+        "guide_id": "hpf-rent-withdrawal", "title": "住房公积金租房提取", "section": "online",
         "url": "https://zwfw.guizhou.gov.cn/",
     }
-    assert slot_events(events)["candidate_guide_ids"] == ["hpf-rent-withdrawal"]  # "不是这个" moves on
+    assert slot_events(events)["candidate_guide_ids"] == ["hpf-purchase-withdrawal"]  # "不是这个" moves on
     assert turn_of(dispatcher)["decision"] == "answer"
 
 
-def test_asking_on_when_nothing_is_sure_answers_the_best_offered_guide(kb, dispatcher):
-    kb.script("要带啥子", SearchResult([], "materials"))
-    kb.script("公积金咋个取 要带啥子", SearchResult([hit("hpf-purchase-withdrawal", 0.6)], None, 0.5, "clarify"))
-    run(ActionAnswerFromGuide(), dispatcher, make_tracker("要带啥子", slots=CHOICE, earlier=["公积金咋个取"]))
-    assert (turn_of(dispatcher)["guide_id"], turn_of(dispatcher)["section"]) == ("hpf-rent-withdrawal", "materials")
+def test_a_longer_message_answers_from_the_offered_guide_its_search_puts_first(kb, dispatcher):
+    text = "我是去年买的房子首付都付完了这个要带些啥子"
+    kb.script(text, SearchResult([hit("hpf-purchase-withdrawal", 0.8)], "materials", 0.5, "clarify"))
+    run(ActionAnswerFromGuide(), dispatcher, make_tracker(text, slots=CHOICE))
+    assert (turn_of(dispatcher)["guide_id"], turn_of(dispatcher)["section"]) == ("hpf-purchase-withdrawal", "materials")
 
 
 def test_a_longer_message_finding_none_of_the_choices_is_a_new_question(kb, dispatcher):
     text = "另外问一下明天要坐火车了临时的证件咋个弄"
     kb.script(text, SearchResult([hit("temp-id-card", 0.9)], "process", 0.9, "answer"))
-    run(ActionAnswerFromGuide(), dispatcher, make_tracker(text, slots=CHOICE, earlier=["公积金咋个取"]))
+    run(ActionAnswerFromGuide(), dispatcher, make_tracker(text, slots=CHOICE))
     assert turn_of(dispatcher)["guide_id"] == "temp-id-card"
-    assert ("公积金咋个取 " + text, None) not in kb.calls
 
 
 def test_a_follow_up_answered_from_the_current_guide_is_an_answer(kb, dispatcher):

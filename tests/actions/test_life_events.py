@@ -185,8 +185,8 @@ def test_a_short_question_during_a_choice_is_no_new_checklist(
     found = SearchResult([hit("temp-id-card", 0.5)], "materials", 0.3, "clarify", life_event="lost-wallet")
     kb.script("要带啥子", found)
     run(dispatcher, "要带啥子", {"candidate_guide_ids": ["id-card-replacement", "temp-id-card"]})
-    assert turn_of(dispatcher)["decision"] == "clarify"  # which of the two offered, with the aspect asked
-    assert turn_of(dispatcher)["life_event"] is None
+    assert turn_of(dispatcher)["decision"] == "answer"  # the first offered, with the aspect asked
+    assert (turn_of(dispatcher)["guide_id"], turn_of(dispatcher)["life_event"]) == ("id-card-replacement", None)
 
 
 def test_a_question_naming_a_service_off_the_list_is_no_checklist(

@@ -219,8 +219,12 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     # A life event's question gets its checklist; a short message on a guide, a list or a pending choice ("要带啥子"
     # after "户口要咋个销") continues it instead.
     on_list = tracker.get_slot(slots.LIFE_EVENT)
-    # A message naming a service that is not on the event's list ("买了个二手车 要过户") is that service's question.
-    elsewhere = bool(named) and not named & life_events.services(result.life_event) if result.life_event else False
+    # A message naming one service that is not on the event's list, which the search also puts first ("买了个二手车
+    # 要过户" near the house's list), is that service's question.
+    elsewhere = (
+        bool(result.life_event) and len(named) == 1 and top is not None and top.guide_id in named
+        and not named & life_events.services(result.life_event)
+    )
     if (
         result.life_event and current not in named and not elsewhere
         and not (is_short(text) and (current or on_list or candidates))

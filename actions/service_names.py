@@ -26,10 +26,12 @@ _NOT_NAMES = frozenset(
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Words that contain a service's name without naming the service: where someone is registered ("户口在四川",
-# "户口所在地的派出所") and a document to bring ("要带户口本不", "拿身份证去", "身份证复印件"). They are read out
-# before names are looked for; "户口迁到贵阳" and "身份证掉了" still name their services.
+# "户口所在地的派出所"), a document to bring ("要带户口本不", "拿身份证去", "身份证复印件") and a number pasted in
+# ("身份证号5201...", "电话13985012345" is no 12345 hotline). They are read out before names are looked for;
+# "户口迁到贵阳" and "身份证掉了" still name their services.
 _NOT_NAMING = re.compile(
-    r"(户口|户籍)(所在地|不在|在)|(带|拿|复印|提供)(上|个|着|好)?[\u4e00-\u9fff]{1,4}?(证明|本|簿|证|卡|照)"
+    r"\d{6,}|身份证号码?|(户口|户籍)(所在地|不在|在)"
+    r"|(带|拿|复印|提供)(上|个|着|好)?[\u4e00-\u9fff]{1,4}?(证明|本|簿|证|卡|照)"
     r"|[\u4e00-\u9fff]{1,4}?(本|簿|证|卡)的?(复印件|原件)"
 )
 

@@ -50,3 +50,10 @@ def test_a_term_too_broad_to_name_a_guide_still_tells_the_topic():
     assert INDEX.named("补办也要去 咋个弄") == set()  # 补办 is in more guides' names than names one
     assert INDEX.mentioned("补办也要去 咋个弄") == {"id-card-replacement", *(f"other-{i}" for i in range(6))}
     assert INDEX.mentioned("要带啥子") == set()
+
+
+def test_a_number_pasted_in_names_no_service():
+    index = NameIndex({"hotline-12345": ["12345政务服务便民热线", "12345"]}, ["12345"])
+    assert index.named("娃娃落地要办啥 她电话13985012345") == set()
+    assert index.named("打12345能投诉不") == {"hotline-12345"}
+    assert INDEX.named("身份证号522401195803124567 退休要办啥") == set()

@@ -21,10 +21,10 @@ from actions.clarify_guide import pick_candidate
 from actions.guide_replies import answer_with_guide, ask_which, clarify
 from actions.knowledge_base import find_guide
 from actions.low_confidence import not_understood
-from actions.service_names import named_guides
+from actions.service_names import mentioned_guides, named_guides
 from actions.tone import COMPLAINT_RESPONSE, asks_question, complains_about_service, lead
 from actions.turn_facts import turn
-from knowledge.aspects import detect_aspect
+from knowledge.aspects import detect_aspect, done_by_someone_else
 from knowledge.calibration import Calibration, load_calibration
 from knowledge.schema import ASPECTS
 
@@ -76,6 +76,17 @@ def asks_about_service(text: str) -> bool:
     return bool(named_guides(text)) or detect_aspect(text) is not None
 
 
+def asks_about_aspect(text: str) -> bool:
+    """A typed question about one aspect of a service ("网上登记得不", "我老公可以帮我去办吗"), never a command that
+    NLU's control intents were trained on ("我要网上申请这个", "可以帮我办理吗", "算了不办了")."""
+    if not asks_question(text):
+        return False
+    aspect = detect_aspect(text)
+    if aspect == "conditions":
+        return done_by_someone_else(text)
+    return aspect is not None and aspect != "process"
+
+
 def is_control(text: str, intent: str | None, confidence: float, cal: Calibration) -> bool:
     """Conversation control NLU is sure of, in a message that names no service and asks nothing; a "complaint"
     with a question in it is grief, hardship or something off-topic, and is searched."""
@@ -95,13 +106,43 @@ def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Cal
         return True
     if named:
         return False  # names another service ("那医保异地备案咋个弄")
-    if is_short(text):
+    # Short and about nothing but what is asked, or about the current guide's topic: a follow-up. A short one on
+    # another topic ("娃娃的医保也要参保 咋个弄" after 上户口) is read like a longer one.
+    if is_short(text) and (not (mentioned := mentioned_guides(text)) or current in mentioned):
         return True
     top = _top(result)
     return not (
         top is not None and top.guide_id != current and result.decision == "answer"
         and result.confidence >= cal.new_topic_at
     )
+
+
+def earlier_questions(tracker: Tracker, count: int = 2) -> list[str]:
+    """The citizen's typed messages before this one, the latest last (button payloads are no words)."""
+    texts = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    return [t for t in texts[:-1] if t and not t.startswith("/")][-count:]
+
+
+def named_before(tracker: Tracker, candidates: list[str]) -> str | None:
+    """The one offered guide the citizen's previous message named, if it named exactly one."""
+    earlier = earlier_questions(tracker, 1)
+    named = named_guides(earlier[-1]) & set(candidates) if earlier else set()
+    return next(iter(named)) if len(named) == 1 else None
+
+
+def pick_asked_on(text: str, result: Any, candidates: list[str]) -> str | None:
+    """The offered guide a citizen means who asks on instead of choosing ("一个月能领好多", "在手机上咋个交").
+
+    They are not asked the same choice again: a short question asks about the service of the question before, for
+    which the offered guides are ranked, so the first of them answers it ("不是这个" moves to the next; read
+    together with the question before, the short one's aspect words pulled the search to other guides). A longer
+    message answers from the offered guide its own search puts first, and is a new question when that is none of
+    them.
+    """
+    if is_short(text):
+        return candidates[0]
+    top = _top(result)
+    return str(top.guide_id) if top is not None and top.guide_id in candidates else None
 
 
 def alternatives(result: Any, chosen: str) -> list[str]:
@@ -180,7 +221,16 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     # A life event's question gets its checklist; a short message on a guide, a list or a pending choice ("要带啥子"
     # after "户口要咋个销") continues it instead.
     on_list = tracker.get_slot(slots.LIFE_EVENT)
-    if result.life_event and current not in named and not (is_short(text) and (current or on_list or candidates)):
+    # A message naming one service that is not on the event's list, which the search also puts first ("买了个二手车
+    # 要过户" near the house's list), is that service's question.
+    elsewhere = (
+        bool(result.life_event) and len(named) == 1 and top is not None and top.guide_id in named
+        and not named & life_events.services(result.life_event)
+    )
+    if (
+        result.life_event and current not in named and not elsewhere
+        and not (is_short(text) and (current or on_list or candidates))
+    ):
         return life_events.show_checklist(
             dispatcher, event_id=result.life_event, question=text, intent=intent, confidence=result.confidence
         )
@@ -199,6 +249,9 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     if not current and candidates:
         # A checklist's services wait as candidates; a long message on it is a new question, searched openly.
         chosen = pick_candidate(query, candidates, result) if not (on_list and not is_short(text)) else None
+        # "娃娃生了咋个上户口" brought the list: "要带啥子" after it asks about 上户口, the one service it named.
+        if on_list and chosen is None and not named and is_short(text) and not life_events.asks_about_whole_list(text):
+            chosen = named_before(tracker, candidates)
         if on_list and chosen is None and not named:  # "都能网上办不", "要跑几趟", "先办哪个" on the whole list
             on_whole_list = life_events.follow_up(dispatcher, event_id=on_list, text=text, aspect=aspect)
             if on_whole_list is not None:
@@ -215,7 +268,17 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 alternatives=[c for c in candidates if c != chosen],
                 lead=lead(text, intent=intent),
             )
-        if not named and is_short(text):  # "要带啥子" before choosing
+        # Asking on instead of choosing ("一个月能领好多", "他77了") answers one of the offered guides.
+        if not named and not on_list and (picked := pick_asked_on(text, result, candidates)):
+            return answer_with_guide(
+                dispatcher,
+                guide_id=picked,
+                aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT),
+                question=text,
+                alternatives=[c for c in candidates if c != picked],
+                lead=lead(text, intent=intent),
+            )
+        if not named and is_short(text):  # "要带啥子" on a checklist, about none of its services
             choices = [(c, g.title) for c in candidates if (g := find_guide(c)) is not None]
             if choices:
                 return ask_which(dispatcher, choices=choices, aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT))
@@ -230,6 +293,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 question=text,
                 hit=usable_hit(_top(mine), mine, aspect),
                 result=mine,
+                decision="answer",  # the restricted search's decision tells guides apart; here there is one
                 alternatives=candidates,
                 lead=lead(text, intent=intent),
             )

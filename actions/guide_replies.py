@@ -13,6 +13,7 @@ from actions import guide_answers, slots
 from actions.knowledge_base import find_guide
 from actions.tone import Lead
 from actions.turn_facts import OFFICIAL_NOTICE, source, turn
+from govchat.turn import Decision
 from knowledge.aspects import SECTION_TITLES
 from knowledge.schema import ASPECTS
 
@@ -57,6 +58,7 @@ def answer_with_guide(
     result: Any = None,
     alternatives: list[str] | None = None,
     lead: Lead | None = None,
+    decision: Decision | None = None,
 ) -> list[EventType]:
     """Answer ``aspect`` of one guide; the guide becomes the conversation's current guide.
 
@@ -96,7 +98,7 @@ def answer_with_guide(
         section=section,
         score=getattr(hit, "score", None),
         confidence=getattr(result, "confidence", None),
-        decision=getattr(result, "decision", None) or "answer",
+        decision=decision or getattr(result, "decision", None) or "answer",
         aspect=aspect,
     )
     if lead is not None and lead.response:

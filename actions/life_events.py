@@ -163,6 +163,17 @@ def _materials(cl: Checklist) -> str:
     return "全部事项要带的材料（每样一份，冒号后是要用它的事项）：\n" + "\n".join(lines)
 
 
+def services(event_id: str) -> set[str]:
+    """The guides of the event's list."""
+    event = next((e for e in get_knowledge_base().life_events() if e.id == event_id), None)
+    return {s.guide for s in event.services} if event is not None else set()
+
+
+def asks_about_whole_list(text: str) -> bool:
+    """"都要带啥", "要跑几趟", "先办哪个": a question on every service of the list rather than one."""
+    return bool(_ALL.search(text) or _VISITS.search(text) or _ORDER.search(text))
+
+
 def numbered_service(event_id: str, text: str) -> str | None:
     """The guide of the list's service a message names by its number ("第二个要带啥")."""
     cl = checklist(event_id)

@@ -25,6 +25,15 @@ _NOT_NAMES = frozenset(
     "政务服务网 全程网办 办理地点 办理流程 受理条件 咨询电话 承诺时限 办结时限 工本费 不做了 关门".split()
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# Words that contain a service's name without naming the service: where someone is registered ("户口在四川",
+# "户口所在地的派出所"), a document to bring ("要带户口本不", "拿身份证去", "身份证复印件") and a number pasted in
+# ("身份证号5201...", "电话13985012345" is no 12345 hotline). They are read out before names are looked for;
+# "户口迁到贵阳" and "身份证掉了" still name their services.
+_NOT_NAMING = re.compile(
+    r"\d{6,}|身份证号码?|(户口|户籍)(所在地|不在|在)"
+    r"|(带|拿|复印|提供)(上|个|着|好)?[\u4e00-\u9fff]{1,4}?(证明|本|簿|证|卡|照)"
+    r"|[\u4e00-\u9fff]{1,4}?(本|簿|证|卡)的?(复印件|原件)"
+)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -46,6 +55,8 @@ class NameIndex:
             gid: {t for t in vocabulary if any(t in n for n in ns)} | {n for n in ns if len(n) >= 2}
             for gid, ns in listed.items()
         }
+        # Every term of a guide's names, shared or not: "医保" names no one guide, but tells the topic.
+        self.topics = {gid: {t for t in ts if not _is_generic(t)} for gid, ts in per_guide.items()}
         sharing = Counter(t for ts in per_guide.values() for t in ts)
         self.terms = {
             gid: {t for t in ts if sharing[t] <= MAX_GUIDES_SHARING and not _is_generic(t)}
@@ -54,6 +65,9 @@ class NameIndex:
 
     def strength(self, text: str, guide_id: str) -> int:
         """How many of the guide's terms ``text`` contains."""
+        return self._strength(_NOT_NAMING.sub("，", text), guide_id)
+
+    def _strength(self, text: str, guide_id: str) -> int:
         return sum(1 for t in self.terms.get(guide_id, ()) if t in text)
 
     def names(self, text: str, guide_id: str) -> bool:
@@ -69,10 +83,17 @@ class NameIndex:
                                                                    if o != c)))
         ]
 
+    def mentioned(self, text: str) -> set[str]:
+        """The guides whose names share a term with ``text``, however many share it ("娃娃的医保也要参保" mentions
+        every guide with 医保 in its names): what the message is about, too broad to pick one guide."""
+        text = _NOT_NAMING.sub("，", text)
+        return {gid for gid, ts in self.topics.items() if any(t in text for t in ts)}
+
     def named(self, text: str) -> set[str]:
         """The guides ``text`` names most specifically: those sharing the most terms with it ("身份证换领" names
         居民身份证换领 by two terms, 居民身份证补领 by one)."""
-        counts = {gid: self.strength(text, gid) for gid in self.terms}
+        text = _NOT_NAMING.sub("，", text)
+        counts = {gid: self._strength(text, gid) for gid in self.terms}
         best = max(counts.values(), default=0)
         return {gid for gid, n in counts.items() if n == best} if best else set()
 
@@ -102,6 +123,10 @@ def names_guide(text: str, guide_id: str) -> bool:
 
 def named_guides(text: str) -> set[str]:
     return name_index().named(text)
+
+
+def mentioned_guides(text: str) -> set[str]:
+    return name_index().mentioned(text)
 
 
 def named_among(text: str, candidates: list[str]) -> list[str]:

@@ -194,6 +194,14 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
         "期限",
         "逾期",
         "超期",
+        "哪个月",
+        "几号",
+        "开始发",
+        "按月",
+        "按年",
+        "按季",
+        "发一回",
+        "发一次",
     ),
     "online": (
         "网上",
@@ -303,6 +311,12 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
         "都要去",
         "一起去",
         "亲自",
+        "得不得",
+        "得行不",
+        "才能",
+        "满几",
+        "交满",
+        "缴满",
     ),
     "process": (
         "流程",
@@ -359,8 +373,32 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
 _WANT_TO_DO = re.compile(
     r"(我想|我要|想要|想|要|准备|打算|帮我)(去|给[^，。,]{1,6})?(补办|办理|办个|办|申请|补|换|领|开|注册|登记|提取|迁|销)"
 )
-# "过户费要好多": a named fee and how much.
-_FEE_AMOUNT = re.compile(r"费.{0,3}(多少|好多|几多)")
+# "过户费要好多", "租金好多": a named fee or rent and how much ("费用能报好多" asks what is received).
+_FEE_AMOUNT = re.compile(r"(费|租金|房租|押金|保证金)[^领发补给拿报贷赔取]{0,3}(多少|好多|几多)")
+# What the citizen receives, and how much: "能补好多", "能救助好多", "一个月有好多", "补贴一亩好多". Reissuing a
+# document ("补发好多钱", "补领要好多钱") is a service the citizen pays for, not money received: those verbs are
+# read out before the benefit cues are counted.
+_RECEIVE = r"(领|发|补|给|拿|报|贷|赔|取|救助|补助|补贴|津贴|养老金|抚恤金|失业金|低保|待遇)"
+_PERIOD = r"(一个月|每个月|每月|一亩|每亩)"
+_BENEFIT_AMOUNT = re.compile(
+    rf"{_RECEIVE}(得|得到|下来)?(多少|好多|几多)|{_PERIOD}(能|可以)?(有|领|发|给|拿|补)?(多少|好多|几多)"
+    r"|优待(?!证)"  # "有哪些优待"; 优待证 is a service's name
+)
+_REISSUE = re.compile(r"补发|补领|补办|补换|换发|换领|核发|签发|颁发|补交|补缴")
+# Which office: "随便哪个派出所都能办吗", "户口所在地的派出所就能办吗", "社保卡在银行能办不" ask where, not whether.
+_OFFICE = (
+    r"(派出所|银行|医院|大厅|窗口|社区|街道|乡镇|镇上|村委会|居委会|村里|政务中心|服务中心|办事处|营业厅|网点"
+    r"|车管所|税务局|社保局|民政局|人社局)"
+)
+_WHICH_OFFICE = re.compile(
+    rf"(哪|随便|任何|所有|每)(个|些|家|一个|一家)?{_OFFICE}|{_OFFICE}[^，。,.]{{0,4}}(能|可以|都|就)[^，。,.]{{0,3}}(办|弄|去)"
+    rf"|{_OFFICE}[^，。,.]{{0,4}}还是[^，。,.]{{0,4}}{_OFFICE}"
+)
+# Someone else doing it for the citizen: "我老公可以帮我去办吗", "他帮我弄得不", "邻居帮他申请得不".
+_PROXY = re.compile(
+    r"(别人|家人|家属|亲戚|亲属|朋友|邻居|老公|老婆|丈夫|妻子|爱人|儿子|女儿|娃娃|子女|父母|爸|妈|他|她|我们|同事)"
+    r"[^，。,.]{0,4}(帮|替|代)"
+)
 # Generic "how do I" / "can I" cues count half, so a specific cue in the same question wins; naming the section
 # itself ("要啥子条件", "流程是啥") counts in full.
 _HALF: frozenset[Aspect] = frozenset({"process", "conditions"})
@@ -370,7 +408,7 @@ _NAMED_SECTION: dict[Aspect, re.Pattern[str]] = {
 }
 _HOW = re.compile(r"怎么|怎样|咋|如何|哪样弄|啷个|要办啥")
 # "能换不" / "还能提不" / "可以贷吗": can-I questions in Guizhou speech.
-_CAN_I = re.compile(r"(能|可以|可不可以|能够|还能|得)[^，。,.!！]{0,10}(不|吗|没有|没)[？?！!嘛哦呢]*$")
+_CAN_I = re.compile(r"(能|可以|可不可以|能够|还能|还有|还给|还发|得)[^，。,.!！]{0,10}(不|吗|没有|没)[？?！!嘛哦呢]*$")
 
 
 # Words that make a clause a question (also how actions.tone tells a complaint that asks something); "十几年",
@@ -381,6 +419,12 @@ QUESTION = re.compile(
 # "好久能拿到": a clause asking when. Not in QUESTION: "等了好久" in a complaint asks nothing.
 _ASKS_WHEN = re.compile(r"多久|好久|多长|几时")
 _CLAUSES = re.compile(r"[，。,.；;！!？?\s]+")
+
+
+def done_by_someone_else(text: str) -> bool:
+    """Does the question ask whether another person may do it for the citizen ("我老公可以帮我去办吗")? A
+    request in the first person ("可以帮我办理吗") does not."""
+    return bool(_PROXY.search(re.sub(r"\s+", "", text)))
 
 
 def asked_words() -> tuple[str, ...]:
@@ -412,12 +456,19 @@ def _aspect_of(text: str) -> Aspect | None:
     best: Aspect | None = None
     best_score = 0.0
     for aspect, cues in _CUES.items():
-        score = float(_count(t, cues))
+        score = float(_count(_REISSUE.sub("，", t) if aspect == "benefits" else t, cues))
         if aspect in _HALF:
             score *= 0.5
             if (named := _NAMED_SECTION.get(aspect)) and named.search(t):
                 score += 1
+        # A named fee or rent with "how much" is what is paid, whatever period it is counted in ("租金一个月好多").
         if aspect == "fees" and _FEE_AMOUNT.search(t):
+            score += 1.5
+        if aspect == "benefits" and _BENEFIT_AMOUNT.search(_REISSUE.sub("，", t)) and not _FEE_AMOUNT.search(t):
+            score += 1
+        if aspect == "place" and _WHICH_OFFICE.search(t):
+            score += 1
+        if aspect == "conditions" and _PROXY.search(t):
             score += 1
         if aspect == "conditions" and any(_CAN_I.search(part) for part in re.split(r"[，。,.；;]", t) if part):
             score += 0.5

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slots as dialogue_slots
-from actions.answer_from_guide import answer_turn, asks_about_service, question_text
+from actions.answer_from_guide import answer_turn, asks_about_aspect, asks_about_service, question_text
 from actions.service_names import named_guides
 from actions.service_request import texts
 from actions.service_request.form import (
@@ -50,8 +50,9 @@ class ActionStartServiceRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         current = tracker.get_slot(dialogue_slots.CURRENT_GUIDE)
         text = question_text(tracker)
-        # "我想申请失业金" typed, not the button: first what the service needs (the answer has 我要办理 to start).
-        if text and (named := named_guides(text)) and current not in named:
+        # "我想申请失业金" typed, not the button: first what the service needs (the answer has 我要办理 to start);
+        # "我老公可以帮我去办吗" asks about the service, it starts nothing.
+        if text and (((named := named_guides(text)) and current not in named) or asks_about_aspect(text)):
             return [*await answer_turn(dispatcher, tracker), SlotSet(READY, False)]
         guide = load_guide(current)
         if guide is None:
@@ -75,6 +76,8 @@ class ActionStopServiceRequest(Action):
         in_request = active in FORMS or any(tracker.get_slot(s) for s in (*FORM_SLOTS, dialogue_slots.BUNDLE_EVENT))
         if in_request:
             say(dispatcher, texts.STOPPED, form_ended=FormOutcome.ABANDONED)
+        elif asks_about_aspect(question_text(tracker)):  # "网上登记得不" outside a request: a question, not "stop"
+            return [*await answer_turn(dispatcher, tracker), ActiveLoop(None)]
         else:
             say(dispatcher, texts.NOTHING_TO_STOP)
         return [

@@ -149,8 +149,10 @@ def make_tracker(
     confidence: float = 0.9,
     entities: list[dict[str, Any]] | None = None,
     slots: dict[str, Any] | None = None,
+    earlier: list[str] | None = None,
 ) -> Tracker:
-    """A tracker as the action server receives it, built from a dict."""
+    """A tracker as the action server receives it, built from a dict; ``earlier``: the citizen's messages before."""
+    said = [*(earlier or []), text]
     return Tracker.from_dict(
         {
             "sender_id": "test-citizen",
@@ -160,7 +162,7 @@ def make_tracker(
                 "intent": {"name": intent, "confidence": confidence},
                 "entities": entities or [],
             },
-            "events": [],
+            "events": [{"event": "user", "text": t} for t in said],
             "paused": False,
             "followup_action": None,
             "active_loop": {},

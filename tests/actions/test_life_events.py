@@ -185,5 +185,33 @@ def test_a_short_question_during_a_choice_is_no_new_checklist(
     found = SearchResult([hit("temp-id-card", 0.5)], "materials", 0.3, "clarify", life_event="lost-wallet")
     kb.script("要带啥子", found)
     run(dispatcher, "要带啥子", {"candidate_guide_ids": ["id-card-replacement", "temp-id-card"]})
-    assert turn_of(dispatcher)["decision"] == "clarify"  # which of the two offered, with the aspect asked
-    assert turn_of(dispatcher)["life_event"] is None
+    assert turn_of(dispatcher)["decision"] == "answer"  # the first offered, with the aspect asked
+    assert (turn_of(dispatcher)["guide_id"], turn_of(dispatcher)["life_event"]) == ("id-card-replacement", None)
+
+
+def test_a_question_naming_a_service_off_the_list_is_no_checklist(
+    kb: FakeKnowledgeBase, dispatcher: CollectingDispatcher
+) -> None:
+    text = "钱包丢了 结婚登记要带啥"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.8, "materials")], "materials", 0.8, "answer",
+                                 life_event="lost-wallet"))
+    run(dispatcher, text)
+    assert (turn_of(dispatcher)["decision"], turn_of(dispatcher)["guide_id"]) == ("answer", "marriage-registration")
+
+
+def test_a_short_question_after_the_question_that_named_one_service_of_the_list_is_about_it(
+    kb: FakeKnowledgeBase, dispatcher: CollectingDispatcher
+) -> None:
+    kb.script("要带啥子", SearchResult([], "materials"))
+    tracker = make_tracker("要带啥子", slots=ON_LIST, earlier=["钱包遭偷了 临时居民身份证申领咋个办"])
+    asyncio.run(ACTION.run(dispatcher, tracker, {}))
+    assert (turn_of(dispatcher)["guide_id"], turn_of(dispatcher)["section"]) == ("temp-id-card", "materials")
+    # ... the whole list is still asked about with 都, and after a question naming none of its services.
+    dispatcher = CollectingDispatcher()
+    kb.script("都要带啥子", SearchResult([], "materials"))
+    tracker = make_tracker("都要带啥子", slots=ON_LIST, earlier=["钱包遭偷了 临时居民身份证申领咋个办"])
+    asyncio.run(ACTION.run(dispatcher, tracker, {}))
+    assert turn_of(dispatcher)["decision"] == "checklist"
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ACTION.run(dispatcher, make_tracker("要带啥子", slots=ON_LIST, earlier=["钱包遭偷了"]), {}))
+    assert turn_of(dispatcher)["decision"] == "checklist"

@@ -29,3 +29,31 @@ def test_a_reply_to_a_choice_names_one_candidate_by_a_piece_only_it_has():
     candidates = ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]
     assert INDEX.among("租房那个", candidates) == ["hpf-rent-withdrawal"]
     assert INDEX.among("公积金那个", candidates) == []
+
+
+def test_a_document_to_bring_names_no_service():
+    for text in ("要带身份证不", "拿结婚证去就行了吗", "身份证复印件要带不"):
+        assert INDEX.named(text) == set(), text
+    # ... but a document that is lost, or a service done with it, is named.
+    assert INDEX.named("身份证丢了咋个补") == {"id-card-replacement"}
+    assert INDEX.named("拿身份证去办结婚登记要带啥") == {"marriage-registration"}
+
+
+def test_where_someone_is_registered_names_no_service():
+    index = NameIndex({"hukou-transfer": ["户口迁移", "迁户口"]}, ["户口", "迁移"])
+    for text in ("男方户口在外省能办不", "户口所在地能办吗", "户口不在这边得不得"):
+        assert index.named(text) == set(), text
+    assert index.named("户口迁到贵阳咋个办") == {"hukou-transfer"}
+
+
+def test_a_term_too_broad_to_name_a_guide_still_tells_the_topic():
+    assert INDEX.named("补办也要去 咋个弄") == set()  # 补办 is in more guides' names than names one
+    assert INDEX.mentioned("补办也要去 咋个弄") == {"id-card-replacement", *(f"other-{i}" for i in range(6))}
+    assert INDEX.mentioned("要带啥子") == set()
+
+
+def test_a_number_pasted_in_names_no_service():
+    index = NameIndex({"hotline-12345": ["12345政务服务便民热线", "12345"]}, ["12345"])
+    assert index.named("娃娃落地要办啥 她电话13985012345") == set()
+    assert index.named("打12345能投诉不") == {"hotline-12345"}
+    assert INDEX.named("身份证号522401195803124567 退休要办啥") == set()

@@ -152,12 +152,12 @@ def test_a_sure_complaint_without_a_word_of_complaint_is_searched(kb, dispatcher
     assert kb.calls and dispatcher.messages[0]["custom"]["source"]["guide_id"] == "marriage-registration"
 
 
-def test_a_short_question_before_choosing_asks_again_among_the_same_choices(kb, dispatcher):
+def test_a_short_question_before_choosing_answers_the_first_choice_and_keeps_the_others(kb, dispatcher):
     slots = {"candidate_guide_ids": ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]}
     events = run(dispatcher, make_tracker("要带啥子", slots=slots))
-    buttons = [b["title"] for b in dispatcher.messages[0]["buttons"]]
-    assert buttons == ["住房公积金租房提取", "住房公积金购房提取", "都不是"]
-    assert slot_events(events)["candidate_guide_ids"] == ["hpf-rent-withdrawal", "hpf-purchase-withdrawal"]
+    assert dispatcher.messages[0]["custom"]["source"]["guide_id"] == "hpf-rent-withdrawal"
+    assert {"title": "不是这个", "payload": "/wrong_guide"} in dispatcher.messages[0]["buttons"]
+    assert slot_events(events)["candidate_guide_ids"] == ["hpf-purchase-withdrawal"]
 
 
 def test_complaint_words_without_a_complaint_get_the_answer_alone(kb, dispatcher):

@@ -89,8 +89,9 @@ def asks_about_aspect(text: str) -> bool:
 
 def is_control(text: str, intent: str | None, confidence: float, cal: Calibration) -> bool:
     """Conversation control NLU is sure of, in a message that names no service and asks nothing; a "complaint"
-    with a question in it is grief, hardship or something off-topic, and is searched."""
-    if intent == "complain" and asks_question(text):
+    with a question in it, or without a word of complaint ("今年满六十，想把退休这一套都办了"), is grief, hardship, a
+    situation or something off-topic, and is searched (its apology waits for a search that finds nothing)."""
+    if intent == "complain" and (asks_question(text) or not complains_about_service(text, intent=intent)):
         return False
     return intent in CONTROL_REPLIES and confidence >= cal.control_at and not asks_about_service(text)
 

@@ -193,3 +193,17 @@ def test_a_complaint_that_asks_which_way_gets_the_apology_before_the_choice(kb, 
     run(dispatcher, make_tracker(text, intent="complain", confidence=0.9))
     assert responses(dispatcher)[0] == "utter_complain"
     assert dispatcher.messages[-1]["buttons"]  # then the choice of service
+
+
+def test_a_sure_complaint_without_a_word_of_complaint_that_asks_nothing_is_searched_first(kb, dispatcher):
+    text = "今年五月满六十，想把退休这一套都办了"
+    kb.script(text, SearchResult([hit("marriage-registration", 0.9)], "process", 0.95, "answer"))
+    run(dispatcher, make_tracker(text, intent="complain", confidence=0.99))
+    assert kb.calls and dispatcher.messages[0]["custom"]["source"]["guide_id"] == "marriage-registration"
+
+
+def test_a_sure_complaint_without_a_word_of_complaint_gets_the_apology_when_nothing_is_found(kb, dispatcher):
+    text = "你们这个系统烂透了"
+    kb.script(text, SearchResult([], None, 0.1, "fallback"))
+    run(dispatcher, make_tracker(text, intent="complain", confidence=0.99))
+    assert responses(dispatcher) == ["utter_complain"]

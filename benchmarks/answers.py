@@ -43,6 +43,7 @@ NAMED_SETS = {
     "test": SETS / "answers-test.yaml",
     "dev": SETS / "answers-dev.yaml",
     "dev2": SETS / "answers-dev2.yaml",
+    "dev3": SETS / "answers-dev3.yaml",
     "life-events-dev": SETS / "life-events-dev.yaml",
     "life-events-dev3": SETS / "life-events-dev3.yaml",
     "life-events-test": SETS / "life-events-test.yaml",  # written blind (docs/evaluation.md): never tune on it

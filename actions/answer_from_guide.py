@@ -260,6 +260,9 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             # "过户费要好多" after the house checklist: the search is sure it is one service of the list.
             if result.decision == "answer" and top is not None and top.guide_id in candidates:
                 chosen = top.guide_id
+        # Asking on instead of choosing ("一个月能领好多", "他77了") answers one of the offered guides.
+        if chosen is None and not named and not on_list:
+            chosen = pick_asked_on(text, result, candidates)
         if chosen is not None:
             return answer_with_guide(
                 dispatcher,
@@ -267,16 +270,6 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
                 aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT),
                 question=text,
                 alternatives=[c for c in candidates if c != chosen],
-                lead=lead(text, intent=intent),
-            )
-        # Asking on instead of choosing ("一个月能领好多", "他77了") answers one of the offered guides.
-        if not named and not on_list and (picked := pick_asked_on(text, result, candidates)):
-            return answer_with_guide(
-                dispatcher,
-                guide_id=picked,
-                aspect=aspect or tracker.get_slot(slots.ASKED_ASPECT),
-                question=text,
-                alternatives=[c for c in candidates if c != picked],
                 lead=lead(text, intent=intent),
             )
         if not named and is_short(text):  # "要带啥子" on a checklist, about none of its services

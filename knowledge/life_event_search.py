@@ -61,7 +61,7 @@ class _Text:
 
     def __init__(self, query: str) -> None:
         self.text = normalize(query)
-        self.sound = _pinyin(query) if _LATIN.search(normalize(query)) else ""
+        self.sound = _pinyin(query) if _LATIN.search(self.text) else ""
 
     def span(self, word: str) -> tuple[int, int] | None:
         """Where ``word`` is in the question, written or (a long enough word) as pinyin; ``None`` when absent.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge.calibration import Calibration
-from knowledge.life_event_search import LifeEventFinder
+from knowledge.life_event_search import LifeEventFinder, asks_many
 from knowledge.schema import LifeEvent
 from tests.knowledge.test_life_events import event_data
 
@@ -148,3 +148,8 @@ def test_near_an_event_by_name_alone_the_search_best_guide_must_be_one_of_its_se
                   ranked_guides=["car-transfer", "first-thing"], aspect="process", cal=CAL) is None
     assert f.find("家里的事要咋个弄", near(0.96), guide_dense=0.90, named_guides=set(),
                   ranked_guides=["first-thing"], aspect="process", cal=CAL) == "after-death"
+
+
+def test_all_at_once_is_asking_for_the_list_but_a_first_time_is_not() -> None:
+    assert asks_many("想把退休的事情一次办完") and asks_many("这些可以一起办不")
+    assert not asks_many("第一次办社会保障卡怎么申请") and not asks_many("第一次把材料交了")

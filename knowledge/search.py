@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -43,18 +44,28 @@ class Signals:
     guide_scores: dict[str, dict[int, float]] = field(default_factory=dict)
 
 
+def _name_grams(text: str) -> set[str]:
+    """Bigrams that can match a name in part: digits in a pasted phone number do not ("12345举报")."""
+    return {g for g in bigram_set(text) if not g.isdigit()}
+
+
 class AliasMatcher:
     """Title and alias matching through an inverted index of character bigrams."""
 
     def __init__(self, index: LoadedIndex) -> None:
         self.names: list[tuple[int, str, set[str]]] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
+        # A number as a name ("12345") names its guide only standing alone, not inside a phone number pasted in.
+        self.numbers: list[tuple[int, re.Pattern[str]]] = []
         for pos, entry in enumerate(index.entries):
             for name in entry_aliases(entry):
                 norm = normalize(name)
+                if norm.isdigit():
+                    self.numbers.append((pos, re.compile(rf"(?<!\d){norm}(?!\d)")))
+                    continue
                 if len(norm) < 2:
                     continue
-                grams = bigram_set(name)
+                grams = _name_grams(name)
                 slot = len(self.names)
                 self.names.append((pos, norm, grams))
                 for g in grams:
@@ -62,7 +73,7 @@ class AliasMatcher:
 
     def scores(self, query: str) -> dict[int, float]:
         q_norm = expand(query)
-        q_grams = bigram_set(query)
+        q_grams = _name_grams(query)
         overlap: dict[int, int] = defaultdict(int)
         for g in q_grams:
             for slot in self.postings.get(g, ()):
@@ -73,6 +84,9 @@ class AliasMatcher:
             score = 1.0 if norm in q_norm else 0.8 * n / len(grams)
             if score >= 0.4 and score > out.get(pos, 0.0):
                 out[pos] = score
+        for pos, number in self.numbers:
+            if number.search(q_norm):
+                out[pos] = 1.0
         return out
 
 

@@ -1,5 +1,6 @@
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from knowledge.calibration import FEATURES, Calibration
 from knowledge.evaluation import Question, collect, fit_confidence
 from knowledge.index import ForeignIndexError, IndexMissingError, build_index, open_index
 from knowledge.loader import load_guides
+from knowledge.search import AliasMatcher
 from knowledge.stores import ExactStore, HNSWStore, choose_kind, recall_at_k
 from tests.knowledge.factories import FakeEmbedder, sample_guides, write_guides
 
@@ -234,3 +236,11 @@ def test_default_index_follows_the_configured_guides_folder(
         assert not report.up_to_date and report.n_entries == 1
     finally:
         get_settings.cache_clear()
+
+
+def test_a_number_as_a_name_names_its_guide_only_standing_alone() -> None:
+    hotline = SimpleNamespace(title="12345热线诉求提交", aliases=["12345", "12345举报", "市长热线"])
+    matcher = AliasMatcher(SimpleNamespace(entries=[hotline]))  # type: ignore[arg-type]
+    assert matcher.scores("打12345反映问题") == {0: 1.0}
+    # A pasted phone number holds the digits, and its digit pairs match no name in part either.
+    assert matcher.scores("我电话13985012345，想开个店") == {}

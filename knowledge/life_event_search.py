@@ -30,14 +30,24 @@ _ONE_THING: frozenset[Aspect | None] = frozenset(
 # "要办哪些手续", "要办些啥子", "该干啥", "还能申请什么", "这些手续", "一次办完": the question asks what a whole
 # situation needs, or for all of it at once, not one thing of one service.
 _ASKS_MANY = re.compile(
-    r"(哪些|哪几|啥子|什么|些啥|些什么|哪样|好多|几样)(手续|事情|事项|证件|部门)|"
+    r"(哪些|哪几|啥子|什么|些啥|些什么|哪样|好多|几样|好多样)(手续|事情|事项|证件|部门)|"
     r"(手续|事情|事项)(有|是)(哪些|啥子|什么|些啥)|"
     r"(办|弄|搞|跑)(哪些|些啥|些什么|啥子|什么|啥|些哪样|哪样)(?!材料|资料|东西|证明)|"
-    r"还(有|要|得)(其他|别的|哪些|啥子|什么|些啥)(要)?(办|弄)|还(能|可以)(申请|办|领)(什么|啥|哪些|些啥)|"
+    r"还(有|要|得)(其他|别的|哪些|啥子|什么|些啥)(要|能|可以)?(办|弄|跑|享受)|还(能|可以)(申请|办|领)(什么|啥|哪些|些啥)|"
     r"其他(的)?(咋个|怎么)(整|办|弄)|"
     r"(这些|那些|其他|别的|全套|这一套|整套)(手续|事情|事)|这一套|该办的|"
     r"(?<!第)一次(性)?(办|弄|搞|跑)|一起(办|申请|弄)|(?<!第)一次(性)?把|"
-    r"都要办|都得办|要办的事|一套手续|全部手续|所有手续|(该|要)(干|做)(啥|什么|哪些)"
+    r"都要办|都得办|要办的事|一套手续|全部手续|所有手续|(该|要)(干|做)(啥|什么|哪些)|"
+    r"(整个|全部|哪些)流程|全流程|走哪些|哪些证照|证照和手续|从哪(一步|里|儿|点)(开始|下手)|"
+    r"(接下来|下一步)(该|要|还要)?(咋个|怎么|干啥|做啥|做什么|办啥|办什么|弄啥)|"
+    r"能(办|享受|领|申请)(哪些|些啥|啥子|什么|哪样)"
+)
+# Told with its situation ("娃娃确诊自闭症…有哪些补贴", "要读一年级了，要准备啥子"), asking what help there is or
+# what to get ready asks for the situation's list; without one ("种粮有哪些补贴", "护照要准备啥") it asks of one
+# service.
+_ASKS_WHAT_IT_NEEDS = re.compile(
+    r"(啥子|什么|哪些|些啥|哪样)(帮扶|好处|福利|照顾|扶持|优待|补贴|补助|政策)|帮(我们|我|他|她|我家)?(啥子|什么|哪些)|"
+    r"准备(啥子|什么|哪些|些啥|啥)|还要(啥|什么|哪些)(?!材料|资料)|(要|该)(弄|办|跑)的|能享受|手续都(办|弄)"
 )
 
 # A message typed partly in pinyin ("kai个小chi店", "canji证 butie") is matched on its sound too.
@@ -48,6 +58,10 @@ _PINYIN_AT_LEAST = 4
 
 def asks_many(query: str) -> bool:
     return bool(_ASKS_MANY.search(query))
+
+
+def asks_what_it_needs(query: str) -> bool:
+    return bool(_ASKS_WHAT_IT_NEEDS.search(query))
 
 
 @lru_cache(maxsize=4096)
@@ -102,16 +116,19 @@ class LifeEventFinder:
         found = [(len(n), eid) for eid, names in self.names.items() for n in names if n in text]
         return max(found)[1] if found else None
 
-    def by_signs(self, text: _Text, among: set[str] | None = None) -> str | None:
-        """The event whose situation word comes first in the question ("父亲去世，他名下的房子…" is after-death)."""
+    def by_signs(
+        self, text: _Text, among: set[str] | None = None, mentioned: dict[str, set[str]] | None = None
+    ) -> str | None:
+        """The event whose situation word comes first in the question ("父亲去世，他名下的房子…" is after-death); of
+        several, first the one with the most of its services ``mentioned`` ("为了娃娃读书买了个二手房，过户以后…")."""
         found = [
-            (i, e.id)
+            (-len((mentioned or {}).get(e.id, ())), i, e.id)
             for e in self.events.values()
             if among is None or e.id in among
             for sign in e.signs
             if (i := text.find(sign)) >= 0
         ]
-        return min(found)[1] if found else None
+        return min(found)[-1] if found else None
 
     def mentioned(self, text: _Text, named_guides: set[str]) -> dict[str, set[str]]:
         """Per event, the services the question names, by a guide's own name or a word of the event's file.
@@ -126,7 +143,8 @@ class LifeEventFinder:
             taken: list[tuple[int, int]] = []
             services = {s.guide for s in event.services if s.guide in named_guides}
             for (start, end), guide in spans:
-                if all(end <= a or start >= b for a, b in taken):
+                # One word may name several services ("水电气"), but a word inside another found is none of its own.
+                if (start, end) in taken or all(end <= a or start >= b for a, b in taken):
                     taken.append((start, end))
                     services.add(guide)
             found[event.id] = services
@@ -194,24 +212,34 @@ class LifeEventFinder:
         mentioned = self.mentioned(text, named_guides)
         two_named = {e for e, services in mentioned.items() if len(services) >= 2}
         if situated & two_named:
-            return self.by_signs(text, situated & two_named)
-        # Three of its services in one message ("过户完了水电气他不管…还有公积金能取不") are the event without its word.
-        three_named = [e for e, services in mentioned.items() if len(services) >= 3]
-        if len(three_named) == 1:
+            return self.by_signs(text, situated & two_named, mentioned)
+        # Three of its services in one message ("过户完了水电气他不管…还有公积金能取不") are the event without its word
+        # (of two events sharing 水电气, the one with more of its services named).
+        most = max((len(services) for services in mentioned.values()), default=0)
+        three_named = [e for e, services in mentioned.items() if len(services) == most]
+        if most >= 3 and len(three_named) == 1:
             return three_named[0]
-        if situated and asks_many(text.text) and similarity >= cal.life_event_asks_many_at:
-            return self.by_signs(text, situated)
         guide_named = bool(ranked_guides) and ranked_guides[0] in named_guides
+        one_thing_of_a_guide = guide_named and aspect in _ONE_THING
+        if (
+            situated
+            and (asks_many(text.text) or (asks_what_it_needs(text.text) and not one_thing_of_a_guide))
+            and similarity >= cal.life_event_asks_many_at
+        ):
+            return self.by_signs(text, situated, mentioned)
         if event_id is None:
             return None
         # A question that asks what a situation needs is its event's (the nearest), however near one guide is —
         # unless it names the guide and asks one thing of it.
-        if asks_many(text.text) and similarity >= cal.life_event_asks_many_at and not (
-            guide_named and aspect in _ONE_THING
-        ):
+        if asks_many(text.text) and similarity >= cal.life_event_asks_many_at and not one_thing_of_a_guide:
             return event_id
         # Otherwise a question naming a guide is that guide's ("残疾证怎么申请", "娃娃生了咋个上户口").
-        if guide_named or similarity < cal.life_event_at or similarity - guide_dense < cal.life_event_margin:
+        if guide_named or similarity < cal.life_event_at:
+            return None
+        # Telling of the situation of the nearest event and naming none of its services ("我爸截肢了，坐轮椅，从哪里
+        # 开始办") is its question if the event is nearer than any guide at all; otherwise by the margin.
+        only_situation = event_id in situated and not mentioned[event_id]
+        if similarity - guide_dense < (0.0 if only_situation else cal.life_event_margin):
             return None
         # Near an event by its names alone, the question is its only when the search's best guide is one of its
         # services or it tells of its situation ("买了个二手车，要过户" is near 买二手房 and about a car).

@@ -153,3 +153,46 @@ def test_near_an_event_by_name_alone_the_search_best_guide_must_be_one_of_its_se
 def test_all_at_once_is_asking_for_the_list_but_a_first_time_is_not() -> None:
     assert asks_many("想把退休的事情一次办完") and asks_many("这些可以一起办不")
     assert not asks_many("第一次办社会保障卡怎么申请") and not asks_many("第一次把材料交了")
+
+
+def utilities_events() -> LifeEventFinder:
+    def utilities(first: dict[str, object]) -> list[dict[str, object]]:
+        return [first, *({"guide": g, "line": "报装。", "mentions": ["水电气", m]}
+                         for g, m in (("water", "用水"), ("power", "用电"), ("gas", "燃气")))]
+    house = LifeEvent.model_validate(event_data(
+        id="buy-second-hand-house", aliases=["买二手房", "二手房一件事", "买旧房子"], signs=["二手房"],
+        services=utilities({"guide": "transfer", "line": "过户。", "mentions": ["房子过户"]})))
+    shop = LifeEvent.model_validate(event_data(
+        id="small-restaurant", aliases=["开饭店", "开餐馆", "餐饮一件事"], signs=["饭店"],
+        services=utilities({"guide": "licence", "line": "执照。", "mentions": ["执照"]})))
+    return LifeEventFinder([house, shop], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
+
+
+def test_one_word_may_name_several_services_and_the_event_with_most_named_wins() -> None:
+    # 水电气 is three services of both events; 房子过户 is a fourth of the house's only.
+    assert utilities_events().find("房子过户完了，水电气他不管", near(0.5), guide_dense=0.95, named_guides=set(),
+                                   ranked_guides=["water"], aspect="process", cal=CAL) == "buy-second-hand-house"
+    assert utilities_events().find("水电气咋个弄", near(0.5), guide_dense=0.95, named_guides=set(),
+                                   ranked_guides=["water"], aspect="process", cal=CAL) is None
+
+
+def test_the_situation_told_with_what_help_there_is_finds_the_event_unless_one_thing_of_a_named_guide() -> None:
+    f = death_event()
+    # "有啥子帮扶", "要准备啥子" ask what the situation needs only when the situation is told.
+    assert f.find("奶奶去世了，屋头困难，有啥子帮扶", near(0.88), guide_dense=0.93, named_guides=set(),
+                  ranked_guides=["second-thing"], aspect=None, cal=CAL) == "after-death"
+    assert f.find("屋头困难，有啥子帮扶", near(0.88), guide_dense=0.93, named_guides=set(),
+                  ranked_guides=["second-thing"], aspect=None, cal=CAL) is None
+    assert f.find("奶奶去世了，丧葬费要准备啥子", near(0.88), guide_dense=0.93, named_guides={"second-thing"},
+                  ranked_guides=["second-thing"], aspect="materials", cal=CAL) is None
+
+
+def test_the_situation_alone_needs_the_event_nearer_than_any_guide_but_not_by_the_margin() -> None:
+    f = death_event()
+    assert f.find("奶奶去世了，啥子都不懂", near(0.91), guide_dense=0.905, named_guides=set(),
+                  ranked_guides=["first-thing"], aspect=None, cal=CAL) == "after-death"
+    assert f.find("奶奶去世了，啥子都不懂", near(0.90), guide_dense=0.905, named_guides=set(),
+                  ranked_guides=["first-thing"], aspect=None, cal=CAL) is None
+    # Naming one of its services, the margin holds: "我爸走了，户口咋个销" is the one guide's.
+    assert f.find("奶奶去世了，户口咋个销", near(0.91), guide_dense=0.905, named_guides=set(),
+                  ranked_guides=["first-thing"], aspect="process", cal=CAL) is None

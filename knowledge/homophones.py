@@ -25,6 +25,8 @@ SHORTEST_SPELLING = 4
 LONGEST = 4  # pieces of names up to this many characters
 # A two-character piece must be this rare among the guides' names to stand for a service.
 MAX_GUIDES_SHARING = 5
+# Words of grammar are typed on purpose: "办不办" is no slip for 补办, "要没要" none for 要么.
+_GRAMMAR = frozenset("不没了的吗呢吧是在也都就还又要会能和跟与或很太")
 
 
 @lru_cache(maxsize=8192)
@@ -107,7 +109,9 @@ class Homophones:
                 if n == 2 and is_common_word(window):  # "公鸡" is no typo of "公积"
                     continue
                 piece = self.by_sound.get(_sound(window))
-                if piece is not None and any(a == b for a, b in zip(piece, window, strict=True)):
+                if piece is None or any(c in _GRAMMAR for c, p in zip(window, piece, strict=True) if c != p):
+                    continue
+                if any(a == b for a, b in zip(piece, window, strict=True)):
                     chars[i : i + n] = list(piece)
                     protected[i : i + n] = [True] * n
         return "".join(chars)

@@ -8,6 +8,7 @@ NAMES = Homophones(
         ("用水报装", ["装水表"]),
         ("个人所得税综合所得年度汇算", ["个税"]),
         ("老年人优待证办理", ["老年证"]),
+        ("居民身份证补领", ["补办身份证"]),
     ]
 )
 
@@ -23,6 +24,7 @@ def test_real_words_that_sound_alike_are_left_alone():
     assert NAMES.correct("装个水表要好多钱") == "装个水表要好多钱"  # not 个税
     assert NAMES.correct("我想问下公鸡怎么养") == "我想问下公鸡怎么养"  # 公鸡 is a word, not a slip of 公积
     assert NAMES.correct("今天天气好") == "今天天气好"
+    assert NAMES.correct("周末办不办") == "周末办不办"  # 不 is typed on purpose, not a slip of 补办
 
 
 def test_a_name_typed_in_pinyin_is_written_as_the_name():

@@ -46,8 +46,24 @@ FOLLOW_UP_CHARS = 12
 _PUNCTUATION = re.compile(r"[\s，。,.!！?？~～、…：:；;“”\"'（）()]+")
 
 
+# A yes/no question at the end of a message ("两个能同时领不", "他还能申请不", "影响不", "能不能弄").
+_YES_NO = re.compile(r"(不|吗|没|没有|么)$|(.)不\2")
+# A situation told before it that is no bare name ("临时救助 我能申请不" asks of 临时救助).
+SITUATION_CHARS = 6
+
+
 def is_short(text: str) -> bool:
     return len(_PUNCTUATION.sub("", text)) <= FOLLOW_UP_CHARS
+
+
+def asks_of_the_current(text: str) -> bool:
+    """Does a follow-up tell of the citizen's situation, naming what it names there, and then ask a yes/no question
+    naming nothing ("我家还吃着低保 两个能同时领不", "我儿子户口迁到城里去了 他还能申请不", "离婚证搞丢了 影响不")?
+    The question is about the service in context; the names were circumstances."""
+    clauses = [c for c in _PUNCTUATION.split(text) if c]
+    if len(clauses) < 2 or named_guides(clauses[-1]) or not _YES_NO.search(clauses[-1]):
+        return False
+    return len("".join(clauses[:-1])) > SITUATION_CHARS
 
 
 def entity_value(tracker: Tracker, name: str) -> str | None:
@@ -99,20 +115,22 @@ def is_control(text: str, intent: str | None, confidence: float, cal: Calibratio
 def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Calibration) -> bool:
     """Does the question continue the current guide rather than start a new topic?
 
-    It does when it names the current guide, or names none and is short ("能领好多", "周末开门不"); a longer one
-    that names none leaves only when the open search is very sure of another guide. Scores of a search restricted
-    to one guide are not comparable with the open search, so they are not used for this.
+    It does when it names the current guide or the open search answers from it; when it names none and is short
+    ("能领好多", "周末开门不"); when what it names is only the situation of a yes/no question. A longer one that
+    names none leaves only when the open search is very sure of another guide. Scores of a search restricted to
+    one guide are not comparable with the open search, so they are not used for this.
     """
-    if current in named:
+    top = _top(result)
+    if current in named or (top is not None and top.guide_id == current and result.decision == "answer"):
         return True
     if named:
-        return False  # names another service ("那医保异地备案咋个弄")
+        # names another service ("那医保异地备案咋个弄"), unless only as the situation of a yes/no question
+        return asks_of_the_current(text)
     # Short and about nothing but what is asked, or about the current guide's topic: a follow-up. A short one on
     # another topic ("娃娃的医保也要参保 咋个弄" after 上户口) is read like a longer one.
     if is_short(text) and (not (mentioned := mentioned_guides(text)) or current in mentioned):
         return True
-    top = _top(result)
-    return not (
+    return asks_of_the_current(text) or not (
         top is not None and top.guide_id != current and result.decision == "answer"
         and result.confidence >= cal.new_topic_at
     )

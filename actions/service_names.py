@@ -19,19 +19,23 @@ from knowledge.aspects import asked_words
 from knowledge.textproc import dictionary_terms
 
 MAX_GUIDES_SHARING = 5  # a term in more guides' names than this says nothing about which one
-# Who a service is for and what happened: in many questions, naming no service.
+# Who a service is for, what happened and what is done to a document: in many questions, naming no service
+# ("补办要钱不" after 出生证明; "公司" is where one works as often as a company to register).
 _NOT_NAMES = frozenset(
     "娃娃 娃儿 小娃 孩子 小孩 宝宝 老人 老人家 丢了 掉了 弄丢 搞丢 丢失 不见了 到期 过期 办事指南 政务服务 "
-    "政务服务网 全程网办 办理地点 办理流程 受理条件 咨询电话 承诺时限 办结时限 工本费 不做了 关门".split()
+    "政务服务网 全程网办 办理地点 办理流程 受理条件 咨询电话 承诺时限 办结时限 工本费 不做了 关门 "
+    "补办 补领 换证 遗失 公司".split()
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Words that contain a service's name without naming the service: where someone is registered ("户口在四川",
-# "户口所在地的派出所"), a document to bring ("要带户口本不", "拿身份证去", "身份证复印件") and a number pasted in
-# ("身份证号5201...", "电话13985012345" is no 12345 hotline). They are read out before names are looked for;
-# "户口迁到贵阳" and "身份证掉了" still name their services.
+# "户口所在地的派出所"), documents to bring, the citizen's or someone else's ("要带户口本不", "拿身份证去",
+# "身份证复印件", "需要房东的身份证和房产证吗") and a number pasted in ("身份证号5201...", "电话13985012345" is no
+# 12345 hotline). They are read out before names are looked for; "户口迁到贵阳" and "身份证掉了" still name their
+# services.
+_DOCUMENT = r"[\u4e00-\u9fff]{1,4}?(证明|本|簿|证|卡|照)"
 _NOT_NAMING = re.compile(
     r"\d{6,}|身份证号码?|(户口|户籍)(所在地|不在|在)"
-    r"|(带|拿|复印|提供)(上|个|着|好)?[\u4e00-\u9fff]{1,4}?(证明|本|簿|证|卡|照)"
+    rf"|((带|拿|复印|提供)(上|个|着|好)?|需要(?!办|补|换|申))([\u4e00-\u9fff]{{1,3}}的)?{_DOCUMENT}([和跟、]{_DOCUMENT})*"
     r"|[\u4e00-\u9fff]{1,4}?(本|簿|证|卡)的?(复印件|原件)"
 )
 

@@ -1,14 +1,14 @@
 from actions.service_names import NameIndex
 
-TERMS = ["身份证", "公积金", "住房公积金", "结婚证", "结婚登记", "租房", "证明", "补办", "丢了", "要多少钱"]
+TERMS = ["身份证", "公积金", "住房公积金", "结婚证", "结婚登记", "租房", "证明", "补办", "补证", "丢了", "要多少钱"]
 INDEX = NameIndex(
     {
-        "id-card-replacement": ["居民身份证补领", "身份证丢了", "补办身份证"],
+        "id-card-replacement": ["居民身份证补领", "身份证丢了", "补办身份证", "身份证补证"],
         "id-card-renewal": ["居民身份证换领", "身份证到期换领"],
         "hpf-rent-withdrawal": ["住房公积金租房提取", "租房提公积金"],
         "hpf-purchase-withdrawal": ["住房公积金购房提取", "买房提公积金"],
         "marriage-registration": ["结婚登记", "领结婚证"],
-        **{f"other-{i}": [f"某证补办{i}", "证明补办"] for i in range(6)},
+        **{f"other-{i}": [f"某证补办{i}", "证明补办", f"某证补证{i}"] for i in range(6)},
     },
     TERMS + ["换领"],
 )
@@ -32,11 +32,12 @@ def test_a_reply_to_a_choice_names_one_candidate_by_a_piece_only_it_has():
 
 
 def test_a_document_to_bring_names_no_service():
-    for text in ("要带身份证不", "拿结婚证去就行了吗", "身份证复印件要带不"):
+    for text in ("要带身份证不", "拿结婚证去就行了吗", "身份证复印件要带不", "需要房东的身份证和结婚证吗"):
         assert INDEX.named(text) == set(), text
     # ... but a document that is lost, or a service done with it, is named.
     assert INDEX.named("身份证丢了咋个补") == {"id-card-replacement"}
     assert INDEX.named("拿身份证去办结婚登记要带啥") == {"marriage-registration"}
+    assert INDEX.named("我需要补办身份证") == {"id-card-replacement"}
 
 
 def test_where_someone_is_registered_names_no_service():
@@ -47,8 +48,10 @@ def test_where_someone_is_registered_names_no_service():
 
 
 def test_a_term_too_broad_to_name_a_guide_still_tells_the_topic():
-    assert INDEX.named("补办也要去 咋个弄") == set()  # 补办 is in more guides' names than names one
-    assert INDEX.mentioned("补办也要去 咋个弄") == {"id-card-replacement", *(f"other-{i}" for i in range(6))}
+    assert INDEX.named("补证也要去 咋个弄") == set()  # 补证 is in more guides' names than names one
+    assert INDEX.mentioned("补证也要去 咋个弄") == {"id-card-replacement", *(f"other-{i}" for i in range(6))}
+    # What is done to a document tells no topic: "补办要钱不" after 出生证明 is about 出生证明.
+    assert INDEX.mentioned("补办要钱不") == set()
     assert INDEX.mentioned("要带啥子") == set()
 
 

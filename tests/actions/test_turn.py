@@ -110,6 +110,22 @@ def test_follow_up_rules():
     assert not is_follow_up(long, sure_other, "id-card-replacement", set(), cal)
     unsure = SearchResult([hit("temp-id-card", 0.9)], None, 0.7, "answer")
     assert is_follow_up(long, unsure, "id-card-replacement", set(), cal)
+    # The open search answering from the current guide keeps it, whatever else is named.
+    mine = SearchResult([hit("marriage-certificate-replacement", 0.9)], None, 0.92, "answer")
+    assert is_follow_up("结婚登记那天的照片找不到了还补得成不", mine, "marriage-certificate-replacement",
+                        {"marriage-registration"}, cal)
+
+
+def test_a_name_in_the_situation_of_a_yes_no_question_keeps_the_current_guide(kb):
+    cal = Calibration(new_topic_at=0.9)
+    sure_other = SearchResult([hit("marriage-registration", 0.9)], "conditions", 0.95, "answer")
+    current, named = "hpf-rent-withdrawal", {"marriage-registration"}
+    stays = ("上个月刚办了结婚登记 两个人的能一起提不", "刚去结婚登记了，这个还能提吗", "下月就结婚登记 能不能一起弄")
+    for text in stays:
+        assert is_follow_up(text, sure_other, current, named, cal), text
+    # The name alone before the question, or in the question itself, asks of that service.
+    for text in ("结婚登记 我能去办不", "我们想好了 能不能预约结婚登记"):
+        assert not is_follow_up(text, sure_other, current, named, cal), text
 
 
 def test_yes_with_a_question_in_it_is_a_service_question(kb, dispatcher):
@@ -181,6 +197,19 @@ def test_a_complaint_about_the_bot_that_asks_for_a_human_gets_the_apology_and_th
 
 def test_a_broken_site_nlu_read_as_a_complaint_is_apologised_for_when_nothing_is_found(kb, dispatcher):
     text = "网上办事大厅一直登录不上，一直转圈圈，你们这个网站到底能不能用"
+    kb.script(text, SearchResult([], None, 0.1, "fallback"))
+    run(dispatcher, make_tracker(text, intent="complain", confidence=0.9))
+    assert responses(dispatcher) == ["utter_complain"]
+
+
+@pytest.mark.parametrize("text", [
+    "网上缴费扣了钱 系统显示没交成功 钱也不退 找哪个都说不晓得",
+    "交了材料说审核 审核了半个月又说少个章 一开始为啥子不一次讲清楚",
+    "我七十几岁了 样样都叫我在手机上弄 就不能给老年人留个窗口",
+])
+def test_money_kept_things_asked_bit_by_bit_and_no_window_left_are_complaints_when_nlu_reads_one(
+    kb, dispatcher, text
+):
     kb.script(text, SearchResult([], None, 0.1, "fallback"))
     run(dispatcher, make_tracker(text, intent="complain", confidence=0.9))
     assert responses(dispatcher) == ["utter_complain"]

@@ -15,6 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
+from actions.tone import APOLOGY, complains_about_service
 from actions.turn_facts import turn
 from govchat import office_hours
 from govchat.office_hours import OfficeHours, closed_notice
@@ -47,9 +48,10 @@ def hand_over(
     now: Callable[[], dt.datetime] = utc_now,
     fell_back: bool = False,
     guide_id: str | None = None,
+    complaint: bool = False,
 ) -> list[EventType]:
     dispatcher.utter_message(
-        text=handover_text(office_hours.from_settings(get_settings()), now()),
+        text=(APOLOGY if complaint else "") + handover_text(office_hours.from_settings(get_settings()), now()),
         json_message={"turn": turn(guide_id=guide_id, fell_back=fell_back, handover=True)},
     )
     return [SlotSet(slots.FAILED_TURNS, 0.0), SlotSet(slots.HANDOVER_OFFERED, False)]
@@ -64,4 +66,11 @@ class ActionHandover(Action):
         return "action_handover"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        return hand_over(dispatcher, now=self.now, guide_id=tracker.get_slot(slots.CURRENT_GUIDE))
+        text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        return hand_over(
+            dispatcher,
+            now=self.now,
+            guide_id=tracker.get_slot(slots.CURRENT_GUIDE),
+            complaint=complains_about_service(text, intent=intent),
+        )

@@ -52,6 +52,16 @@ def test_handover_in_office_hours_says_what_happens_next(dispatcher):
     assert slot_events(events) == {"failed_turns": 0, "handover_offered": False}
 
 
+def test_a_handover_asked_for_in_a_complaint_starts_with_the_apology(dispatcher):
+    tracker = make_tracker("你这个机器人答非所问 我要找真人", intent="request_human")
+    asyncio.run(handover_action(at(24, 10)).run(dispatcher, tracker, {}))
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("非常抱歉给您带来了不好的体验。") and "正在为您转接人工客服" in text
+    dispatcher.messages.clear()
+    asyncio.run(handover_action(at(24, 10)).run(dispatcher, make_tracker("转人工", intent="request_human"), {}))
+    assert dispatcher.messages[0]["text"].startswith("好的，正在为您转接人工客服")
+
+
 def test_handover_out_of_hours_names_the_hours_and_next_opening(dispatcher):
     asyncio.run(handover_action(at(28, 11)).run(dispatcher, make_tracker("人工", intent="request_human"), {}))
     text = dispatcher.messages[0]["text"]

@@ -38,7 +38,7 @@ _ASKS_MANY = re.compile(
     r"(这些|那些|其他|别的|全套|这一套|整套)(手续|事情|事)|这一套|该办的|"
     r"(?<!第)一次(性)?(办|弄|搞|跑)|一起(办|申请|弄)|(?<!第)一次(性)?把|"
     r"都要办|都得办|要办的事|一套手续|全部手续|所有手续|(该|要)(干|做)(啥|什么|哪些)|"
-    r"(整个|全部|哪些)流程|全流程|走哪些|哪些证照|证照和手续|从哪(一步|里|儿|点)(开始|下手)|"
+    r"哪些流程|哪些证照|证照和手续|从哪(一步|里|儿|点)(开始|下手)|"
     r"(接下来|下一步)(该|要|还要)?(咋个|怎么|干啥|做啥|做什么|办啥|办什么|弄啥)|"
     r"能(办|享受|领|申请)(哪些|些啥|啥子|什么|哪样)"
 )
@@ -47,8 +47,11 @@ _ASKS_MANY = re.compile(
 # service.
 _ASKS_WHAT_IT_NEEDS = re.compile(
     r"(啥子|什么|哪些|些啥|哪样)(帮扶|好处|福利|照顾|扶持|优待|补贴|补助|政策)|帮(我们|我|他|她|我家)?(啥子|什么|哪些)|"
-    r"准备(啥子|什么|哪些|些啥|啥)|还要(啥|什么|哪些)(?!材料|资料)|(要|该)(弄|办|跑)的|能享受|手续都(办|弄)"
+    r"准备(啥子|什么|哪些|些啥|啥)(?!材料|资料|东西|证件)|(要|该)(弄|办|跑)的|能享受|手续都(办|弄)|(整个|全部)流程"
 )
+
+# "手续咋个办": the paperwork of a situation as a whole, not one thing of it ("手续交上去好久能拿到").
+_HOW_ARE_THE_STEPS = re.compile(r"手续(要)?(咋个|怎么|咋|如何)(办|弄|整|走)")
 
 # A message typed partly in pinyin ("kai个小chi店", "canji证 butie") is matched on its sound too.
 _LATIN = re.compile(r"[a-z]{2,}")
@@ -236,9 +239,13 @@ class LifeEventFinder:
         # Otherwise a question naming a guide is that guide's ("残疾证怎么申请", "娃娃生了咋个上户口").
         if guide_named or similarity < cal.life_event_at:
             return None
-        # Telling of the situation of the nearest event and naming none of its services ("我爸截肢了，坐轮椅，从哪里
-        # 开始办") is its question if the event is nearer than any guide at all; otherwise by the margin.
-        only_situation = event_id in situated and not mentioned[event_id]
+        # Telling of the situation of the nearest event, naming none of its services and asking nothing of one
+        # ("我爸截肢了，坐轮椅，残疾人那些从哪一步开始办", "开个卤菜店，手续咋个办") is its question if the event is
+        # nearer than any guide at all; otherwise by the margin ("宝宝的出生纸搞丢了，去哪里补" is one guide's).
+        only_situation = (
+            event_id in situated and not mentioned[event_id]
+            and (aspect is None or _HOW_ARE_THE_STEPS.search(text.text) is not None)
+        )
         if similarity - guide_dense < (0.0 if only_situation else cal.life_event_margin):
             return None
         # Near an event by its names alone, the question is its only when the search's best guide is one of its

@@ -193,6 +193,8 @@ def test_the_situation_alone_needs_the_event_nearer_than_any_guide_but_not_by_th
                   ranked_guides=["first-thing"], aspect=None, cal=CAL) == "after-death"
     assert f.find("奶奶去世了，啥子都不懂", near(0.90), guide_dense=0.905, named_guides=set(),
                   ranked_guides=["first-thing"], aspect=None, cal=CAL) is None
-    # Naming one of its services, the margin holds: "我爸走了，户口咋个销" is the one guide's.
+    # Asking one thing, or naming one of its services, the margin holds: "我爸走了，户口咋个销" is the one guide's.
+    assert f.find("奶奶去世了，交上去好久能办好", near(0.91), guide_dense=0.905, named_guides=set(),
+                  ranked_guides=["first-thing"], aspect="time", cal=CAL) is None
     assert f.find("奶奶去世了，户口咋个销", near(0.91), guide_dense=0.905, named_guides=set(),
                   ranked_guides=["first-thing"], aspect="process", cal=CAL) is None

@@ -109,6 +109,7 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
     ),
     "materials": (
         "材料",
+        "盖章",
         "带什么",
         "带啥",
         "带哪些",
@@ -317,6 +318,11 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
         "满几",
         "交满",
         "缴满",
+        "需要办吗",
+        "要办吗",
+        "要不要办",
+        "需不需要",
+        "用不用办",
     ),
     "process": (
         "流程",
@@ -407,6 +413,8 @@ _NAMED_SECTION: dict[Aspect, re.Pattern[str]] = {
     "process": re.compile(r"流程|步骤|手续|程序"),
 }
 _HOW = re.compile(r"怎么|怎样|咋|如何|哪样弄|啷个|要办啥")
+# "离婚证搞丢了 影响不": whether the citizen's situation stands in the way, not what the service is for.
+_DOES_IT_MATTER = re.compile(r"影响(不|吗|没|没有|大不)|(有没有|有没得|会不会)影响|要紧(不|吗)")
 # "能换不" / "还能提不" / "可以贷吗": can-I questions in Guizhou speech.
 _CAN_I = re.compile(r"(能|可以|可不可以|能够|还能|还有|还给|还发|得)[^，。,.!！]{0,10}(不|吗|没有|没)[？?！!嘛哦呢]*$")
 
@@ -468,7 +476,7 @@ def _aspect_of(text: str) -> Aspect | None:
             score += 1
         if aspect == "place" and _WHICH_OFFICE.search(t):
             score += 1
-        if aspect == "conditions" and _PROXY.search(t):
+        if aspect == "conditions" and (_PROXY.search(t) or _DOES_IT_MATTER.search(t)):
             score += 1
         if aspect == "conditions" and any(_CAN_I.search(part) for part in re.split(r"[，。,.；;]", t) if part):
             score += 0.5

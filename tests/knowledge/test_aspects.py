@@ -103,3 +103,19 @@ def test_when_money_is_paid_is_a_time_question(question: str) -> None:
 )
 def test_specific_cues_still_win(question: str, aspect: str | None) -> None:
     assert detect_aspect(question) == aspect
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        # Whether the citizen's situation stands in the way, or whether they must do it at all, is eligibility;
+        # what a service is for or what happens without it stays the overview.
+        ("我老婆是离过婚的 她那个离婚证搞丢了 影响不", "conditions"),
+        ("超时了有没有影响", "conditions"),
+        ("我一年收入不到六万 需要办吗", "conditions"),
+        ("不办会有什么影响", "overview"),
+        ("要单位盖章不", "materials"),
+    ],
+)
+def test_whether_it_matters_or_must_be_done_is_eligibility(question: str, aspect: str | None) -> None:
+    assert detect_aspect(question) == aspect

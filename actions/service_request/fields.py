@@ -166,8 +166,12 @@ def parse_period(text: str, *, available: list[str] | None = None) -> str | None
     return None
 
 
-# Words of a citizen asking about their own application rather than about a service.
-_REQUEST_WORDS = re.compile(r"申请|受理|编号|进度|办到哪|到哪一步|审核|审批|预约|取消|撤销|状态|结果出来")
+# Words of a citizen asking about their own application rather than about a service. "咋个申请" asks how to apply
+# and "审核没通过咋个办" what to do next: a service's questions, however NLU read them.
+_REQUEST_WORDS = re.compile(
+    r"(我的|我们的|提交的|交的|那个)申请|申请(了|的|过)|受理|编号|进度|办到哪|到哪一步|(审核|审批)(到|得|完|了没|好了)|"
+    r"预约(了|的|号)|取消|撤销|状态|结果出来"
+)
 
 
 def mentions_request(text: str) -> bool:

@@ -32,7 +32,9 @@ def test_a_reply_to_a_choice_names_one_candidate_by_a_piece_only_it_has():
 
 
 def test_a_document_to_bring_names_no_service():
-    for text in ("要带身份证不", "拿结婚证去就行了吗", "身份证复印件要带不", "需要房东的身份证和结婚证吗"):
+    documents = ("要带身份证不", "拿结婚证去就行了吗", "身份证复印件要带不", "需要房东的身份证和结婚证吗",
+                 "报名要户口本结婚证")
+    for text in documents:
         assert INDEX.named(text) == set(), text
     # ... but a document that is lost, or a service done with it, is named.
     assert INDEX.named("身份证丢了咋个补") == {"id-card-replacement"}

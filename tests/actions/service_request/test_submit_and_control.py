@@ -11,7 +11,7 @@ import pytest
 from rasa_sdk import Action
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.service_request import applications, control, rating, submit, tracking
+from actions.service_request import applications, control, fields, rating, submit, tracking
 from tests.actions.service_request.conftest import FILLED, OFFICE, FakeGateway, bookable, slot_values, texts, tracker
 
 
@@ -359,3 +359,10 @@ def test_cancelling_still_asks_for_the_verifier(dispatcher: CollectingDispatcher
     fake_gateway.session_requests["web-citizen-1"] = [REQUEST]
     events = run(tracking.ActionStartLookup(), dispatcher, text="我要取消申请", intent="cancel_request", form=None)
     assert slot_values(events)["sr_lookup_ready"] is True and fake_gateway.requests == []
+
+
+def test_asking_how_to_apply_is_no_question_about_ones_own_application() -> None:
+    for text in ("单位说有遗属的抚恤金，咋个申请", "小学报名审核没通过咋个办", "可以网上预约吗"):
+        assert not fields.mentions_request(text), text
+    for text in ("我的申请办到哪了", "上周申请了低保 审核到哪一步了", "预约号忘了", "想取消申请"):
+        assert fields.mentions_request(text), text

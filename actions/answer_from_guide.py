@@ -93,13 +93,13 @@ def asks_about_service(text: str) -> bool:
 
 
 def asks_about_aspect(text: str) -> bool:
-    """A typed question about one aspect of a service ("网上登记得不", "我老公可以帮我去办吗"), never a command that
-    NLU's control intents were trained on ("我要网上申请这个", "可以帮我办理吗", "算了不办了")."""
+    """A typed question about one aspect of a service ("网上登记得不", "我老公可以帮我去办吗", "我来贵阳半年了 能办不"),
+    never a command that NLU's control intents were trained on ("我要网上申请这个", "可以帮我办理吗", "算了不办了")."""
     if not asks_question(text):
         return False
     aspect = detect_aspect(text)
     if aspect == "conditions":
-        return done_by_someone_else(text)
+        return done_by_someone_else(text) or asks_of_the_current(text)
     return aspect is not None and aspect != "process"
 
 
@@ -246,9 +246,12 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         bool(result.life_event) and len(named) == 1 and top is not None and top.guide_id in named
         and not named & life_events.services(result.life_event)
     )
+    # With a guide in context, the citizen's situation told before a yes/no question ("我孙子户口在这边 人在外地读书
+    # 能在这边帮他交不") asks of that guide, not for an event's list.
     if (
         result.life_event and current not in named and not elsewhere
         and not (is_short(text) and (current or on_list or candidates))
+        and not (current and asks_of_the_current(text))
     ):
         return life_events.show_checklist(
             dispatcher, event_id=result.life_event, question=text, intent=intent, confidence=result.confidence

@@ -30,6 +30,7 @@ def script_follow_up(kb, text, aspect):
         ("周末开门不", "place"),
         ("要带些啥子", "materials"),
         ("我儿子帮我去弄得不", "conditions"),
+        ("我来贵阳才半年 能办不", "conditions"),  # the citizen's situation, then a yes/no question
     ],
 )
 def test_a_question_nlu_took_for_stop_is_answered_from_the_guide(kb, dispatcher, text, aspect):

@@ -215,3 +215,18 @@ def test_a_short_question_after_the_question_that_named_one_service_of_the_list_
     dispatcher = CollectingDispatcher()
     asyncio.run(ACTION.run(dispatcher, make_tracker("要带啥子", slots=ON_LIST, earlier=["钱包遭偷了"]), {}))
     assert turn_of(dispatcher)["decision"] == "checklist"
+
+
+def test_a_situation_told_before_a_yes_no_question_on_a_guide_asks_of_that_guide(
+    kb: FakeKnowledgeBase, dispatcher: CollectingDispatcher
+) -> None:
+    text = "我钱包昨天在公交上被偷了 能在这边补不"
+    kb.script(text, SearchResult([hit("temp-id-card", 0.9)], "conditions", 0.5, "clarify", life_event="lost-wallet"))
+    mine = SearchResult([hit("hpf-rent-withdrawal", 0.9, "conditions")], "conditions", 0.3, "fallback")
+    kb.script(text, mine, guide_id="hpf-rent-withdrawal")
+    run(dispatcher, text, {"current_guide_id": "hpf-rent-withdrawal"})
+    assert turn_of(dispatcher)["guide_id"] == "hpf-rent-withdrawal"
+    # Without a guide in context it is the event's question.
+    dispatcher.messages.clear()
+    run(dispatcher, text)
+    assert turn_of(dispatcher)["decision"] == "checklist"

@@ -4,6 +4,7 @@ questions near an event are taken for one (docs/life-events.md, "Search").
     python -m benchmarks.life_event_search benchmarks/sets/life-events-dev.yaml benchmarks/sets/life-events-dev2.yaml
 
 A set's singles with ``kind: life_event`` and ``event:`` must find that event; every other single must find none.
+The knowledge base's development questions (one service each) are counted too: none should find an event.
 Development sets only: the blind life-events-test.yaml is measured through the whole turn (benchmarks.answers).
 """
 
@@ -17,6 +18,7 @@ import yaml
 
 from benchmarks.__main__ import out, table
 from knowledge.base import KnowledgeBase
+from knowledge.evaluation import load_devset
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.show_misses:
             for s, got in missed + taken:
                 out(f"{s['id']}\t{s.get('event')} -> {got}\t{s['text']}")
+    questions = [q for q in load_devset() if q.guide]
+    taken_dev = [(q.q, got) for q in questions if (got := kb.search(q.q).life_event) is not None]
+    rows.append(["knowledge dev set", 0, 0, "", len(questions), len(taken_dev)])
+    if args.show_misses:
+        for text, got in taken_dev:
+            out(f"knowledge-dev\tNone -> {got}\t{text}")
     table("Life events at the search", ["set", "event wordings", "found", "share", "single-service", "taken"], rows)
     return 0
 

@@ -21,7 +21,7 @@ from actions.clarify_guide import pick_candidate
 from actions.guide_replies import answer_with_guide, ask_which, clarify
 from actions.knowledge_base import find_guide
 from actions.low_confidence import not_understood
-from actions.service_names import mentioned_guides, named_guides
+from actions.service_names import mentioned_guides, named_guides, without_names
 from actions.tone import COMPLAINT_RESPONSE, asks_question, complains_about_service, lead
 from actions.turn_facts import turn
 from knowledge.aspects import detect_aspect, done_by_someone_else
@@ -43,27 +43,43 @@ CONTROL_REPLIES: dict[str, str] = {
 }
 # A question this short that names no other service continues the guide in context ("好多钱", "要带啥子").
 FOLLOW_UP_CHARS = 12
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _PUNCTUATION = re.compile(r"[\s，。,.!！?？~～、…：:；;“”\"'（）()]+")
 
 
-# A yes/no question at the end of a message ("两个能同时领不", "他还能申请不", "影响不", "能不能弄").
-_YES_NO = re.compile(r"(不|吗|没|没有|么)$|(.)不\2")
-# A situation told before it that is no bare name ("临时救助 我能申请不" asks of 临时救助).
-SITUATION_CHARS = 6
+# A yes/no question at the end of a message ("两个能同时领不", "影响不", "能不能弄", "保费有没有补贴"), or one asking
+# what else ("还要交啥"): both ask on about what is in context.
+_ASKS_ON = re.compile(r"(不|吗|没|没有|么)$|(.)不\2|(.)没\3|^还(要|能|得|可以)")
+# Asking before the last clause ("他的户口咋个注销 我能代办不"): the service named there is the one asked about.
+_ASKS_BEFORE = re.compile(r"咋|怎么|如何|吗|[？?]")
+# Words around a bare name ("顺便问下 低保 我能申请不"): no situation of the citizen's.
+_FILLER = re.compile(r"顺便|问一?下|请问|另外|还有|那个?|这个|呢|再|也|的")
 
 
 def is_short(text: str) -> bool:
     return len(_PUNCTUATION.sub("", text)) <= FOLLOW_UP_CHARS
 
 
-def asks_of_the_current(text: str) -> bool:
-    """Does a follow-up tell of the citizen's situation, naming what it names there, and then ask a yes/no question
-    naming nothing ("我家还吃着低保 两个能同时领不", "我儿子户口迁到城里去了 他还能申请不", "离婚证搞丢了 影响不")?
-    The question is about the service in context; the names were circumstances."""
-    clauses = [c for c in _PUNCTUATION.split(text) if c]
-    if len(clauses) < 2 or named_guides(clauses[-1]) or not _YES_NO.search(clauses[-1]):
+def clauses(text: str) -> list[str]:
+    """The message cut at punctuation and spaces; at least one (maybe empty) clause."""
+    return [c for c in _PUNCTUATION.split(text) if c] or [""]
+
+
+def asks_of_the_current(text: str, current: str | None = None) -> bool:
+    """Does a follow-up tell of the citizen's situation, naming what it names there, and then ask on, naming no other
+    service ("我家吃着低保 能优先不", "我儿子户口迁到城里去了 他还能申请不", "离婚证搞丢了 影响不", "我已经有残疾证了
+    还要交啥")? The question is about the service in context; the names were circumstances. A bare name before the
+    question ("临时救助 我能申请不") or a question before it ("他的户口咋个注销 我能代办不") asks of that service."""
+    *told, question = clauses(text)
+    situation = "".join(told)
+    in_question = named_guides(question)
+    if not situation or (in_question and current not in in_question):
         return False
-    return len("".join(clauses[:-1])) > SITUATION_CHARS
+    # Something done, then one thing asked ("我户口迁到贵阳了 在哪点换") asks it of the service in context too.
+    done_then_asked = situation.endswith("了") and detect_aspect(question) not in (None, "process")
+    if not (_ASKS_ON.search(question) or done_then_asked):
+        return False
+    return not _ASKS_BEFORE.search(situation) and bool(_CJK.search(_FILLER.sub("", without_names(situation))))
 
 
 def entity_value(tracker: Tracker, name: str) -> str | None:
@@ -115,24 +131,29 @@ def is_control(text: str, intent: str | None, confidence: float, cal: Calibratio
 def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Calibration) -> bool:
     """Does the question continue the current guide rather than start a new topic?
 
-    It does when it names the current guide or the open search answers from it; when it names none and is short
-    ("能领好多", "周末开门不"); when what it names is only the situation of a yes/no question. A longer one that
-    names none leaves only when the open search is very sure of another guide. Scores of a search restricted to
-    one guide are not comparable with the open search, so they are not used for this.
+    It does when the open search answers from it or the question names it; when it names none and is short
+    ("能领好多", "周末开门不"); when what it names is only the citizen's situation (``asks_of_the_current``). A
+    longer one that names none leaves only when the open search is very sure of another guide. Scores of a search
+    restricted to one guide are not comparable with the open search, so they are not used for this.
     """
     top = _top(result)
-    if current in named or (top is not None and top.guide_id == current and result.decision == "answer"):
+    answered_from = top.guide_id if top is not None and result.decision == "answer" else None
+    if answered_from == current:
+        return True
+    # Naming the current guide stays, unless the question at the end names, instead of it, the guide the open search
+    # answers from ("等低保批下来之前 能先申请临时救助不" after 低保).
+    in_question = named_guides(clauses(text)[-1])
+    if current in named and not (answered_from in in_question and current not in in_question):
         return True
     if named:
-        # names another service ("那医保异地备案咋个弄"), unless only as the situation of a yes/no question
-        return asks_of_the_current(text)
+        # names another service ("那医保异地备案咋个弄"), unless only as the citizen's situation
+        return asks_of_the_current(text, current)
     # Short and about nothing but what is asked, or about the current guide's topic: a follow-up. A short one on
     # another topic ("娃娃的医保也要参保 咋个弄" after 上户口) is read like a longer one.
     if is_short(text) and (not (mentioned := mentioned_guides(text)) or current in mentioned):
         return True
-    return asks_of_the_current(text) or not (
-        top is not None and top.guide_id != current and result.decision == "answer"
-        and result.confidence >= cal.new_topic_at
+    return asks_of_the_current(text, current) or not (
+        answered_from is not None and result.confidence >= cal.new_topic_at
     )
 
 
@@ -251,7 +272,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     if (
         result.life_event and current not in named and not elsewhere
         and not (is_short(text) and (current or on_list or candidates))
-        and not (current and asks_of_the_current(text))
+        and not (current and asks_of_the_current(text, current))
     ):
         return life_events.show_checklist(
             dispatcher, event_id=result.life_event, question=text, intent=intent, confidence=result.confidence

@@ -129,6 +129,15 @@ def named_guides(text: str) -> set[str]:
     return name_index().named(text)
 
 
+def without_names(text: str) -> str:
+    """``text`` without the terms that name the guides it names ("我家吃着低保" -> "我家吃着")."""
+    index = name_index()
+    for gid in index.named(text):
+        for term in sorted(index.terms[gid], key=len, reverse=True):
+            text = text.replace(term, "")
+    return text
+
+
 def mentioned_guides(text: str) -> set[str]:
     return name_index().mentioned(text)
 

@@ -123,9 +123,21 @@ def test_a_name_in_the_situation_of_a_yes_no_question_keeps_the_current_guide(kb
     stays = ("上个月刚办了结婚登记 两个人的能一起提不", "刚去结婚登记了，这个还能提吗", "下月就结婚登记 能不能一起弄")
     for text in stays:
         assert is_follow_up(text, sure_other, current, named, cal), text
-    # The name alone before the question, or in the question itself, asks of that service.
-    for text in ("结婚登记 我能去办不", "我们想好了 能不能预约结婚登记"):
+    # Something done, then one thing asked; or what else, after something the citizen has.
+    for text in ("我们上个月结婚登记了 在哪点提", "结婚登记已经办了 还要交啥"):
+        assert is_follow_up(text, sure_other, current, named, cal), text
+    # The name alone before the question, in the question itself, or with a question of its own, asks of it.
+    for text in ("结婚登记 我能去办不", "顺便问下 结婚登记 能办不", "我们想好了 能不能预约结婚登记",
+                 "结婚登记咋个办 我能代办不"):
         assert not is_follow_up(text, sure_other, current, named, cal), text
+
+
+def test_naming_the_current_guide_stays_unless_the_question_names_instead_the_one_the_search_answers(kb):
+    cal = Calibration(new_topic_at=0.9)
+    sure_rent = SearchResult([hit("hpf-rent-withdrawal", 0.9)], "conditions", 0.95, "answer")
+    named = {"marriage-registration", "hpf-rent-withdrawal"}
+    assert not is_follow_up("等结婚登记办完之前 能先租房提公积金不", sure_rent, "marriage-registration", named, cal)
+    assert is_follow_up("租房提公积金那边说要结婚登记 要带啥", sure_rent, "marriage-registration", named, cal)
 
 
 def test_yes_with_a_question_in_it_is_a_service_question(kb, dispatcher):

@@ -198,3 +198,11 @@ def test_the_situation_alone_needs_the_event_nearer_than_any_guide_but_not_by_th
                   ranked_guides=["first-thing"], aspect="time", cal=CAL) is None
     assert f.find("奶奶去世了，户口咋个销", near(0.91), guide_dense=0.905, named_guides=set(),
                   ranked_guides=["first-thing"], aspect="process", cal=CAL) is None
+
+
+def test_one_stop_and_which_departments_ask_for_the_list_but_steps_only_with_a_situation() -> None:
+    assert asks_many("有没有一站式办的") and asks_many("要跑哪几个部门") and asks_many("不晓得先后顺序")
+    assert not asks_many("公司不做了想关掉，要走哪些步骤")
+    f = death_event()
+    assert f.find("奶奶去世了，要走哪些步骤", near(0.88), guide_dense=0.93, named_guides=set(),
+                  ranked_guides=["first-thing"], aspect="process", cal=CAL) == "after-death"

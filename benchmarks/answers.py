@@ -44,9 +44,11 @@ NAMED_SETS = {
     "dev": SETS / "answers-dev.yaml",
     "dev2": SETS / "answers-dev2.yaml",
     "dev3": SETS / "answers-dev3.yaml",
+    "dev4": SETS / "answers-dev4.yaml",
     "life-events-dev": SETS / "life-events-dev.yaml",
     "life-events-dev3": SETS / "life-events-dev3.yaml",
     "life-events-dev4": SETS / "life-events-dev4.yaml",
+    "life-events-dev5": SETS / "life-events-dev5.yaml",
     "life-events-test": SETS / "life-events-test.yaml",  # written blind (docs/evaluation.md): never tune on it
 }
 # life_event: a question about a life event, found when the first reply's turn facts name the item's ``event``.

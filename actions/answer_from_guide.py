@@ -267,8 +267,8 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         bool(result.life_event) and len(named) == 1 and top is not None and top.guide_id in named
         and not named & life_events.services(result.life_event)
     )
-    # With a guide in context, the citizen's situation told before a yes/no question ("我孙子户口在这边 人在外地读书
-    # 能在这边帮他交不") asks of that guide, not for an event's list.
+    # With a guide in context, the citizen's situation told before a question that asks on ("我孙子户口在这边 人在外地
+    # 读书 能在这边帮他交不") asks of that guide, not for an event's list.
     if (
         result.life_event and current not in named and not elsewhere
         and not (is_short(text) and (current or on_list or candidates))

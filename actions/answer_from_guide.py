@@ -142,9 +142,10 @@ def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Cal
         return True
     # Naming the current guide stays, unless the question at the end names, instead of it, the guide the open search
     # answers from ("等低保批下来之前 能先申请临时救助不" after 低保).
-    in_question = named_guides(clauses(text)[-1])
-    if current in named and not (answered_from in in_question and current not in in_question):
-        return True
+    if current in named:
+        in_question = named_guides(clauses(text)[-1])
+        if not (answered_from in in_question and current not in in_question):
+            return True
     if named:
         # names another service ("那医保异地备案咋个弄"), unless only as the citizen's situation
         return asks_of_the_current(text, current)

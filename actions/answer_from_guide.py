@@ -22,9 +22,9 @@ from actions.guide_replies import answer_with_guide, ask_which, clarify
 from actions.knowledge_base import find_guide
 from actions.low_confidence import not_understood
 from actions.service_names import mentioned_guides, named_guides, without_names
-from actions.tone import COMPLAINT_RESPONSE, asks_question, complains_about_service, lead
+from actions.tone import COMPLAINT_RESPONSE, complains_about_service, lead
 from actions.turn_facts import turn
-from knowledge.aspects import detect_aspect, done_by_someone_else
+from knowledge.aspects import asks, detect_aspect, done_by_someone_else
 from knowledge.calibration import Calibration, load_calibration
 from knowledge.schema import ASPECTS
 
@@ -111,7 +111,7 @@ def asks_about_service(text: str) -> bool:
 def asks_about_aspect(text: str) -> bool:
     """A typed question about one aspect of a service ("网上登记得不", "我老公可以帮我去办吗", "我来贵阳半年了 能办不"),
     never a command that NLU's control intents were trained on ("我要网上申请这个", "可以帮我办理吗", "算了不办了")."""
-    if not asks_question(text):
+    if not asks(text):
         return False
     aspect = detect_aspect(text)
     if aspect == "conditions":
@@ -123,7 +123,7 @@ def is_control(text: str, intent: str | None, confidence: float, cal: Calibratio
     """Conversation control NLU is sure of, in a message that names no service and asks nothing; a "complaint"
     with a question in it, or without a word of complaint ("今年满六十，想把退休这一套都办了"), is grief, hardship, a
     situation or something off-topic, and is searched (its apology waits for a search that finds nothing)."""
-    if intent == "complain" and (asks_question(text) or not complains_about_service(text, intent=intent)):
+    if intent == "complain" and (asks(text) or not complains_about_service(text, intent=intent)):
         return False
     return intent in CONTROL_REPLIES and confidence >= cal.control_at and not asks_about_service(text)
 
@@ -238,7 +238,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     # gets the apology, 12345 and the handover offer; one that asks something else gets them before the answer.
     complaint = complains_about_service(text, intent=intent)
     control = is_control(text, intent, nlu_confidence, cal)
-    if complaint and (control or not asks_question(text)):
+    if complaint and (control or not asks(text)):
         return control_reply(dispatcher, "complain")
     if control:
         return control_reply(dispatcher, str(intent))
@@ -338,7 +338,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     # Chat NLU took for off-topic, a greeting, thanks or a complaint stands unless the message names a service or
     # the search is surer than any off-topic question gets. A "complaint" that asks something is no chat: grief and
     # hardship read like complaints to NLU.
-    unnamed_chat = intent in CONTROL_REPLIES and not named and not (intent == "complain" and asks_question(text))
+    unnamed_chat = intent in CONTROL_REPLIES and not named and not (intent == "complain" and asks(text))
     if result.decision == "answer" and top is not None:
         if not (unnamed_chat and result.confidence < cal.overrule_at):
             return answer_top_hit(dispatcher, result=result, question=text, intent=intent)
@@ -347,7 +347,7 @@ async def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             dispatcher.utter_message(response=COMPLAINT_RESPONSE)
         return clarify(dispatcher, result=result, aspect=aspect)
     if complaint or intent == "complain":  # nothing found: the apology for a complaint, what it can do for a question
-        return control_reply(dispatcher, "complain" if complaint or not asks_question(text) else "out_of_scope")
+        return control_reply(dispatcher, "complain" if complaint or not asks(text) else "out_of_scope")
     if intent in CONTROL_REPLIES:
         return control_reply(dispatcher, str(intent))
     return not_understood(dispatcher, tracker, result=result, aspect=aspect)

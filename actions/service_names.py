@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from actions.knowledge_base import KnowledgeBaseLike, get_knowledge_base
-from knowledge.aspects import asked_words
+from knowledge.aspects import DOCUMENT_ASKED, asked_words
 from knowledge.textproc import dictionary_terms
 
 MAX_GUIDES_SHARING = 5  # a term in more guides' names than this says nothing about which one
@@ -29,14 +29,14 @@ _NOT_NAMES = frozenset(
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Words that contain a service's name without naming the service: where someone is registered ("户口在四川",
 # "户口所在地的派出所"), documents to bring, the citizen's or someone else's ("要带户口本不", "拿身份证去",
-# "身份证复印件", "需要房东的身份证和房产证吗", "报名要户口本房产证") and a number pasted in ("身份证号5201...",
-# "电话13985012345" is no 12345 hotline). They are read out before names are looked for; "户口迁到贵阳" and
-# "身份证掉了" still name their services.
-_DOCUMENT = r"[\u4e00-\u9fff]{1,4}?(证明|本|簿|证|卡|照)"
+# "身份证复印件", "需要房东的身份证和房产证吗", "报名要户口本房产证"), one already had ("拿到执照后发票怎么申领") and a
+# number pasted in ("身份证号5201...", "电话13985012345" is no 12345 hotline). They are read out before names are
+# looked for; "户口迁到贵阳" and "身份证掉了" still name their services.
 _NOT_NAMING = re.compile(
     r"\d{6,}|身份证号码?|(户口|户籍)(所在地|不在|在)"
-    rf"|((带|拿|复印|提供)(上|个|着|好)?|需?要(?!办|补|换|申|领|去|迁|开))([\u4e00-\u9fff]{{1,3}}的)?{_DOCUMENT}([和跟、]?{_DOCUMENT})*"
+    rf"|{DOCUMENT_ASKED.pattern}"
     r"|[\u4e00-\u9fff]{1,4}?(本|簿|证|卡)的?(复印件|原件)"
+    r"|(拿到|办好|办完|领到|有了)[\u4e00-\u9fff]{1,6}?(以后|之后|后)"
 )
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.aspects import QUESTION
-
 _KIN = r"(爸|妈|父亲|母亲|老人|爷爷|奶奶|外公|外婆|姥姥|姥爷|老公|丈夫|妻子|老婆|儿子|女儿|家人|亲人|老伴|婆婆|公公)"
 _GRIEF = re.compile(rf"过世|去世|逝世|离世|病故|身故|过身|丧事|后事|{_KIN}.{{0,6}}(走了|死了|没了)")
 _HARDSHIP = re.compile(
@@ -30,7 +28,7 @@ _SERVICE_COMPLAINT = re.compile(
 # dispute): a complaint only when NLU read one too.
 _GRUMBLE = re.compile(
     r"投诉|举报|态度|太差|差劲|没人管|没人理|为难|效率低|效率太低|太慢|凶|吼|脸色|不负责|打不开|进不去|用不了|转圈|"
-    r"卡住|垃圾|跑了几趟|跑了.{1,2}趟|排了.{0,4}(小时|钟头|上午|下午|一天)|排队排|等了.{0,4}(小时|钟头|上午|下午|一天)|"
+    r"卡住|垃圾|跑了几趟|跑了.{1,2}趟|排了.{0,4}(小时|钟头|上午|下午|一天)|排队排(得|半天|死|了)|等了.{0,4}(小时|钟头|上午|下午|一天)|"
     r"气死|气人|没人接|打不通|难听|恶劣|没用|有啥子用|有什么用|能不能用|不满意|不合理|太麻烦|还没消息|没人回|拖了|"
     r"一直拖|凭什么|凭啥|明明|为啥子还要|为什么还要|也不说为|问不清楚|说不清楚|过分|"
     r"(为啥子|为什么|为啥)不一次|就不能(给|让|帮|多|留|统一)|又说|不退(?!休)|没(交|缴|提交|办)成功|都说不(晓得|知道)"
@@ -58,11 +56,6 @@ def complains_about_service(text: str, *, intent: str | None) -> bool:
     """A complaint about the service itself: its own words, or words a complaint shares with others when NLU read
     a complaint too."""
     return bool(_SERVICE_COMPLAINT.search(text) or (intent == "complain" and _GRUMBLE.search(text)))
-
-
-def asks_question(text: str) -> bool:
-    """Is there a question in it ("排了两个小时，到底要带什么")? A complaint that asks one gets the answer."""
-    return bool(QUESTION.search(text))
 
 
 def checklist_lead(text: str, *, intent: str | None) -> Lead | None:

@@ -49,6 +49,8 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
         "报好多",
         "能报好多",
         "能报多少",
+        "报销多少",
+        "报销好多",
         "贷多少",
         "贷好多",
         "额度",
@@ -106,6 +108,10 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
         "什么税",
         "啥税",
         "啥子税",
+        "罚多少",
+        "罚好多",
+        "档次",
+        "交费",
     ),
     "materials": (
         "材料",
@@ -269,7 +275,7 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
         "哪个窗口",
         "哪几个地方",
     ),
-    "phone": ("电话", "热线", "投诉", "号码", "打给谁", "联系方式", "座机", "客服", "打哪个"),
+    "phone": ("电话", "热线", "投诉", "号码", "打给谁", "联系方式", "座机", "客服", "打哪个", "区号"),
     "conditions": (
         "条件",
         "资格",
@@ -311,11 +317,19 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
         "要去不",
         "都要去",
         "一起去",
+        "都去",
+        "到场",
+        "陪同",
+        "也要",
+        "归哪个",
+        "归谁",
         "亲自",
         "得不得",
         "得行不",
         "才能",
         "满几",
+        "满好久",
+        "满多久",
         "交满",
         "缴满",
         "需要办吗",
@@ -387,7 +401,8 @@ _FEE_AMOUNT = re.compile(r"(费|租金|房租|押金|保证金)[^领发补给拿
 _RECEIVE = r"(领|发|补|给|拿|报|贷|赔|取|救助|补助|补贴|津贴|养老金|抚恤金|失业金|低保|待遇)"
 _PERIOD = r"(一个月|每个月|每月|一亩|每亩)"
 _BENEFIT_AMOUNT = re.compile(
-    rf"{_RECEIVE}(得|得到|下来)?(多少|好多|几多)|{_PERIOD}(能|可以)?(有|领|发|给|拿|补)?(多少|好多|几多)"
+    rf"{_RECEIVE}(得|得到|下来)?(多少|好多|几多)"
+    rf"|{_PERIOD}(大概|大约|差不多)?(能|可以)?(有|领|发|给|拿|补)?(多少|好多|几多)"
     r"|优待(?!证)"  # "有哪些优待"; 优待证 is a service's name
 )
 _REISSUE = re.compile(r"补发|补领|补办|补换|换发|换领|核发|签发|颁发|补交|补缴")
@@ -400,6 +415,18 @@ _WHICH_OFFICE = re.compile(
     rf"(哪|随便|任何|所有|每)(个|些|家|一个|一家)?{_OFFICE}|{_OFFICE}[^，。,.]{{0,4}}(能|可以|都|就)[^，。,.]{{0,3}}(办|弄|去)"
     rf"|{_OFFICE}[^，。,.]{{0,4}}还是[^，。,.]{{0,4}}{_OFFICE}"
 )
+# A document asked for: "要房东的房产证不", "需要房东的身份证和房产证吗", "带上户口本". actions.service_names reads
+# such documents as no service's name.
+_DOCUMENT = r"((?![去到来])[\u4e00-\u9fff]){1,4}?(证明|本|簿|证|卡|照)"  # not "拿到牌照", "要本人去照相"
+DOCUMENT_ASKED = re.compile(
+    rf"((带|拿|复印|提供)(上|个|着|好)?|需?要(?!办|补|换|申|领|去|迁|开))([\u4e00-\u9fff]{{1,3}}的)?{_DOCUMENT}"
+    rf"([和跟、]?{_DOCUMENT})*"
+)
+_DOCUMENT_NEEDED = re.compile(rf"{DOCUMENT_ASKED.pattern}[^，。,.]{{0,2}}(不|吗|没)[？?]*$")
+# Where on the web: "网上在哪点报", "电子标志在哪点看".
+_WHERE_ONLINE = re.compile(
+    r"(网上|手机上|app|小程序|公众号|网站|电子[\u4e00-\u9fff]{0,4})(在|从|去)?(哪|哪点|哪里|哪儿)"
+)
 # Someone else doing it for the citizen: "我老公可以帮我去办吗", "他帮我弄得不", "邻居帮他申请得不".
 _PROXY = re.compile(
     r"(别人|家人|家属|亲戚|亲属|朋友|邻居|老公|老婆|丈夫|妻子|爱人|儿子|女儿|娃娃|子女|父母|爸|妈|他|她|我们|同事)"
@@ -409,12 +436,15 @@ _PROXY = re.compile(
 # itself ("要啥子条件", "流程是啥") counts in full.
 _HALF: frozenset[Aspect] = frozenset({"process", "conditions"})
 _NAMED_SECTION: dict[Aspect, re.Pattern[str]] = {
-    "conditions": re.compile(r"条件|资格|符合|要求"),
+    "conditions": re.compile(r"条件|资格|符合|要求|满(好久|多久|几年|多少年|几个月)"),
     "process": re.compile(r"流程|步骤|手续|程序"),
 }
 _HOW = re.compile(r"怎么|怎样|咋|如何|哪样弄|啷个|要办啥")
 # "离婚证搞丢了 影响不": whether the citizen's situation stands in the way, not what the service is for.
-_DOES_IT_MATTER = re.compile(r"影响(不|吗|没|没有|大不)|(有没有|有没得|会不会)影响|要紧(不|吗)")
+# "公积金还没取 影响领养老金不" too: what it would affect may stand between 影响 and the question.
+_DOES_IT_MATTER = re.compile(
+    r"影响(不|吗|没|没有|大不)|影响[^，。,.]{1,8}(不|吗|没|没有)[？?]*$|(有没有|有没得|会不会)影响|要紧(不|吗)"
+)
 # "能换不" / "还能提不" / "可以贷吗": can-I questions in Guizhou speech.
 _CAN_I = re.compile(r"(能|可以|可不可以|能够|还能|还有|还给|还发|得)[^，。,.!！]{0,10}(不|吗|没有|没)[？?！!嘛哦呢]*$")
 
@@ -424,9 +454,15 @@ _CAN_I = re.compile(r"(能|可以|可不可以|能够|还能|还有|还给|还�
 QUESTION = re.compile(
     r"[？?]|吗|怎么|咋|如何|哪|多少|好多|(?<![十好])几(?!十)|啥|什么|能不能|可不可以|要不要|是不是|有没|会不会|可以不|行不|不[，。！!]?$"
 )
-# "好久能拿到": a clause asking when. Not in QUESTION: "等了好久" in a complaint asks nothing.
-_ASKS_WHEN = re.compile(r"多久|好久|多长|几时")
+# "好久能拿到", "超过好久就申请不到了": a clause asking when. Not in QUESTION, and not after or before 了: "等了好久",
+# "办了好久了" in a complaint ask nothing.
+_ASKS_WHEN = re.compile(r"(?<!了)(多久|好久|多长|几时)(?!了)")
 _CLAUSES = re.compile(r"[，。,.；;！!？?\s]+")
+
+
+def asks(text: str) -> bool:
+    """Is there a question in it, a question of when included ("排了两个小时，到底要带什么", "一般要排队排好久")?"""
+    return bool(QUESTION.search(text) or _ASKS_WHEN.search(text))
 
 
 def done_by_someone_else(text: str) -> bool:
@@ -451,7 +487,7 @@ def detect_aspect(text: str) -> Aspect | None:
     aspect wins over words of the story; several asking clauses are read together.
     """
     clauses = [c for c in _CLAUSES.split(text) if c]
-    asking = [c for c in clauses if QUESTION.search(c) or _ASKS_WHEN.search(c)]
+    asking = [c for c in clauses if asks(c)]
     if len(clauses) > 1 and len(asking) == 1 and (aspect := _aspect_of(asking[0])) is not None:
         return aspect
     return _aspect_of(text)
@@ -475,6 +511,10 @@ def _aspect_of(text: str) -> Aspect | None:
         if aspect == "benefits" and _BENEFIT_AMOUNT.search(_REISSUE.sub("，", t)) and not _FEE_AMOUNT.search(t):
             score += 1
         if aspect == "place" and _WHICH_OFFICE.search(t):
+            score += 1
+        if aspect == "online" and _WHERE_ONLINE.search(t):
+            score += 2
+        if aspect == "materials" and _DOCUMENT_NEEDED.search(t):
             score += 1
         if aspect == "conditions" and (_PROXY.search(t) or _DOES_IT_MATTER.search(t)):
             score += 1

@@ -40,6 +40,9 @@ def test_a_document_to_bring_names_no_service():
     assert INDEX.named("身份证丢了咋个补") == {"id-card-replacement"}
     assert INDEX.named("拿身份证去办结婚登记要带啥") == {"marriage-registration"}
     assert INDEX.named("我需要补办身份证") == {"id-card-replacement"}
+    # One already had, as the time of the question, names nothing; getting one at the end does.
+    assert INDEX.named("拿到结婚证后身份证丢了咋个补") == {"id-card-replacement"}
+    assert INDEX.named("多久能拿到结婚证") == {"marriage-registration"}
 
 
 def test_where_someone_is_registered_names_no_service():

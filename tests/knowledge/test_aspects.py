@@ -114,8 +114,38 @@ def test_specific_cues_still_win(question: str, aspect: str | None) -> None:
         ("超时了有没有影响", "conditions"),
         ("我一年收入不到六万 需要办吗", "conditions"),
         ("不办会有什么影响", "overview"),
+        ("公积金还没取 影响领养老金不", "conditions"),
+        ("卖方的房产证搞丢了 影响过户吗", "conditions"),
         ("要单位盖章不", "materials"),
     ],
 )
 def test_whether_it_matters_or_must_be_done_is_eligibility(question: str, aspect: str | None) -> None:
+    assert detect_aspect(question) == aspect
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        # A document asked for is a question of materials; getting one at the end ("拿到驾照") is not.
+        ("要房东的房产证不", "materials"),
+        ("需要房东的身份证和房产证吗", "materials"),
+        ("多久能拿到驾照", "time"),
+        ("小娃娃要本人去照相不", "conditions"),
+        # Being there in person, a minimum period paid in, who the money goes to.
+        ("买卖双方都要到场不", "conditions"),
+        ("孩子才五岁 办护照家长要陪同吗", "conditions"),
+        ("要交社保满好久才领得到", "conditions"),
+        ("田流转给别个种了 补贴归哪个", "conditions"),
+        # Where on the web is online; a fine, a contribution level or a period's amount say which money.
+        ("网上在哪点报", "online"),
+        ("电子标志在哪点看", "online"),
+        ("网上办不了 要去哪个窗口", "place"),
+        ("罚好多 扣好多分", "fees"),
+        ("交费有几个档次", "fees"),
+        ("一个月大概好多", "benefits"),
+        ("一个月要交好多", "fees"),
+        ("认定后门诊买药能报销多少", "benefits"),
+    ],
+)
+def test_documents_presence_and_which_money(question: str, aspect: str | None) -> None:
     assert detect_aspect(question) == aspect

@@ -39,7 +39,7 @@ _ASKS_MANY = re.compile(
     r"(这些|那些|其他|别的|全套|这一套|整套)(手续|事情|事)|这一套|该办的|"
     r"(?<!第)一次(性)?(办|弄|搞|跑)|一起(办|申请|弄)|(?<!第)一次(性)?把|"
     r"都要办|都得办|要办的事|一套手续|全部手续|所有手续|(该|要)(干|做)(啥|什么|哪些)|"
-    r"哪些流程|哪些证照|证照和手续|从哪(一步|里|儿|点)(开始|下手)|"
+    r"哪些流程|哪些证照|证照和手续|合法经营|才(能|可以)(开业|营业|开张)|从哪(一步|里|儿|点)(开始|下手)|"
     r"(接下来|下一步)(该|要|还要)?(咋个|怎么|干啥|做啥|做什么|办啥|办什么|弄啥)|"
     r"能(办|享受|领|申请)(哪些|些啥|啥子|什么|哪样)"
 )
@@ -51,6 +51,9 @@ _ASKS_WHAT_IT_NEEDS = re.compile(
     r"准备(啥子|什么|哪些|些啥|啥)(?!材料|资料|东西|证件)|(要|该)(弄|办|跑)的|能享受|手续都(办|弄)|(整个|全部)流程|"
     r"哪些步骤"
 )
+
+# A situation the citizen wants, said just before its word ("我想在菜市场边上开个小店"), not one they are in.
+_WANTS = re.compile(r"(想|准备|打算|计划)(?!问|了解|咨询|知道|请教|晓得)[^，。,.！!？?]{0,12}$")
 
 # "手续咋个办": the paperwork of a situation as a whole, not one thing of it ("手续交上去好久能拿到").
 _HOW_ARE_THE_STEPS = re.compile(r"手续(要)?(咋个|怎么|咋|如何)(办|弄|整|走)")
@@ -125,9 +128,10 @@ class LifeEventFinder:
         self, text: _Text, among: set[str] | None = None, mentioned: dict[str, set[str]] | None = None
     ) -> str | None:
         """The event whose situation word comes first in the question ("父亲去世，他名下的房子…" is after-death); of
-        several, first the one with the most of its services ``mentioned`` ("为了娃娃读书买了个二手房，过户以后…")."""
+        several, first the one with the most of its services ``mentioned`` ("为了娃娃读书买了个二手房，过户以后…"),
+        then one the citizen wants ("老公瘫了…我想开个卖米豆腐的小店" is the shop)."""
         found = [
-            (-len((mentioned or {}).get(e.id, ())), i, e.id)
+            (-len((mentioned or {}).get(e.id, ())), not _WANTS.search(text.text[:i]), i, e.id)
             for e in self.events.values()
             if among is None or e.id in among
             for sign in e.signs

@@ -96,6 +96,22 @@ def test_the_situation_named_first_decides_between_events() -> None:
                   aspect="process", ranked_guides=[], cal=CAL) == "after-death"
 
 
+
+def test_a_situation_the_citizen_wants_beats_one_they_tell_of() -> None:
+    disability = LifeEvent.model_validate(
+        event_data(id="disability-services", aliases=["残疾人服务", "办残疾证", "残疾人补贴"], signs=["瘫"])
+    )
+    shop = LifeEvent.model_validate(
+        event_data(id="small-restaurant", aliases=["开饭店", "开餐馆", "开小吃店"], signs=["小店"])
+    )
+    f = LifeEventFinder([disability, shop], lambda texts: np.tile([1.0, 0.0], (len(texts), 1)))
+    kwargs = dict(guide_dense=0.93, named_guides=set(), aspect=None, ranked_guides=[], cal=CAL)
+    wants_a_shop = "老公瘫了没得收入，我想在菜市场边上开个小店，啥子手续都不懂"
+    assert f.find(wants_a_shop, near(0.9), **kwargs) == "small-restaurant"
+    # Wanting to ask is no wish for the situation: the first told still decides.
+    assert f.find("我想问下老公瘫了开的小店要办哪些手续", near(0.9), **kwargs) == "disability-services"
+
+
 def death_event() -> LifeEventFinder:
     services = [{"guide": "first-thing", "line": "先销户。", "mentions": ["销户", "户口"]},
                 {"guide": "second-thing", "line": "再领钱。", "mentions": ["丧葬", "养老金"]},

@@ -16,14 +16,15 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
-from knowledge.textproc import is_common_word, words
+from knowledge.textproc import dictionary_terms, is_common_word, words
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LETTERS = re.compile(r"[A-Za-z]+(?:\s+[A-Za-z]+)*")
 # A name spelled in fewer letters is found by accident inside ordinary pinyin.
 SHORTEST_SPELLING = 4
 LONGEST = 4  # pieces of names up to this many characters
-# A two-character piece must be this rare among the guides' names to stand for a service.
+# A two-character piece must be this rare among the guides' names to stand for a service, unless it is a term of
+# the government dictionary ("医宝" is 医保, though six guides' names hold it; "申请" and "登记" are too common).
 MAX_GUIDES_SHARING = 5
 # Words of grammar are typed on purpose: "办不办" is no slip for 补办, "要没要" none for 要么.
 _GRAMMAR = frozenset("不没了的吗呢吧是在也都就还又要会能和跟与或很太")
@@ -56,10 +57,11 @@ class Homophones:
             in_titles.update(from_title)
             guides.update(from_title | _pieces(aliases))
         self.pieces = frozenset(guides)
+        terms = dictionary_terms()
         self.by_sound: dict[tuple[str, ...], str] = {}
         # A title's spelling wins over an alias's (aliases keep common misspellings on purpose), then the commonest.
         for piece in sorted(guides, key=lambda p: (-in_titles[p], -guides[p], p)):
-            if len(piece) == 2 and guides[piece] > MAX_GUIDES_SHARING:
+            if len(piece) == 2 and guides[piece] > MAX_GUIDES_SHARING and piece not in terms:
                 continue
             self.by_sound.setdefault(_sound(piece), piece)
         self.by_spelling = {

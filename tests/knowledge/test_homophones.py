@@ -36,3 +36,10 @@ def test_a_name_typed_in_pinyin_is_written_as_the_name():
 def test_letters_that_spell_no_name_are_left_as_typed():
     assert NAMES.correct("APP上传照片失败") == "APP上传照片失败"
     assert NAMES.correct("I want a passport") == "I want a passport"
+
+
+def test_a_piece_many_names_share_stands_only_as_a_term_of_the_dictionary():
+    six = "一二三四五六"
+    many = Homophones([(f"医保{n}", []) for n in six] + [(f"申请{n}", []) for n in six])
+    assert many.correct("新生娃娃的医宝咋个交") == "新生娃娃的医保咋个交"  # 医保 is a government term
+    assert many.correct("申晴一下") == "申晴一下"  # 申请 is only a common word of six names

@@ -82,6 +82,13 @@ def asks_of_the_current(text: str, current: str | None = None) -> bool:
     return not _ASKS_BEFORE.search(situation) and bool(_CJK.search(_FILLER.sub("", without_names(situation))))
 
 
+def asks_first(text: str) -> bool:
+    """Does a message ask one thing first, naming nothing, then tell the citizen's story ("好久能批下来 一家人现在住在
+    亲戚家 急得很")? The story is why they ask, not another service."""
+    first, *story = clauses(text)
+    return bool(story) and is_short(first) and detect_aspect(first) is not None and not mentioned_guides(text)
+
+
 def entity_value(tracker: Tracker, name: str) -> str | None:
     for ent in tracker.latest_message.get("entities") or []:
         if ent.get("entity") == name and ent.get("value"):
@@ -132,7 +139,8 @@ def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Cal
     """Does the question continue the current guide rather than start a new topic?
 
     It does when the open search answers from it or the question names it; when it names none and is short
-    ("能领好多", "周末开门不"); when what it names is only the citizen's situation (``asks_of_the_current``). A
+    ("能领好多", "周末开门不") or asks before its story (``asks_first``); when what it names is only the citizen's
+    situation (``asks_of_the_current``). A
     longer one that names none leaves only when the open search is very sure of another guide. Scores of a search
     restricted to one guide are not comparable with the open search, so they are not used for this.
     """
@@ -153,7 +161,7 @@ def is_follow_up(text: str, result: Any, current: str, named: set[str], cal: Cal
     # another topic ("娃娃的医保也要参保 咋个弄" after 上户口) is read like a longer one.
     if is_short(text) and (not (mentioned := mentioned_guides(text)) or current in mentioned):
         return True
-    return asks_of_the_current(text, current) or not (
+    return asks_of_the_current(text, current) or asks_first(text) or not (
         answered_from is not None and result.confidence >= cal.new_topic_at
     )
 

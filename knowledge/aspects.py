@@ -323,6 +323,7 @@ _CUES: dict[Aspect, tuple[str, ...]] = {
         "也要",
         "归哪个",
         "归谁",
+        "还是给",
         "亲自",
         "得不得",
         "得行不",
@@ -423,6 +424,10 @@ DOCUMENT_ASKED = re.compile(
     rf"([和跟、]?{_DOCUMENT})*"
 )
 _DOCUMENT_NEEDED = re.compile(rf"{DOCUMENT_ASKED.pattern}[^，。,.]{{0,2}}(不|吗|没)[？?]*$")
+# Going back to where it began: "要回生娃娃的那个医院补吗", "要回村头申请不".
+_GO_BACK = re.compile(r"回[^，。,.]{1,8}(补|办|申请|开)[^，。,.]{0,2}(吗|不)[？?]*$")
+# Free for the holder, not free of charge: "办了坐公交车免费不", "进公园免费吗".
+_FREE_FOR_HOLDER = re.compile(r"(坐|乘|进|逛|游|看)[\u4e00-\u9fff]{0,5}免费")
 # Where on the web: "网上在哪点报", "电子标志在哪点看".
 _WHERE_ONLINE = re.compile(
     r"(网上|手机上|app|小程序|公众号|网站|电子[\u4e00-\u9fff]{0,4})(在|从|去)?(哪|哪点|哪里|哪儿)"
@@ -510,8 +515,10 @@ def _aspect_of(text: str) -> Aspect | None:
             score += 1.5
         if aspect == "benefits" and _BENEFIT_AMOUNT.search(_REISSUE.sub("，", t)) and not _FEE_AMOUNT.search(t):
             score += 1
-        if aspect == "place" and _WHICH_OFFICE.search(t):
+        if aspect == "place" and (_WHICH_OFFICE.search(t) or _GO_BACK.search(t)):
             score += 1
+        if aspect == "benefits" and _FREE_FOR_HOLDER.search(t):
+            score += 1.5
         if aspect == "online" and _WHERE_ONLINE.search(t):
             score += 2
         if aspect == "materials" and _DOCUMENT_NEEDED.search(t):

@@ -110,6 +110,8 @@ def test_follow_up_rules():
     assert not is_follow_up(long, sure_other, "id-card-replacement", set(), cal)
     unsure = SearchResult([hit("temp-id-card", 0.9)], None, 0.7, "answer")
     assert is_follow_up(long, unsure, "id-card-replacement", set(), cal)
+    # ... unless it asks one thing first and tells its story after: the story is why it asks.
+    assert is_follow_up("好久能补好 我后天要出差 急得很", sure_other, "id-card-replacement", set(), cal)
     # The open search answering from the current guide keeps it, whatever else is named.
     mine = SearchResult([hit("marriage-certificate-replacement", 0.9)], None, 0.92, "answer")
     assert is_follow_up("结婚登记那天的照片找不到了还补得成不", mine, "marriage-certificate-replacement",

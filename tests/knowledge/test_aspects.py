@@ -136,6 +136,11 @@ def test_whether_it_matters_or_must_be_done_is_eligibility(question: str, aspect
         ("孩子才五岁 办护照家长要陪同吗", "conditions"),
         ("要交社保满好久才领得到", "conditions"),
         ("田流转给别个种了 补贴归哪个", "conditions"),
+        ("补贴是给我还是给他们", "conditions"),
+        # Going back to where it began is a place; free for the holder is what the holder receives.
+        ("要回生娃娃的那个医院补吗", "place"),
+        ("办了坐公交车免费不", "benefits"),
+        ("办证免费不", "fees"),
         # Where on the web is online; a fine, a contribution level or a period's amount say which money.
         ("网上在哪点报", "online"),
         ("电子标志在哪点看", "online"),
